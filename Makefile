@@ -1,0 +1,50 @@
+# Entry points for people and CI. Only python3 (and make) must exist: the venv is
+# created from the hash-pinned lock on first use.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.synced
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+
+.PHONY: venv lock lock-check lint typecheck unit integration test clean
+
+venv: $(STAMP)
+
+# The stamp depends on the lock: editing the lock re-syncs the venv.
+$(STAMP): requirements_lock.txt pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip --version >/dev/null 2>&1 || python3 -m venv --upgrade-deps $(VENV)
+	@$(PY) -c 'import uv' 2>/dev/null || $(PY) -m pip install -q 'uv==0.13.9'
+	$(PY) -m uv pip sync -q --python $(PY) --require-hashes requirements_lock.txt
+	$(PY) -m uv pip install -q --python $(PY) --no-deps --no-build-isolation -e .
+	@touch $@
+
+lock: venv
+	$(PY) -m uv pip compile -q --universal --generate-hashes --python-version 3.11 --extra dev \
+		-o requirements_lock.txt pyproject.toml
+
+# Fails when pyproject.toml asks for something the lock does not satisfy.
+lock-check: venv
+	$(PY) scripts/check_lock.py
+
+lint: venv
+	$(PY) -m ruff check talk_backend tests alembic tools scripts
+	$(PY) -m ruff format --check talk_backend tests alembic tools scripts
+
+typecheck: venv
+	$(PY) -m mypy
+
+unit: venv
+	$(PY) -m pytest tests/unit -q
+
+integration: venv
+	$(PY) -m pytest tests/integration -q
+
+test: lock-check lint typecheck
+	$(PY) -m pytest tests -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Capability-specific targets live in mk/ (docker, bazel, bench), one file per owner.
+-include mk/*.mk
