@@ -1,0 +1,1 @@
+"""talk-backend: invite-only sign-in with Bluesky accounts."""

@@ -1,0 +1,98 @@
+"""What the use cases need from the outside world, as Protocols.
+
+Adapters in talk_backend.infrastructure implement these; tests/fakes hold in-memory
+implementations that pass the same contract tests.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
+from talk_backend.domain.invites import Invite, Invitee
+from talk_backend.domain.users import User
+
+
+class UserRepository(Protocol):
+    async def add(self, user: User) -> None:
+        """Stores a new user; raises DuplicateUser when the DID is taken."""
+
+    async def get(self, user_id: uuid.UUID) -> User | None: ...
+
+    async def get_by_did(self, did: Did) -> User | None: ...
+
+    async def lock(self, user_id: uuid.UUID) -> User | None:
+        """Like get, but holds the user's row until the transaction ends.
+
+        Serialises work per user (an inviter's quota check and insert)."""
+
+
+class InviteRepository(Protocol):
+    async def add(self, invite: Invite) -> None: ...
+
+    async def get(self, invite_id: uuid.UUID) -> Invite | None: ...
+
+    async def list_by_inviter(self, inviter_id: uuid.UUID) -> list[Invite]:
+        """Newest first."""
+
+    async def count_pending(self, inviter_id: uuid.UUID, now: datetime) -> int:
+        """Pending and unexpired invites the inviter has out."""
+
+    async def has_pending_for(self, invitee: Invitee, now: datetime) -> bool: ...
+
+    async def find_usable_for(self, identity: VerifiedIdentity, now: datetime) -> list[Invite]:
+        """Pending, unexpired invites naming this identity, oldest first."""
+
+    async def mark_accepted(self, invite_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> bool:
+        """Accepts the invite only if it is still pending and unexpired.
+
+        Returns False when another transaction got there first or it lapsed; the
+        check and the write are one atomic step."""
+
+    async def mark_revoked(self, invite_id: uuid.UUID, now: datetime) -> bool:
+        """Revokes the invite only if it is still pending; False otherwise."""
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+
+
+class TransactionManager(Protocol):
+    """The unit-of-work boundary: everything since the last commit lands or none does."""
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationRedirect:
+    """Where to send the browser, and the state that must come back with it."""
+
+    url: str
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationCallback:
+    """What the authorization server sent back, plus the browser's binding secret."""
+
+    state: str
+    code: str | None
+    iss: str | None
+    browser_binding: str | None = None
+    error: str | None = None
+
+
+class BlueskySignIn(Protocol):
+    """The Bluesky (atproto OAuth) side of signing in."""
+
+    async def begin(self, account: Did | Handle, browser_binding: str) -> AuthorizationRedirect:
+        """Resolves the account and starts an authorization request."""
+
+    async def complete(self, callback: AuthorizationCallback) -> VerifiedIdentity:
+        """Finishes the flow; raises SignInFailed unless Bluesky vouched for the user."""

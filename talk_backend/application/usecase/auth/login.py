@@ -1,0 +1,82 @@
+"""Sign in with Bluesky: members get in, invitees become members, others are refused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from talk_backend.application.ports import (
+    AuthorizationCallback,
+    BlueskySignIn,
+    Clock,
+    InviteRepository,
+    TransactionManager,
+    UserRepository,
+)
+from talk_backend.domain.errors import DuplicateUser, InviteRequired
+from talk_backend.domain.identity import VerifiedIdentity
+from talk_backend.domain.users import User
+
+
+@dataclass(frozen=True, slots=True)
+class LoginResult:
+    user: User
+    created: bool
+
+
+class Login:
+    def __init__(
+        self,
+        bluesky: BlueskySignIn,
+        users: UserRepository,
+        invites: InviteRepository,
+        tx: TransactionManager,
+        clock: Clock,
+    ) -> None:
+        self._bluesky = bluesky
+        self._users = users
+        self._invites = invites
+        self._tx = tx
+        self._clock = clock
+
+    async def execute(self, callback: AuthorizationCallback) -> LoginResult:
+        identity = await self._bluesky.complete(callback)
+        return await self.sign_in(identity)
+
+    async def sign_in(self, identity: VerifiedIdentity) -> LoginResult:
+        """A known DID signs in with no write. An unknown DID needs a usable invite:
+        the invite is claimed and the user created in one transaction, or nothing is."""
+        try:
+            existing = await self._users.get_by_did(identity.did)
+            if existing is not None:
+                return LoginResult(existing, created=False)
+            try:
+                user = await self._claim_invite_and_register(identity)
+            except DuplicateUser:
+                user = None
+            if user is None:
+                # Losing a race to a concurrent first login of the same DID looks like
+                # "no invite left" or a duplicate DID. The winner's commit is visible
+                # now (READ COMMITTED), so sign in as its user.
+                await self._tx.rollback()
+                existing = await self._users.get_by_did(identity.did)
+                if existing is not None:
+                    return LoginResult(existing, created=False)
+                raise InviteRequired(
+                    f"{identity.did} has no account and no valid invite; ask a member to invite you"
+                )
+            await self._tx.commit()
+            return LoginResult(user, created=True)
+        except BaseException:
+            await self._tx.rollback()
+            raise
+
+    async def _claim_invite_and_register(self, identity: VerifiedIdentity) -> User | None:
+        now = self._clock.now()
+        for invite in await self._invites.find_usable_for(identity, now):
+            user = User.register(identity.did, identity.verified_handle, now, invite.inviter_id)
+            # Claim first: the conditional UPDATE is what serialises racing logins.
+            # invites.accepted_by is a deferred foreign key, checked at commit.
+            if await self._invites.mark_accepted(invite.id, user.id, now):
+                await self._users.add(user)
+                return user
+        return None

@@ -1,0 +1,127 @@
+"""The one composition root.
+
+Providers come in named groups, each with a real implementation here and a fake in
+tests/fakes. `create_container` wires the real ones unless a group is replaced."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from datetime import timedelta
+
+from dishka import AsyncContainer, Provider, Scope, make_async_container, provide
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from talk_backend.application.invite_policy import InvitePolicy
+from talk_backend.application.ports import (
+    BlueskySignIn,
+    Clock,
+    InviteRepository,
+    TransactionManager,
+    UserRepository,
+)
+from talk_backend.application.usecase.auth.login import Login
+from talk_backend.application.usecase.invites.create import CreateInvite
+from talk_backend.application.usecase.invites.list import ListInvites
+from talk_backend.application.usecase.invites.revoke import RevokeInvite
+from talk_backend.application.usecase.users.register_founder import RegisterFounder
+from talk_backend.infrastructure.clock import SystemClock
+from talk_backend.infrastructure.persistence.database import create_engine, create_session_factory
+from talk_backend.infrastructure.persistence.invites import SqlaInviteRepository
+from talk_backend.infrastructure.persistence.transaction import SqlaTransactionManager
+from talk_backend.infrastructure.persistence.users import SqlaUserRepository
+from talk_backend.settings import Settings
+
+
+class SettingsProvider(Provider):
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self._settings = settings
+
+    @provide(scope=Scope.APP)
+    def settings(self) -> Settings:
+        return self._settings
+
+    @provide(scope=Scope.APP)
+    def invite_policy(self, settings: Settings) -> InvitePolicy:
+        ttl_days = settings.invites.default_ttl_days
+        return InvitePolicy(
+            max_pending_per_inviter=settings.invites.max_pending,
+            default_ttl=timedelta(days=ttl_days) if ttl_days else None,
+        )
+
+
+class PersistenceProvider(Provider):
+    """Real group `persistence`: PostgreSQL via SQLAlchemy, one session per request."""
+
+    @provide(scope=Scope.APP)
+    async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
+        engine = create_engine(settings.database.url.get_secret_value(), echo=False)
+        yield engine
+        await engine.dispose()
+
+    @provide(scope=Scope.APP)
+    def session_factory(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+        return create_session_factory(engine)
+
+    @provide(scope=Scope.REQUEST)
+    async def session(
+        self, factory: async_sessionmaker[AsyncSession]
+    ) -> AsyncIterator[AsyncSession]:
+        # Closing rolls back whatever a use case did not commit.
+        async with factory() as session:
+            yield session
+
+    users = provide(SqlaUserRepository, scope=Scope.REQUEST, provides=UserRepository)
+    invites = provide(SqlaInviteRepository, scope=Scope.REQUEST, provides=InviteRepository)
+    tx = provide(SqlaTransactionManager, scope=Scope.REQUEST, provides=TransactionManager)
+
+
+class ClockProvider(Provider):
+    """Real group `clock`."""
+
+    clock = provide(SystemClock, scope=Scope.APP, provides=Clock)
+
+
+class BlueskyProvider(Provider):
+    """Real group `bluesky`: the atproto OAuth client."""
+
+    @provide(scope=Scope.REQUEST)
+    def sign_in(self) -> BlueskySignIn:
+        raise NotImplementedError("the atproto OAuth client is not wired yet")
+
+
+class UseCaseProvider(Provider):
+    scope = Scope.REQUEST
+    login = provide(Login)
+    create_invite = provide(CreateInvite)
+    revoke_invite = provide(RevokeInvite)
+    list_invites = provide(ListInvites)
+    register_founder = provide(RegisterFounder)
+
+
+PROVIDER_GROUPS: Mapping[str, type[Provider]] = {
+    "persistence": PersistenceProvider,
+    "bluesky": BlueskyProvider,
+    "clock": ClockProvider,
+}
+
+
+def create_container(
+    settings: Settings,
+    *,
+    replace: Mapping[str, Provider] | None = None,
+    extra: tuple[Provider, ...] = (),
+) -> AsyncContainer:
+    """Wires the application. `replace` swaps whole provider groups (tests use fakes);
+    `extra` adds providers such as an entrypoint's own."""
+    replace = dict(replace or {})
+    unknown = sorted(set(replace) - set(PROVIDER_GROUPS))
+    if unknown:
+        raise ValueError(
+            f"unknown provider group(s) {', '.join(unknown)}; "
+            f"valid groups: {', '.join(sorted(PROVIDER_GROUPS))}"
+        )
+    groups = [replace.get(name) or factory() for name, factory in PROVIDER_GROUPS.items()]
+    return make_async_container(
+        SettingsProvider(settings), *groups, UseCaseProvider(), *extra
+    )

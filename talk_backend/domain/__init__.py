@@ -1,0 +1,1 @@
+"""The business rules. Imports nothing but the standard library."""

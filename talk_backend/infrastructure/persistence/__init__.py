@@ -1,0 +1,1 @@
+"""PostgreSQL through SQLAlchemy 2 async + asyncpg. The schema comes from Alembic."""

@@ -1,0 +1,69 @@
+"""A working fake of the Bluesky sign-in port.
+
+Tests say who Bluesky will vouch for (`authorize`), or that it refuses
+(`refuse_next`); flows are bound to `state` and the browser like the real client."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from talk_backend.application.ports import AuthorizationCallback, AuthorizationRedirect
+from talk_backend.domain.errors import SignInFailed
+from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
+
+FAKE_ISSUER = "https://bluesky.fake.invalid"
+
+
+@dataclass
+class _Flow:
+    account: Did | Handle
+    browser_binding: str
+    code: str | None = None
+    identity: VerifiedIdentity | None = None
+    refusal: str | None = None
+
+
+class FakeBlueskySignIn:
+    def __init__(self) -> None:
+        self._flows: dict[str, _Flow] = {}
+
+    async def begin(self, account: Did | Handle, browser_binding: str) -> AuthorizationRedirect:
+        state = secrets.token_urlsafe(16)
+        self._flows[state] = _Flow(account, browser_binding)
+        return AuthorizationRedirect(f"{FAKE_ISSUER}/oauth/authorize?state={state}", state)
+
+    def approve(self, state: str, identity: VerifiedIdentity) -> AuthorizationCallback:
+        """The person approved at Bluesky: returns what the browser brings back."""
+        flow = self._flows[state]
+        flow.code, flow.identity = secrets.token_urlsafe(16), identity
+        return AuthorizationCallback(state, flow.code, FAKE_ISSUER, flow.browser_binding)
+
+    async def authorize(
+        self, did: str, handle: str | None = None, *, handle_verified: bool = True
+    ) -> AuthorizationCallback:
+        """Shortcut for tests: begin a flow for `did` and have Bluesky vouch for it."""
+        binding = secrets.token_urlsafe(8)
+        redirect = await self.begin(Did.parse(did), binding)
+        verified = Handle.parse(handle) if handle and handle_verified else None
+        return self.approve(redirect.state, VerifiedIdentity(Did.parse(did), verified))
+
+    async def refuse(self, did: str, reason: str = "access_denied") -> AuthorizationCallback:
+        binding = secrets.token_urlsafe(8)
+        redirect = await self.begin(Did.parse(did), binding)
+        self._flows[redirect.state].refusal = reason
+        return AuthorizationCallback(redirect.state, None, FAKE_ISSUER, binding, error=reason)
+
+    async def complete(self, callback: AuthorizationCallback) -> VerifiedIdentity:
+        flow = self._flows.pop(callback.state, None)  # single use, like the real state
+        if flow is None:
+            raise SignInFailed("unknown or already used sign-in state")
+        if callback.browser_binding != flow.browser_binding:
+            raise SignInFailed("sign-in was started in another browser")
+        if callback.error or flow.refusal:
+            raise SignInFailed(f"Bluesky refused the sign-in: {callback.error or flow.refusal}")
+        if callback.iss != FAKE_ISSUER:
+            raise SignInFailed("authorization response came from an unexpected issuer")
+        if flow.identity is None or callback.code != flow.code:
+            raise SignInFailed("authorization code is not valid")
+        return flow.identity

@@ -1,0 +1,60 @@
+"""Fake provider groups, one per real group in talk_backend.container.
+
+Each holds its fake instance so a test can drive it (env.bluesky, env.clock)."""
+
+from __future__ import annotations
+
+from dishka import Provider, Scope, provide
+
+from talk_backend.application.ports import (
+    BlueskySignIn,
+    Clock,
+    InviteRepository,
+    TransactionManager,
+    UserRepository,
+)
+from tests.fakes.bluesky import FakeBlueskySignIn
+from tests.fakes.clock import FakeClock
+from tests.fakes.memory_store import InMemoryTransactionManager, MemoryStore
+from tests.fakes.repositories import InMemoryInviteRepository, InMemoryUserRepository
+
+
+class FakePersistenceProvider(Provider):
+    def __init__(self) -> None:
+        super().__init__()
+        self.store = MemoryStore()
+
+    @provide(scope=Scope.APP)
+    def memory_store(self) -> MemoryStore:
+        return self.store
+
+    users = provide(InMemoryUserRepository, scope=Scope.REQUEST, provides=UserRepository)
+    invites = provide(InMemoryInviteRepository, scope=Scope.REQUEST, provides=InviteRepository)
+    tx = provide(InMemoryTransactionManager, scope=Scope.REQUEST, provides=TransactionManager)
+
+
+class FakeBlueskyProvider(Provider):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fake = FakeBlueskySignIn()
+
+    @provide(scope=Scope.APP)
+    def sign_in(self) -> BlueskySignIn:
+        return self.fake
+
+
+class FakeClockProvider(Provider):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fake = FakeClock()
+
+    @provide(scope=Scope.APP)
+    def clock(self) -> Clock:
+        return self.fake
+
+
+FAKE_GROUPS: dict[str, type[Provider]] = {
+    "persistence": FakePersistenceProvider,
+    "bluesky": FakeBlueskyProvider,
+    "clock": FakeClockProvider,
+}

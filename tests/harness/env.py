@@ -1,0 +1,162 @@
+"""The integration-test environment: the full dependency container of the app, with
+chosen provider groups real and the rest faked.
+
+    integration_env = create_env_fixture(unmock={"persistence"})
+
+    async def test_x(integration_env):
+        repo = await integration_env.get(UserRepository)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Collection
+from contextlib import asynccontextmanager
+from typing import Any, Literal, TypeVar
+
+import pytest_asyncio
+import sqlalchemy as sa
+from dishka import AsyncContainer, Provider
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from talk_backend.container import PROVIDER_GROUPS, create_container
+from talk_backend.settings import DatabaseSettings, Environment, Settings
+from tests.fakes.bluesky import FakeBlueskySignIn
+from tests.fakes.clock import FakeClock
+from tests.fakes.providers import FAKE_GROUPS, FakeBlueskyProvider, FakeClockProvider
+from tests.harness.persistence import JoinedTransactionPersistenceProvider
+from tests.harness.provisioner import DatabaseProvisioner
+
+T = TypeVar("T")
+Isolation = Literal["transaction", "database"]
+
+
+class Env:
+    """What a test holds: resolve dependencies, drive the fakes, look at the database."""
+
+    def __init__(
+        self,
+        container: AsyncContainer,
+        request: AsyncContainer,
+        connection: AsyncConnection | AsyncEngine | None,
+        database_url: str | None,
+        groups: dict[str, Provider],
+    ) -> None:
+        self.container = container
+        self._groups = groups
+        self._request = request
+        self._connection = connection
+        self.database_url = database_url
+
+    async def get(self, dependency: type[T]) -> T:
+        """Resolves a dependency in this test's request scope."""
+        return await self._request.get(dependency)
+
+    @asynccontextmanager
+    async def scope(self) -> AsyncIterator[AsyncContainer]:
+        """A separate request scope (own session) - for concurrent work in one test."""
+        async with self.container() as request:
+            yield request
+
+    @property
+    def bluesky(self) -> FakeBlueskySignIn:
+        """The fake Bluesky: say who it vouches for next (`await env.bluesky.authorize(did)`)."""
+        group = self._groups.get("bluesky")
+        if not isinstance(group, FakeBlueskyProvider):
+            raise LookupError("group 'bluesky' is real in this env; it has no fake to drive")
+        return group.fake
+
+    @property
+    def clock(self) -> FakeClock:
+        group = self._groups.get("clock")
+        if not isinstance(group, FakeClockProvider):
+            raise LookupError("group 'clock' is real in this env; it has no fake to drive")
+        return group.fake
+
+    async def fetch(self, sql: str, **params: Any) -> list[sa.Row[Any]]:
+        """Runs SQL on the test's database, seeing what the test's code wrote."""
+        if self._connection is None:
+            raise LookupError("persistence is faked in this env; there is no database")
+        if isinstance(self._connection, AsyncEngine):
+            async with self._connection.connect() as conn:
+                return list((await conn.execute(sa.text(sql), params)).all())
+        return list((await self._connection.execute(sa.text(sql), params)).all())
+
+    async def execute(self, sql: str, **params: Any) -> None:
+        """Runs a statement on the test's database (committed in 'database' isolation)."""
+        if isinstance(self._connection, AsyncEngine):
+            async with self._connection.begin() as conn:
+                await conn.execute(sa.text(sql), params)
+        elif self._connection is not None:
+            await self._connection.execute(sa.text(sql), params)
+        else:
+            raise LookupError("persistence is faked in this env; there is no database")
+
+
+def _settings(url: str | None) -> Settings:
+    placeholder = "postgresql+asyncpg://unused@127.0.0.1:1/unused"
+    return Settings(
+        database=DatabaseSettings(url=url or placeholder),  # type: ignore[arg-type]
+        environment=Environment.TEST,
+    )
+
+
+def create_env_fixture(
+    unmock: Collection[str] = (), *, isolation: Isolation = "transaction"
+) -> Any:
+    """A pytest fixture yielding an Env with the groups in `unmock` real.
+
+    isolation="transaction" (default): each test runs in a transaction rolled back
+    afterwards; code that commits still works (sessions use savepoints).
+    isolation="database": each test gets its own database cloned from the migrated
+    template, for tests whose connections must see each other's commits."""
+    unknown = sorted(set(unmock) - set(PROVIDER_GROUPS))
+    if unknown:
+        raise ValueError(
+            f"unknown provider group(s) {', '.join(unknown)}; "
+            f"valid groups: {', '.join(sorted(PROVIDER_GROUPS))}"
+        )
+    if isolation not in ("transaction", "database"):
+        raise ValueError("isolation must be 'transaction' or 'database'")
+    real = frozenset(unmock)
+
+    @pytest_asyncio.fixture(loop_scope="session")
+    async def env_fixture(talk_databases: DatabaseProvisioner) -> AsyncIterator[Env]:
+        fakes = {name: FAKE_GROUPS[name]() for name in PROVIDER_GROUPS if name not in real}
+        if "persistence" not in real:
+            async for env in _build(fakes, None, None):
+                yield env
+        elif isolation == "transaction":
+            engine = await talk_databases.session_engine()
+            async with engine.connect() as conn:
+                outer = await conn.begin()
+                fakes["persistence"] = JoinedTransactionPersistenceProvider(conn)
+                try:
+                    async for env in _build(fakes, conn, str(engine.url)):
+                        yield env
+                finally:
+                    await outer.rollback()
+        else:
+            name, url = await talk_databases.fresh_database()
+            rendered = url.render_as_string(hide_password=False)
+            engine = create_async_engine(url, pool_size=5)
+            try:
+                async for env in _build(fakes, engine, rendered):
+                    yield env
+            finally:
+                await engine.dispose()
+                await talk_databases.drop(name)
+
+    return env_fixture
+
+
+async def _build(
+    groups: dict[str, Provider],
+    connection: AsyncConnection | AsyncEngine | None,
+    url: str | None,
+) -> AsyncIterator[Env]:
+    container = create_container(_settings(url), replace=groups)
+    try:
+        async with container() as request:
+            yield Env(container, request, connection, url, groups)
+    finally:
+        await container.close()

@@ -1,0 +1,1 @@
+"""Where the tests' PostgreSQL comes from, and the databases cut from it."""

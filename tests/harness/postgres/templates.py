@@ -1,0 +1,168 @@
+"""Migrated template databases, keyed by a hash of the migrations, and clones of them.
+
+Migrating once and cloning (CREATE DATABASE ... TEMPLATE) is what makes a fresh,
+fully migrated database cost milliseconds instead of a migration run."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy import pool
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from alembic import command
+from alembic.config import Config
+from tests.harness.postgres.server import PostgresServer, asyncpg_connect_kwargs
+
+TEMPLATE_PREFIX = "talk_tpl_"
+# Clone names carry host and pid so a later run can tell which owners are gone.
+CLONE_PREFIX = "talk_test_"
+_LOCK_KEY = 0x7A1C  # advisory lock serialising template builds across processes
+
+
+def alembic_ini() -> Path:
+    """alembic.ini: TALK_ALEMBIC_INI (Bazel runfiles) or the repository root."""
+    override = os.environ.get("TALK_ALEMBIC_INI")
+    if override:
+        return Path(override).resolve()
+    return Path(__file__).resolve().parents[3] / "alembic.ini"
+
+
+def alembic_config(url: URL | None = None) -> Config:
+    cfg = Config(str(alembic_ini()))
+    if url is not None:
+        cfg.set_main_option("sqlalchemy.url", url.render_as_string(hide_password=False))
+    return cfg
+
+
+def migrations_hash() -> str:
+    root = alembic_ini().parent / "alembic"
+    digest = hashlib.sha256()
+    for path in sorted([root / "env.py", *root.glob("versions/*.py")]):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def clone_owner_tag() -> str:
+    host = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:6]
+    return f"{host}_{os.getpid()}"
+
+
+async def _admin(server: PostgresServer) -> asyncpg.Connection:
+    return await asyncpg.connect(**asyncpg_connect_kwargs(server.url))
+
+
+async def _exists(conn: asyncpg.Connection, name: str) -> bool:
+    return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
+
+
+class MigrationFailed(RuntimeError):
+    pass
+
+
+async def _migrate(url: URL) -> None:
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as conn:
+
+            def upgrade(sync_conn: object) -> None:
+                cfg = alembic_config()
+                cfg.attributes["connection"] = sync_conn
+                command.upgrade(cfg, "head")
+
+            await conn.run_sync(upgrade)
+            await conn.commit()
+    finally:
+        await engine.dispose()
+
+
+async def ensure_template(server: PostgresServer) -> str:
+    """Returns the name of a fully migrated template, building it if needed.
+
+    Built under another name and renamed when complete, so a failed migration never
+    leaves a half-made template to be reused."""
+    name = TEMPLATE_PREFIX + migrations_hash()
+    conn = await _admin(server)
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
+        try:
+            if await _exists(conn, name):
+                return name
+            building = f"{name}_build"
+            await conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{building}"')
+            try:
+                await _migrate(server.database_url(building))
+            except Exception as exc:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+                raise MigrationFailed(f"migrating the template failed: {exc}") from exc
+            await conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+            await _drop_stale_templates(conn, keep=name)
+            return name
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)
+    finally:
+        await conn.close()
+
+
+async def _drop_stale_templates(conn: asyncpg.Connection, keep: str) -> None:
+    rows = await conn.fetch(
+        "SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname <> $2",
+        TEMPLATE_PREFIX + "%",
+        keep,
+    )
+    for row in rows:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
+
+
+async def clone(server: PostgresServer, template: str, name: str) -> URL:
+    conn = await _admin(server)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    finally:
+        await conn.close()
+    return server.database_url(name)
+
+
+async def drop(server: PostgresServer, name: str) -> None:
+    conn = await _admin(server)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def drop_orphan_clones(server: PostgresServer) -> int:
+    """Drops clones made on this host by test processes that no longer exist."""
+    host = clone_owner_tag().split("_")[0]
+    conn = await _admin(server)
+    dropped = 0
+    try:
+        rows = await conn.fetch(
+            "SELECT datname FROM pg_database WHERE datname LIKE $1", f"{CLONE_PREFIX}{host}_%"
+        )
+        for row in rows:
+            pid = int(row["datname"].split("_")[3])
+            if not _alive(pid):
+                await conn.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
+                dropped += 1
+    finally:
+        await conn.close()
+    return dropped
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,94 @@
+"""One py_test per pytest module, run by tools/bazel/pytest_main.py.
+
+`pytest_suite` globs a test tree so that adding a test file adds a target; the
+target is named after the file's path (`application/usecase/auth/test_login`),
+so `bazel test //tests/integration:application/...` reads like the tree.
+"""
+
+load("@rules_python//python:py_library.bzl", "py_library")
+load("@rules_python//python:py_test.bzl", "py_test")
+
+_MAIN = "//tools/bazel:pytest_main.py"
+
+# `requires-docker` is a convention remote executors use to pick workers that
+# offer Docker; `requires-network` keeps the host network in the local sandbox,
+# where testcontainers publishes PostgreSQL on 127.0.0.1.
+INTEGRATION_TAGS = ["integration", "requires-docker", "requires-network"]
+
+# Ryuk's image cannot be pulled here, and testcontainers must reach published
+# ports on localhost, not through the bridge gateway it guesses from /.dockerenv.
+_INTEGRATION_ENV = {
+    "TESTCONTAINERS_CONNECTION_MODE": "docker_host",
+    "TESTCONTAINERS_RYUK_DISABLED": "true",
+}
+
+# The harness builds the schema with Alembic; this is where it finds alembic.ini
+# (relative to the runfiles root; pytest_main makes it absolute).
+_MIGRATIONS_ENV = {"TALK_ALEMBIC_INI": "alembic.ini"}
+
+def pytest_test(name, src, deps = [], data = [], integration = False, env = {}, tags = [], **kwargs):
+    """A py_test that runs one pytest module under the Bazel test protocol.
+
+    Args:
+      name: target name.
+      src: the test module, relative to this package.
+      deps: libraries the module imports (conftest libraries included).
+      data: extra runtime files.
+      integration: tag as an integration test and give it PostgreSQL settings.
+      env: extra environment for the test.
+      tags: extra tags.
+      **kwargs: passed to py_test (shard_count, size, timeout, ...).
+    """
+    test_env = dict(_MIGRATIONS_ENV)
+    test_env.update(_INTEGRATION_ENV if integration else {})
+    test_env.update(env)
+    py_test(
+        name = name,
+        srcs = [_MAIN, src],
+        main = _MAIN,
+        # Tests start in the runfiles root, where the package path is the file path.
+        args = ["%s/%s" % (native.package_name(), src)],
+        data = data + ["//:pyproject.toml"],
+        deps = deps + ["@pypi//pytest"],
+        env = test_env,
+        tags = tags + (INTEGRATION_TAGS if integration else []),
+        python_version = "PY3",
+        **kwargs
+    )
+
+def pytest_suite(name, deps = [], data = [], integration = False, shard_counts = {}, size = None, **kwargs):
+    """One pytest_test per test_*.py below this package, plus a test_suite `name`.
+
+    Args:
+      name: name of the test_suite grouping the generated tests.
+      deps: libraries every module may import.
+      data: runtime files every module needs (migrations, ...).
+      integration: see pytest_test.
+      shard_counts: {"path/test_x.py": n} for modules worth splitting across n shards.
+      size: test size; integration tests default to medium, others to small.
+      **kwargs: passed to every pytest_test.
+    """
+    support = name + "_support"
+
+    # conftest.py and package __init__.py files: pytest needs them beside every module.
+    py_library(
+        name = support,
+        testonly = True,
+        srcs = native.glob(["**/conftest.py", "**/__init__.py"]),
+        deps = deps,
+    )
+    tests = []
+    for src in native.glob(["**/test_*.py"]):
+        target = src[:-len(".py")]
+        pytest_test(
+            name = target,
+            src = src,
+            deps = [":" + support] + deps,
+            data = data,
+            integration = integration,
+            shard_count = shard_counts.get(src),
+            size = size or ("medium" if integration else "small"),
+            **kwargs
+        )
+        tests.append(":" + target)
+    native.test_suite(name = name, tests = tests)

@@ -1,0 +1,97 @@
+"""Run pytest the way Bazel's test protocol expects (see the Test Encyclopedia).
+
+Bazel talks to a test runner only through environment variables; pytest knows
+none of them, so this main translates each one:
+
+- TEST_TOTAL_SHARDS / TEST_SHARD_INDEX: run this shard's tests only, and touch
+  TEST_SHARD_STATUS_FILE (Bazel 7+ fails a sharded test whose runner does not).
+- TESTBRIDGE_TEST_ONLY (`--test_filter`): a pytest `-k` expression.
+- XML_OUTPUT_FILE: JUnit XML that Bazel shows per test case.
+- TEST_TMPDIR: pytest's basetemp, the only writable place Bazel promises.
+- TEST_UNDECLARED_OUTPUTS_DIR: the full DEBUG log, kept in outputs.zip.
+- TEST_PREMATURE_EXIT_FILE: present while running, so a crash is reported as one.
+
+Arguments are the test files, relative to the runfiles root (the working
+directory Bazel gives a test).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+# Environment variables that name data files in runfiles: a test may chdir, so
+# they are made absolute before pytest starts (symlinks are kept, not resolved).
+_RUNFILES_PATH_VARS = ("TALK_ALEMBIC_INI",)
+
+
+class BazelShard:
+    """Keeps this shard's share of the selected tests.
+
+    Test number i runs on shard i % total, so shard sizes differ by at most one
+    and no shard is empty while another holds several tests.
+    """
+
+    def __init__(self, index: int, total: int) -> None:
+        self.index = index
+        self.total = total
+
+    @pytest.hookimpl(trylast=True)  # after -k and marker deselection
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        mine = [item for n, item in enumerate(items) if n % self.total == self.index]
+        others = [item for n, item in enumerate(items) if n % self.total != self.index]
+        if others:
+            config.hook.pytest_deselected(items=others)
+        items[:] = mine
+
+
+def _touch(path: str | None) -> None:
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).touch()
+
+
+def _pytest_args(env: dict[str, str], files: list[str]) -> list[str]:
+    args = ["-c", "pyproject.toml", "--rootdir", os.getcwd(), "-p", "no:cacheprovider"]
+    if tmp := env.get("TEST_TMPDIR"):
+        args += ["--basetemp", str(Path(tmp) / "pytest")]
+    if xml := env.get("XML_OUTPUT_FILE"):
+        args += ["--junitxml", xml]
+    if outputs := env.get("TEST_UNDECLARED_OUTPUTS_DIR"):
+        args += ["--log-file", str(Path(outputs) / "pytest.log"), "--log-file-level", "DEBUG"]
+    if only := env.get("TESTBRIDGE_TEST_ONLY"):
+        args += ["-k", only]
+    return args + files
+
+
+def main(argv: list[str]) -> int:
+    env = dict(os.environ)
+    for var in _RUNFILES_PATH_VARS:
+        if env.get(var):
+            os.environ[var] = os.path.abspath(env[var])
+
+    plugins: list[object] = []
+    total = int(env.get("TEST_TOTAL_SHARDS", "1"))
+    if total > 1:
+        _touch(env.get("TEST_SHARD_STATUS_FILE"))
+        plugins.append(BazelShard(int(env["TEST_SHARD_INDEX"]), total))
+
+    _touch(env.get("TEST_PREMATURE_EXIT_FILE"))
+    code = int(pytest.main(_pytest_args(env, argv), plugins=plugins))
+    premature = env.get("TEST_PREMATURE_EXIT_FILE")
+    if premature:
+        Path(premature).unlink(missing_ok=True)
+
+    # A shard (or a --test_filter) may legitimately select nothing here.
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED and (total > 1 or "TESTBRIDGE_TEST_ONLY" in env):
+        return 0
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
