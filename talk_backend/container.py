@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
 
+import httpx
 from dishka import AsyncContainer, Provider, Scope, make_async_container, provide
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -15,20 +16,41 @@ from talk_backend.application.invite_policy import InvitePolicy
 from talk_backend.application.ports import (
     BlueskySignIn,
     Clock,
+    HealthCheck,
     InviteRepository,
     TransactionManager,
     UserRepository,
+    WebSessionRepository,
 )
+from talk_backend.application.session_policy import SessionPolicy
 from talk_backend.application.usecase.auth.login import Login
+from talk_backend.application.usecase.auth.start_login import StartLogin
 from talk_backend.application.usecase.invites.create import CreateInvite
 from talk_backend.application.usecase.invites.list import ListInvites
 from talk_backend.application.usecase.invites.revoke import RevokeInvite
+from talk_backend.application.usecase.sessions.close import CloseSession
+from talk_backend.application.usecase.sessions.current_user import CurrentUser
+from talk_backend.application.usecase.sessions.open import OpenSession
 from talk_backend.application.usecase.users.register_founder import RegisterFounder
+from talk_backend.infrastructure.bluesky.client_identity import ClientIdentity
+from talk_backend.infrastructure.bluesky.dpop import DpopNonces
+from talk_backend.infrastructure.bluesky.dpop_requests import DpopPoster
+from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
+from talk_backend.infrastructure.bluesky.identity_resolver import AtprotoIdentityResolver
+from talk_backend.infrastructure.bluesky.sign_in import AtprotoOAuthSignIn
+from talk_backend.infrastructure.bluesky.state import AuthRequestStore, OAuthSessionStore
+from talk_backend.infrastructure.bluesky.token_refresh import AtprotoTokenRefresher
 from talk_backend.infrastructure.clock import SystemClock
 from talk_backend.infrastructure.persistence.database import create_engine, create_session_factory
+from talk_backend.infrastructure.persistence.health import SqlaHealthCheck
 from talk_backend.infrastructure.persistence.invites import SqlaInviteRepository
+from talk_backend.infrastructure.persistence.oauth_state import (
+    SqlaAuthRequestStore,
+    SqlaOAuthSessionStore,
+)
 from talk_backend.infrastructure.persistence.transaction import SqlaTransactionManager
 from talk_backend.infrastructure.persistence.users import SqlaUserRepository
+from talk_backend.infrastructure.persistence.web_sessions import SqlaWebSessionRepository
 from talk_backend.settings import Settings
 
 
@@ -48,6 +70,15 @@ class SettingsProvider(Provider):
             max_pending_per_inviter=settings.invites.max_pending,
             default_ttl=timedelta(days=ttl_days) if ttl_days else None,
         )
+
+    @provide(scope=Scope.APP)
+    def session_policy(self, settings: Settings) -> SessionPolicy:
+        return SessionPolicy(ttl=timedelta(hours=settings.sessions.ttl_hours))
+
+    @provide(scope=Scope.APP)
+    def client_identity(self, settings: Settings) -> ClientIdentity:
+        # Pure configuration (the metadata and JWKS documents need it even with Bluesky faked).
+        return ClientIdentity(settings.oauth)
 
 
 class PersistenceProvider(Provider):
@@ -74,6 +105,10 @@ class PersistenceProvider(Provider):
     users = provide(SqlaUserRepository, scope=Scope.REQUEST, provides=UserRepository)
     invites = provide(SqlaInviteRepository, scope=Scope.REQUEST, provides=InviteRepository)
     tx = provide(SqlaTransactionManager, scope=Scope.REQUEST, provides=TransactionManager)
+    web_sessions = provide(
+        SqlaWebSessionRepository, scope=Scope.REQUEST, provides=WebSessionRepository
+    )
+    health = provide(SqlaHealthCheck, scope=Scope.REQUEST, provides=HealthCheck)
 
 
 class ClockProvider(Provider):
@@ -83,11 +118,59 @@ class ClockProvider(Provider):
 
 
 class BlueskyProvider(Provider):
-    """Real group `bluesky`: the atproto OAuth client."""
+    """Real group `bluesky`: the atproto OAuth client. It keeps its state in
+    PostgreSQL, so it needs the real `persistence` group."""
 
-    @provide(scope=Scope.REQUEST)
-    def sign_in(self) -> BlueskySignIn:
-        raise NotImplementedError("the atproto OAuth client is not wired yet")
+    scope = Scope.APP
+
+    @provide
+    async def http(self, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+        timeout = httpx.Timeout(settings.oauth.http_timeout_seconds)
+        async with httpx.AsyncClient(timeout=timeout, trust_env=False) as client:
+            yield client
+
+    @provide
+    def guarded_http(self, http: httpx.AsyncClient, settings: Settings) -> GuardedHttpClient:
+        return GuardedHttpClient(
+            http, allow_insecure_loopback=settings.oauth.allow_insecure_loopback
+        )
+
+    @provide
+    def resolver(self, http: GuardedHttpClient, settings: Settings) -> AtprotoIdentityResolver:
+        return AtprotoIdentityResolver(
+            http,
+            plc_directory_url=settings.oauth.plc_directory_url,
+            handle_resolver_url=settings.oauth.handle_resolver_url,
+        )
+
+    nonces = provide(DpopNonces)
+    poster = provide(DpopPoster)
+    auth_requests = provide(SqlaAuthRequestStore, provides=AuthRequestStore)
+    oauth_sessions = provide(SqlaOAuthSessionStore, provides=OAuthSessionStore)
+    refresher = provide(AtprotoTokenRefresher)
+
+    @provide
+    def sign_in(
+        self,
+        client: ClientIdentity,
+        http: GuardedHttpClient,
+        resolver: AtprotoIdentityResolver,
+        poster: DpopPoster,
+        requests: AuthRequestStore,
+        sessions: OAuthSessionStore,
+        clock: Clock,
+        settings: Settings,
+    ) -> BlueskySignIn:
+        return AtprotoOAuthSignIn(
+            client,
+            http,
+            resolver,
+            poster,
+            requests,
+            sessions,
+            clock,
+            timedelta(seconds=settings.oauth.auth_request_ttl_seconds),
+        )
 
 
 class UseCaseProvider(Provider):
@@ -97,6 +180,10 @@ class UseCaseProvider(Provider):
     revoke_invite = provide(RevokeInvite)
     list_invites = provide(ListInvites)
     register_founder = provide(RegisterFounder)
+    start_login = provide(StartLogin)
+    open_session = provide(OpenSession)
+    close_session = provide(CloseSession)
+    current_user = provide(CurrentUser)
 
 
 PROVIDER_GROUPS: Mapping[str, type[Provider]] = {
@@ -122,6 +209,4 @@ def create_container(
             f"valid groups: {', '.join(sorted(PROVIDER_GROUPS))}"
         )
     groups = [replace.get(name) or factory() for name, factory in PROVIDER_GROUPS.items()]
-    return make_async_container(
-        SettingsProvider(settings), *groups, UseCaseProvider(), *extra
-    )
+    return make_async_container(SettingsProvider(settings), *groups, UseCaseProvider(), *extra)

@@ -39,7 +39,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("did", name="uq_users_did"),
         sa.ForeignKeyConstraint(["invited_by"], ["users.id"], name="fk_users_invited_by"),
         sa.CheckConstraint("did ~ '^did:(plc|web):'", name="ck_users_did_method"),
-        sa.CheckConstraint("handle IS NULL OR handle = lower(handle)", name="ck_users_handle_lower"),
+        sa.CheckConstraint(
+            "handle IS NULL OR handle = lower(handle)", name="ck_users_handle_lower"
+        ),
     )
     op.create_table(
         "invites",

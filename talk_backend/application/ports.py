@@ -13,6 +13,7 @@ from typing import Protocol
 
 from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
 from talk_backend.domain.invites import Invite, Invitee
+from talk_backend.domain.sessions import WebSession
 from talk_backend.domain.users import User
 
 
@@ -96,3 +97,16 @@ class BlueskySignIn(Protocol):
 
     async def complete(self, callback: AuthorizationCallback) -> VerifiedIdentity:
         """Finishes the flow; raises SignInFailed unless Bluesky vouched for the user."""
+
+
+class WebSessionRepository(Protocol):
+    async def add(self, session: WebSession) -> None: ...
+
+    async def get(self, token_hash: str) -> WebSession | None: ...
+
+    async def delete(self, token_hash: str) -> None: ...
+
+
+class HealthCheck(Protocol):
+    async def database_ok(self) -> bool:
+        """True when the database answers a trivial query now."""

@@ -16,9 +16,7 @@ _DID_PLC = re.compile(r"^did:plc:[a-z2-7]{24}$")
 _DID_WEB = re.compile(
     r"^did:web:([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?(%3a[0-9]{1,5})?$"
 )
-_HANDLE = re.compile(
-    r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"
-)
+_HANDLE = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
 _HANDLE_MAX = 253
 # The spec reserves these TLDs; no real account can hold such a handle.
 _RESERVED_TLDS = frozenset(
@@ -41,8 +39,10 @@ class Did:
             if _DID_WEB.match(text):
                 return cls(text)
             raise InvalidDid(f"not a valid did:web identifier: {raw!r}")
-        if _DID_PLC.match(text):
-            return cls(text)
+        if text.startswith("did:plc:"):
+            if _DID_PLC.match(text):
+                return cls(text)
+            raise InvalidDid(f"not a valid did:plc identifier: {raw!r}")
         if text.startswith("did:"):
             raise InvalidDid(f"only did:plc and did:web are supported, got {raw!r}")
         raise InvalidDid(f"not a DID: {raw!r}")

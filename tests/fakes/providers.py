@@ -9,20 +9,24 @@ from dishka import Provider, Scope, provide
 from talk_backend.application.ports import (
     BlueskySignIn,
     Clock,
+    HealthCheck,
     InviteRepository,
     TransactionManager,
     UserRepository,
+    WebSessionRepository,
 )
 from tests.fakes.bluesky import FakeBlueskySignIn
 from tests.fakes.clock import FakeClock
 from tests.fakes.memory_store import InMemoryTransactionManager, MemoryStore
 from tests.fakes.repositories import InMemoryInviteRepository, InMemoryUserRepository
+from tests.fakes.sessions import AlwaysHealthy, InMemoryWebSessionRepository
 
 
 class FakePersistenceProvider(Provider):
     def __init__(self) -> None:
         super().__init__()
         self.store = MemoryStore()
+        self.web_sessions = InMemoryWebSessionRepository()
 
     @provide(scope=Scope.APP)
     def memory_store(self) -> MemoryStore:
@@ -31,6 +35,11 @@ class FakePersistenceProvider(Provider):
     users = provide(InMemoryUserRepository, scope=Scope.REQUEST, provides=UserRepository)
     invites = provide(InMemoryInviteRepository, scope=Scope.REQUEST, provides=InviteRepository)
     tx = provide(InMemoryTransactionManager, scope=Scope.REQUEST, provides=TransactionManager)
+    health = provide(AlwaysHealthy, scope=Scope.APP, provides=HealthCheck)
+
+    @provide(scope=Scope.APP)
+    def web_session_repository(self) -> WebSessionRepository:
+        return self.web_sessions
 
 
 class FakeBlueskyProvider(Provider):

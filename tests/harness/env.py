@@ -9,10 +9,11 @@ chosen provider groups real and the rest faked.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
 from typing import Any, Literal, TypeVar
 
+import pytest
 import pytest_asyncio
 import sqlalchemy as sa
 from dishka import AsyncContainer, Provider
@@ -28,6 +29,8 @@ from tests.harness.provisioner import DatabaseProvisioner
 
 T = TypeVar("T")
 Isolation = Literal["transaction", "database"]
+# Adjusts the env's Settings; gets the test's request to reach fixtures it depends on.
+SettingsHook = Callable[[Settings, pytest.FixtureRequest], Settings]
 
 
 class Env:
@@ -101,7 +104,10 @@ def _settings(url: str | None) -> Settings:
 
 
 def create_env_fixture(
-    unmock: Collection[str] = (), *, isolation: Isolation = "transaction"
+    unmock: Collection[str] = (),
+    *,
+    isolation: Isolation = "transaction",
+    settings: SettingsHook | None = None,
 ) -> Any:
     """A pytest fixture yielding an Env with the groups in `unmock` real.
 
@@ -120,10 +126,15 @@ def create_env_fixture(
     real = frozenset(unmock)
 
     @pytest_asyncio.fixture(loop_scope="session")
-    async def env_fixture(talk_databases: DatabaseProvisioner) -> AsyncIterator[Env]:
+    async def env_fixture(
+        talk_databases: DatabaseProvisioner, request: pytest.FixtureRequest
+    ) -> AsyncIterator[Env]:
+        def configure(base: Settings) -> Settings:
+            return settings(base, request) if settings is not None else base
+
         fakes = {name: FAKE_GROUPS[name]() for name in PROVIDER_GROUPS if name not in real}
         if "persistence" not in real:
-            async for env in _build(fakes, None, None):
+            async for env in _build(fakes, None, None, configure):
                 yield env
         elif isolation == "transaction":
             engine = await talk_databases.session_engine()
@@ -131,7 +142,7 @@ def create_env_fixture(
                 outer = await conn.begin()
                 fakes["persistence"] = JoinedTransactionPersistenceProvider(conn)
                 try:
-                    async for env in _build(fakes, conn, str(engine.url)):
+                    async for env in _build(fakes, conn, str(engine.url), configure):
                         yield env
                 finally:
                     await outer.rollback()
@@ -140,7 +151,7 @@ def create_env_fixture(
             rendered = url.render_as_string(hide_password=False)
             engine = create_async_engine(url, pool_size=5)
             try:
-                async for env in _build(fakes, engine, rendered):
+                async for env in _build(fakes, engine, rendered, configure):
                     yield env
             finally:
                 await engine.dispose()
@@ -153,8 +164,9 @@ async def _build(
     groups: dict[str, Provider],
     connection: AsyncConnection | AsyncEngine | None,
     url: str | None,
+    configure: Callable[[Settings], Settings],
 ) -> AsyncIterator[Env]:
-    container = create_container(_settings(url), replace=groups)
+    container = create_container(configure(_settings(url)), replace=groups)
     try:
         async with container() as request:
             yield Env(container, request, connection, url, groups)

@@ -1,10 +1,19 @@
 """Invite-only sign-in against a real PostgreSQL, Bluesky faked."""
 
+from datetime import timedelta
+
 import pytest
 
-from talk_backend.application.ports import InviteRepository, UserRepository
+from talk_backend.application.ports import (
+    BlueskySignIn,
+    Clock,
+    InviteRepository,
+    TransactionManager,
+    UserRepository,
+)
 from talk_backend.application.usecase.auth.login import Login
 from talk_backend.application.usecase.invites.create import CreateInvite
+from talk_backend.application.usecase.invites.revoke import RevokeInvite
 from talk_backend.domain.errors import InviteRequired
 from talk_backend.domain.identity import Did
 from talk_backend.domain.invites import InviteStatus
@@ -53,3 +62,111 @@ class TestLoginWithInvite:
         assert await integration_env.fetch("SELECT 1 FROM users WHERE did = :did", did=BOB) == []
         assert await integration_env.fetch("SELECT id, status FROM invites ORDER BY id") == before
         assert before[0].id == other.id and before[0].status == "pending"
+
+
+class TestLoginRefusals:
+    @pytest.mark.asyncio
+    async def test_expired_invite_is_refused(self, integration_env):
+        inviter = await seed_member(integration_env, ALICE)
+        expires = integration_env.clock.now() + timedelta(minutes=10)
+        invite = await (await integration_env.get(CreateInvite)).execute(inviter.id, BOB, expires)
+        integration_env.clock.advance(timedelta(minutes=10))
+
+        with pytest.raises(InviteRequired):
+            await (await integration_env.get(Login)).execute(
+                await integration_env.bluesky.authorize(BOB)
+            )
+        rows = await integration_env.fetch(
+            "SELECT status FROM invites WHERE id = :id", id=invite.id
+        )
+        assert rows[0].status == "pending"
+        assert await integration_env.fetch("SELECT 1 FROM users WHERE did = :d", d=BOB) == []
+
+    @pytest.mark.asyncio
+    async def test_revoked_invite_is_refused(self, integration_env):
+        inviter = await seed_member(integration_env, ALICE)
+        invite = await (await integration_env.get(CreateInvite)).execute(inviter.id, BOB)
+        await (await integration_env.get(RevokeInvite)).execute(inviter.id, invite.id)
+
+        with pytest.raises(InviteRequired):
+            await (await integration_env.get(Login)).execute(
+                await integration_env.bluesky.authorize(BOB)
+            )
+        rows = await integration_env.fetch(
+            "SELECT status FROM invites WHERE id = :id", id=invite.id
+        )
+        assert rows[0].status == "revoked"
+
+    @pytest.mark.asyncio
+    async def test_handle_invite_needs_verified_handle(self, integration_env):
+        inviter = await seed_member(integration_env, ALICE)
+        await (await integration_env.get(CreateInvite)).execute(inviter.id, "bob.test")
+        login = await integration_env.get(Login)
+
+        unverified = await integration_env.bluesky.authorize(BOB, "bob.test", handle_verified=False)
+        with pytest.raises(InviteRequired):
+            await login.execute(unverified)
+        assert await integration_env.fetch("SELECT 1 FROM users WHERE did = :d", d=BOB) == []
+
+        result = await login.execute(await integration_env.bluesky.authorize(BOB, "bob.test"))
+        assert result.created
+        rows = await integration_env.fetch("SELECT handle FROM users WHERE did = :d", d=BOB)
+        assert rows[0].handle == "bob.test"
+
+
+class TestKnownUser:
+    @pytest.mark.asyncio
+    async def test_second_login_creates_nothing(self, integration_env):
+        inviter = await seed_member(integration_env, ALICE)
+        await (await integration_env.get(CreateInvite)).execute(inviter.id, BOB)
+        login = await integration_env.get(Login)
+        first = await login.execute(await integration_env.bluesky.authorize(BOB))
+
+        counts = "SELECT (SELECT count(*) FROM users) AS u, (SELECT count(*) FROM invites) AS i"
+        before = await integration_env.fetch(counts)
+        second = await login.execute(await integration_env.bluesky.authorize(BOB))
+
+        assert (second.user.id, second.created) == (first.user.id, False)
+        assert await integration_env.fetch(counts) == before
+
+
+class TestRollback:
+    @pytest.mark.asyncio
+    async def test_failure_after_user_insert_leaves_nothing(self, integration_env):
+        """The user INSERT happened; a failure before commit must undo it and the claim."""
+        inviter = await seed_member(integration_env, ALICE)
+        invite = await (await integration_env.get(CreateInvite)).execute(inviter.id, BOB)
+        users = _FailingAfterInsert(await integration_env.get(UserRepository))
+        login = Login(
+            await integration_env.get(BlueskySignIn),
+            users,
+            await integration_env.get(InviteRepository),
+            await integration_env.get(TransactionManager),
+            await integration_env.get(Clock),
+        )
+
+        with pytest.raises(RuntimeError, match="after the insert"):
+            await login.execute(await integration_env.bluesky.authorize(BOB))
+
+        assert users.inserted
+        assert await integration_env.fetch("SELECT 1 FROM users WHERE did = :d", d=BOB) == []
+        rows = await integration_env.fetch(
+            "SELECT status, accepted_by FROM invites WHERE id = :id", id=invite.id
+        )
+        assert (rows[0].status, rows[0].accepted_by) == ("pending", None)
+
+
+class _FailingAfterInsert:
+    """The real repository, failing right after its INSERT succeeded."""
+
+    def __init__(self, inner: UserRepository) -> None:
+        self._inner = inner
+        self.inserted = False
+
+    async def add(self, user):
+        await self._inner.add(user)
+        self.inserted = True
+        raise RuntimeError("simulated crash after the insert")
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)

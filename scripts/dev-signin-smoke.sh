@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Starts `talk-backend serve --dev-bluesky` on a free loopback port, signs in with curl
+# following every redirect, and checks GET /me returns the new member.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port="${PORT:-$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
+work="$(mktemp -d)"
+unset DATABASE__URL
+.venv/bin/talk-backend serve --dev-bluesky --port "$port" >"$work/serve.log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$work"' EXIT
+base="http://127.0.0.1:$port"
+for _ in $(seq 1 100); do
+  curl -fsS "$base/healthz" >/dev/null 2>&1 && break
+  kill -0 "$server" 2>/dev/null || { cat "$work/serve.log"; exit 1; }
+  sleep 0.2
+done
+curl -fsS -c "$work/jar" -b "$work/jar" -L -H 'Content-Type: application/json' \
+  -d '{"account": "newcomer.dev.test"}' "$base/auth/login" >/dev/null
+me="$(curl -fsS -b "$work/jar" "$base/me")"
+echo "GET /me -> $me"
+grep -q '"did":"did:plc:devuser2devuser2devuser2"' <<<"$me"
+echo "dev sign-in smoke: OK"

@@ -1,0 +1,11 @@
+"""How long a web session lasts, set by configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPolicy:
+    ttl: timedelta = timedelta(days=14)

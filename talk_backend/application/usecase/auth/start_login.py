@@ -1,0 +1,15 @@
+"""A person names their Bluesky account; we send their browser to its authorization server."""
+
+from __future__ import annotations
+
+from talk_backend.application.ports import AuthorizationRedirect, BlueskySignIn
+from talk_backend.domain.identity import parse_account
+
+
+class StartLogin:
+    def __init__(self, bluesky: BlueskySignIn) -> None:
+        self._bluesky = bluesky
+
+    async def execute(self, account: str, browser_binding: str) -> AuthorizationRedirect:
+        """Refuses malformed handles and DIDs before any network call."""
+        return await self._bluesky.begin(parse_account(account), browser_binding)

@@ -1,0 +1,232 @@
+"""The fake's state and routes."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from talk_backend.devtools.fake_atproto.dpop_check import DpopRejected, check_proof
+from talk_backend.infrastructure.bluesky.pkce import s256_challenge
+
+
+@dataclass
+class FakeAccount:
+    did: str
+    handle: str
+    # The DID document claims `handle`; resolving `handle` gives `handle_points_to`.
+    handle_points_to: str | None = None
+
+
+@dataclass
+class _Par:
+    params: dict[str, str]
+    jkt: str
+    expires: float
+
+
+@dataclass
+class _Code:
+    par: _Par
+    did: str
+
+
+@dataclass
+class FakeAtproto:
+    accounts: dict[str, FakeAccount] = field(default_factory=dict)
+    # Misbehaviour switches for tests.
+    callback_iss: str | None = None
+    token_sub: str | None = None
+    token_scope: str | None = None
+    trusted_client_keys: dict[str, KeySet] = field(default_factory=dict)
+    # What happened, for tests to look at.
+    nonce_challenges: int = 0
+    base_url: str = "http://127.0.0.1"
+    _nonce: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    _pars: dict[str, _Par] = field(default_factory=dict)
+    _codes: dict[str, _Code] = field(default_factory=dict)
+    _jtis: set[str] = field(default_factory=set)
+
+    def add_account(self, did: str, handle: str, *, handle_points_to: str | None = None) -> None:
+        self.accounts[did] = FakeAccount(did, handle, handle_points_to)
+
+    def rotate_nonce(self) -> None:
+        self._nonce = secrets.token_urlsafe(16)
+
+    @property
+    def plc_directory_url(self) -> str:
+        return f"{self.base_url}/plc"
+
+    # --- resolver and PDS -------------------------------------------------
+    async def resolve_handle(self, request: Request) -> Response:
+        handle = request.query_params.get("handle", "").lower()
+        for account in self.accounts.values():
+            if account.handle == handle:
+                return JSONResponse({"did": account.handle_points_to or account.did})
+        return JSONResponse({"error": "InvalidRequest", "message": "Unable to resolve handle"}, 400)
+
+    async def did_document(self, request: Request) -> Response:
+        account = self.accounts.get(request.path_params["did"])
+        if account is None:
+            return JSONResponse({"message": "DID not registered"}, 404)
+        return JSONResponse(
+            {
+                "@context": ["https://www.w3.org/ns/did/v1"],
+                "id": account.did,
+                "alsoKnownAs": [f"at://{account.handle}"],
+                "service": [
+                    {
+                        "id": "#atproto_pds",
+                        "type": "AtprotoPersonalDataServer",
+                        "serviceEndpoint": self.base_url,
+                    }
+                ],
+            }
+        )
+
+    async def protected_resource(self, _: Request) -> Response:
+        return JSONResponse({"resource": self.base_url, "authorization_servers": [self.base_url]})
+
+    async def server_metadata(self, _: Request) -> Response:
+        base = self.base_url
+        return JSONResponse(
+            {
+                "issuer": base,
+                "pushed_authorization_request_endpoint": f"{base}/oauth/par",
+                "authorization_endpoint": f"{base}/oauth/authorize",
+                "token_endpoint": f"{base}/oauth/token",
+                "require_pushed_authorization_requests": True,
+                "response_types_supported": ["code"],
+                "grant_types_supported": ["authorization_code", "refresh_token"],
+                "code_challenge_methods_supported": ["S256"],
+                "dpop_signing_alg_values_supported": ["ES256"],
+                "scopes_supported": ["atproto", "transition:generic"],
+                "token_endpoint_auth_methods_supported": ["none", "private_key_jwt"],
+                "token_endpoint_auth_signing_alg_values_supported": ["ES256"],
+                "authorization_response_iss_parameter_supported": True,
+                "client_id_metadata_document_supported": True,
+            }
+        )
+
+    # --- OAuth ------------------------------------------------------------
+    def _error(self, error: str, description: str, status: int = 400) -> Response:
+        headers = {"DPoP-Nonce": self._nonce}
+        return JSONResponse({"error": error, "error_description": description}, status, headers)
+
+    async def _checked(self, request: Request, path: str) -> tuple[dict[str, str], str]:
+        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+        try:
+            jkt = check_proof(
+                request.headers.get("dpop"), "POST", self.base_url + path, self._nonce, self._jtis
+            )
+        except DpopRejected as exc:
+            if exc.error == "use_dpop_nonce":
+                self.nonce_challenges += 1
+            raise
+        self._check_client(form)
+        return form, jkt
+
+    def _check_client(self, form: dict[str, str]) -> None:
+        client_id = form.get("client_id", "")
+        assertion = form.get("client_assertion")
+        if client_id.startswith("http://localhost?"):
+            if assertion:
+                raise DpopRejected("invalid_client", "loopback clients do not authenticate")
+            return
+        keys = self.trusted_client_keys.get(client_id)
+        if keys is None or assertion is None:
+            raise DpopRejected("invalid_client", "unknown client or missing client assertion")
+        try:
+            claims = jwt.decode(assertion, keys, algorithms=["ES256"]).claims
+        except (JoseError, ValueError):
+            raise DpopRejected("invalid_client", "client assertion signature") from None
+        if claims.get("iss") != client_id or claims.get("aud") != self.base_url:
+            raise DpopRejected("invalid_client", "client assertion iss/aud")
+
+    async def par(self, request: Request) -> Response:
+        try:
+            form, jkt = await self._checked(request, "/oauth/par")
+        except DpopRejected as exc:
+            return self._error(exc.error, str(exc))
+        required = ("state", "redirect_uri", "code_challenge", "scope")
+        if any(not form.get(name) for name in required):
+            return self._error("invalid_request", "missing parameter")
+        if form.get("response_type") != "code" or form.get("code_challenge_method") != "S256":
+            return self._error("invalid_request", "response_type code and PKCE S256 required")
+        if "atproto" not in form["scope"].split():
+            return self._error("invalid_scope", "atproto scope required")
+        request_uri = f"urn:ietf:params:oauth:request_uri:{secrets.token_urlsafe(16)}"
+        self._pars[request_uri] = _Par(form, jkt, time.time() + 300)
+        headers = {"DPoP-Nonce": self._nonce}
+        return JSONResponse({"request_uri": request_uri, "expires_in": 300}, 201, headers)
+
+    async def authorize(self, request: Request) -> Response:
+        """Approves at once, as the account named by login_hint."""
+        par = self._pars.pop(request.query_params.get("request_uri", ""), None)
+        if par is None or par.expires < time.time():
+            return JSONResponse({"error": "invalid_request_uri"}, 400)
+        if request.query_params.get("client_id") != par.params.get("client_id"):
+            return JSONResponse({"error": "invalid_client"}, 400)
+        hint = par.params.get("login_hint", "").lower()
+        account = next((a for a in self.accounts.values() if hint in (a.did, a.handle)), None)
+        query: dict[str, str] = {"state": par.params["state"]}
+        query["iss"] = self.callback_iss or self.base_url
+        if account is None:
+            query["error"] = "access_denied"
+        else:
+            code = secrets.token_urlsafe(24)
+            self._codes[code] = _Code(par, account.did)
+            query["code"] = code
+        return RedirectResponse(f"{par.params['redirect_uri']}?{urlencode(query)}", 302)
+
+    async def token(self, request: Request) -> Response:
+        try:
+            form, jkt = await self._checked(request, "/oauth/token")
+        except DpopRejected as exc:
+            return self._error(exc.error, str(exc))
+        if form.get("grant_type") != "authorization_code":
+            return self._error("unsupported_grant_type", "only authorization_code here")
+        grant = self._codes.pop(form.get("code", ""), None)  # single use
+        if grant is None:
+            return self._error("invalid_grant", "unknown or used code")
+        par = grant.par.params
+        if jkt != grant.par.jkt:
+            return self._error("invalid_dpop_proof", "DPoP key differs from the PAR's")
+        if s256_challenge(form.get("code_verifier", "")) != par["code_challenge"]:
+            return self._error("invalid_grant", "PKCE verification failed")
+        if form.get("redirect_uri") != par["redirect_uri"]:
+            return self._error("invalid_grant", "redirect_uri mismatch")
+        if form.get("client_id") != par.get("client_id"):
+            return self._error("invalid_grant", "client_id mismatch")
+        body: dict[str, Any] = {
+            "access_token": secrets.token_urlsafe(32),
+            "refresh_token": secrets.token_urlsafe(32),
+            "token_type": "DPoP",
+            "sub": self.token_sub or grant.did,
+            "scope": self.token_scope or par["scope"],
+            "expires_in": 1800,
+        }
+        return JSONResponse(body, 200, {"DPoP-Nonce": self._nonce, "Cache-Control": "no-store"})
+
+    def app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/xrpc/com.atproto.identity.resolveHandle", self.resolve_handle),
+                Route("/plc/{did}", self.did_document),
+                Route("/.well-known/oauth-protected-resource", self.protected_resource),
+                Route("/.well-known/oauth-authorization-server", self.server_metadata),
+                Route("/oauth/par", self.par, methods=["POST"]),
+                Route("/oauth/authorize", self.authorize),
+                Route("/oauth/token", self.token, methods=["POST"]),
+            ]
+        )

@@ -1,0 +1,72 @@
+"""Serve an ASGI app with uvicorn on 127.0.0.1 and a free port, in this event loop
+or in a thread of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+from collections.abc import AsyncIterator, Iterator
+
+import uvicorn
+from starlette.types import ASGIApp
+
+
+def bind_loopback(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A listening-ready socket, bound before the app exists so its URL can be configured."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+def socket_url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://{host}:{port}"
+
+
+def _server(app: ASGIApp, log_level: str) -> uvicorn.Server:
+    config = uvicorn.Config(app, log_level=log_level, lifespan="on", access_log=False)
+    return uvicorn.Server(config)
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    app: ASGIApp, *, sock: socket.socket | None = None, log_level: str = "warning"
+) -> AsyncIterator[str]:
+    """Runs `app` as a task of the current loop; yields its base URL."""
+    sock = sock or bind_loopback()
+    server = _server(app, log_level)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+                raise RuntimeError("uvicorn stopped before it started")
+            await asyncio.sleep(0.01)
+        yield socket_url(sock)
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+@contextlib.contextmanager
+def serving_in_thread(app: ASGIApp, *, port: int = 0, log_level: str = "warning") -> Iterator[str]:
+    """Runs `app` in its own thread and loop: a server truly apart from the caller."""
+    sock = bind_loopback(port=port)
+    server = _server(app, log_level)
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("uvicorn stopped before it started")
+            threading.Event().wait(0.01)
+        yield socket_url(sock)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

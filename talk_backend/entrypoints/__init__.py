@@ -1,0 +1,1 @@
+"""Ways into the application: the HTTP API and the command line."""

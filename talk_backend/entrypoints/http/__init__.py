@@ -1,0 +1,1 @@
+"""The FastAPI application: routers translate HTTP to use cases and back."""

@@ -1,0 +1,37 @@
+"""The app factory: a container in, a FastAPI application out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from dishka import AsyncContainer
+from dishka.integrations.fastapi import setup_dishka
+from fastapi import FastAPI
+
+from talk_backend.container import create_container
+from talk_backend.entrypoints.http.errors import install_error_handlers
+from talk_backend.entrypoints.http.routers import auth, invites, members, operations
+from talk_backend.settings import Settings
+
+
+def create_app(container: AsyncContainer, *, close_container: bool = True) -> FastAPI:
+    """The caller owns what the container holds; tests pass close_container=False to
+    keep theirs open after the server stops."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if close_container:
+            await container.close()
+
+    app = FastAPI(title="talk-backend", version="0.1.0", lifespan=lifespan)
+    for router in (auth.router, members.router, invites.router, operations.router):
+        app.include_router(router)
+    install_error_handlers(app)
+    setup_dishka(container, app)
+    return app
+
+
+def app_from_settings(settings: Settings) -> FastAPI:
+    return create_app(create_container(settings))

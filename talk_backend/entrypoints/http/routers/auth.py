@@ -1,0 +1,90 @@
+"""Sign-in with Bluesky, sign-out."""
+
+# No `from __future__ import annotations`: dishka's wrapper needs real annotations.
+
+import secrets
+from typing import Annotated
+
+from dishka.integrations.fastapi import DishkaRoute, FromDishka
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+
+from talk_backend.application.ports import AuthorizationCallback
+from talk_backend.application.usecase.auth.login import Login
+from talk_backend.application.usecase.auth.start_login import StartLogin
+from talk_backend.application.usecase.sessions.close import CloseSession
+from talk_backend.application.usecase.sessions.open import OpenSession
+from talk_backend.domain.errors import SignInFailed
+from talk_backend.entrypoints.http.schemas import LoginRequest, LoginStarted
+from talk_backend.entrypoints.http.security import (
+    BindingCookie,
+    SameOrigin,
+    clear_binding_cookie,
+    clear_session_cookie,
+    session_token,
+    set_binding_cookie,
+    set_session_cookie,
+)
+from talk_backend.settings import Settings
+
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=DishkaRoute)
+AFTER_SIGN_IN = "/me"
+_Param = Annotated[str | None, Query(max_length=4096)]
+
+
+@router.post(
+    "/login",
+    status_code=303,
+    response_model=LoginStarted,
+    dependencies=[SameOrigin],
+    responses={303: {"description": "Redirect to the account's authorization server"}},
+)
+async def login(
+    body: LoginRequest, start: FromDishka[StartLogin], settings: FromDishka[Settings]
+) -> JSONResponse:
+    """Starts sign-in: binds the flow to this browser with an HttpOnly cookie."""
+    binding = secrets.token_urlsafe(32)
+    redirect = await start.execute(body.account, binding)
+    response = JSONResponse(
+        LoginStarted(authorization_url=redirect.url).model_dump(),
+        status_code=303,
+        headers={"Location": redirect.url},
+    )
+    set_binding_cookie(response, binding, settings)
+    return response
+
+
+@router.get(
+    "/callback", status_code=303, response_model=None, responses={303: {"description": "Signed in"}}
+)
+async def callback(
+    login: FromDishka[Login],
+    open_session: FromDishka[OpenSession],
+    settings: FromDishka[Settings],
+    binding: BindingCookie = None,
+    state: _Param = None,
+    code: _Param = None,
+    iss: _Param = None,
+    error: _Param = None,
+) -> RedirectResponse:
+    """Completes sign-in; an unknown DID needs a valid invite (403 otherwise)."""
+    if not state:
+        raise SignInFailed("the authorization response carries no state")
+    result = await login.execute(AuthorizationCallback(state, code, iss, binding, error))
+    token = await open_session.execute(result.user.id)
+    response = RedirectResponse(AFTER_SIGN_IN, status_code=303)
+    set_session_cookie(response, token, settings)
+    clear_binding_cookie(response, settings)
+    return response
+
+
+@router.post("/logout", status_code=204, dependencies=[SameOrigin], response_model=None)
+async def logout(
+    request: Request, close: FromDishka[CloseSession], settings: FromDishka[Settings]
+) -> Response:
+    token = session_token(request, settings)
+    if token:
+        await close.execute(token)
+    response = Response(status_code=204)
+    clear_session_cookie(response, settings)
+    return response

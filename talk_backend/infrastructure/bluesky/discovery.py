@@ -1,0 +1,66 @@
+"""PDS -> its authorization server, checked against atproto's OAuth profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from talk_backend.domain.errors import SignInFailed
+from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationServer:
+    issuer: str
+    par_endpoint: str
+    authorization_endpoint: str
+    token_endpoint: str
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+async def discover(http: GuardedHttpClient, pds_url: str) -> AuthorizationServer:
+    resource = await http.get_json(f"{pds_url}/.well-known/oauth-protected-resource")
+    servers = resource.get("authorization_servers") if isinstance(resource, dict) else None
+    if not isinstance(servers, list) or len(servers) != 1 or not isinstance(servers[0], str):
+        raise SignInFailed("the PDS must name exactly one authorization server")
+    issuer = servers[0].rstrip("/")
+    meta = await http.get_json(f"{issuer}/.well-known/oauth-authorization-server")
+    return _checked(meta, issuer)
+
+
+def _checked(meta: Any, origin: str) -> AuthorizationServer:
+    """The issuer must be the origin the metadata came from; PAR, S256 and ES256 DPoP
+    are required by the profile."""
+    if not isinstance(meta, dict):
+        raise SignInFailed("authorization server metadata is not a JSON object")
+    if meta.get("issuer") != origin or _origin(origin) != origin:
+        raise SignInFailed("authorization server metadata names a different issuer")
+    if meta.get("require_pushed_authorization_requests") is not True:
+        raise SignInFailed("the authorization server does not require PAR")
+    if "S256" not in (meta.get("code_challenge_methods_supported") or []):
+        raise SignInFailed("the authorization server does not support PKCE S256")
+    if "ES256" not in (meta.get("dpop_signing_alg_values_supported") or []):
+        raise SignInFailed("the authorization server does not support ES256 DPoP")
+    if "atproto" not in (meta.get("scopes_supported") or []):
+        raise SignInFailed("the authorization server does not offer the atproto scope")
+    endpoints = {}
+    for name in (
+        "pushed_authorization_request_endpoint",
+        "authorization_endpoint",
+        "token_endpoint",
+    ):
+        value = meta.get(name)
+        if not isinstance(value, str) or not value.startswith(("https://", "http://")):
+            raise SignInFailed(f"authorization server metadata lacks {name}")
+        endpoints[name] = value
+    return AuthorizationServer(
+        issuer=origin,
+        par_endpoint=endpoints["pushed_authorization_request_endpoint"],
+        authorization_endpoint=endpoints["authorization_endpoint"],
+        token_endpoint=endpoints["token_endpoint"],
+    )

@@ -1,0 +1,37 @@
+"""Token-endpoint calls with DPoP: one retry when the server demands a fresh nonce."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from talk_backend.domain.errors import SignInFailed
+from talk_backend.infrastructure.bluesky.dpop import DpopKey, DpopNonces
+from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
+
+
+class DpopPoster:
+    def __init__(self, http: GuardedHttpClient, nonces: DpopNonces) -> None:
+        self._http = http
+        self._nonces = nonces
+
+    async def post_form(self, url: str, form: dict[str, str], key: DpopKey) -> tuple[int, Any]:
+        """POSTs with a DPoP proof; on `use_dpop_nonce` retries once with the new nonce.
+
+        Returns the status and the JSON body; error bodies are returned, not raised."""
+        for attempt in range(2):
+            proof = key.proof("POST", url, self._nonces.get(url))
+            response = await self._http.request(
+                "POST", url, data=form, headers={"DPoP": proof, "Accept": "application/json"}
+            )
+            self._nonces.remember(url, response.headers.get("DPoP-Nonce"))
+            try:
+                body = response.json()
+            except ValueError:
+                raise SignInFailed(f"{url} did not answer with JSON") from None
+            wants_nonce = isinstance(body, dict) and body.get("error") == "use_dpop_nonce"
+            if response.status_code in (400, 401) and wants_nonce and attempt == 0:
+                if "DPoP-Nonce" not in response.headers:
+                    raise SignInFailed("the server asked for a DPoP nonce without giving one")
+                continue
+            return response.status_code, body
+        raise SignInFailed("the server rejected the DPoP nonce it had just issued")

@@ -1,0 +1,175 @@
+"""The real BlueskySignIn: atproto OAuth with PAR, PKCE S256 and DPoP."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from talk_backend.application.ports import (
+    AuthorizationCallback,
+    AuthorizationRedirect,
+    Clock,
+)
+from talk_backend.domain.errors import SignInFailed
+from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
+from talk_backend.infrastructure.bluesky.client_identity import ClientIdentity
+from talk_backend.infrastructure.bluesky.discovery import discover
+from talk_backend.infrastructure.bluesky.dpop import DpopKey
+from talk_backend.infrastructure.bluesky.dpop_requests import DpopPoster
+from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
+from talk_backend.infrastructure.bluesky.identity_resolver import AtprotoIdentityResolver
+from talk_backend.infrastructure.bluesky.pkce import new_verifier, s256_challenge
+from talk_backend.infrastructure.bluesky.state import (
+    AuthRequestStore,
+    OAuthSessionStore,
+    OAuthTokens,
+    PendingAuthorization,
+)
+
+# We issue states as token_urlsafe(32); anything else cannot be ours (and must not
+# reach SQL: PostgreSQL refuses NUL bytes in text).
+_STATE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+
+
+def binding_hash(browser_binding: str) -> str:
+    return hashlib.sha256(browser_binding.encode()).hexdigest()
+
+
+class AtprotoOAuthSignIn:
+    def __init__(
+        self,
+        client: ClientIdentity,
+        http: GuardedHttpClient,
+        resolver: AtprotoIdentityResolver,
+        poster: DpopPoster,
+        requests: AuthRequestStore,
+        sessions: OAuthSessionStore,
+        clock: Clock,
+        request_ttl: timedelta,
+    ) -> None:
+        self._client = client
+        self._http = http
+        self._resolver = resolver
+        self._poster = poster
+        self._requests = requests
+        self._sessions = sessions
+        self._clock = clock
+        self._ttl = request_ttl
+
+    async def begin(self, account: Did | Handle, browser_binding: str) -> AuthorizationRedirect:
+        if not browser_binding:
+            raise SignInFailed("sign-in needs a browser binding")
+        resolved = await self._resolver.resolve(account)
+        server = await discover(self._http, resolved.pds_url)
+        verifier, key, state = new_verifier(), DpopKey.generate(), secrets.token_urlsafe(32)
+        form = {
+            **self._client.auth_params(server.issuer),
+            "response_type": "code",
+            "redirect_uri": self._client.redirect_uri,
+            "scope": self._client.scope,
+            "state": state,
+            "code_challenge": s256_challenge(verifier),
+            "code_challenge_method": "S256",
+            "login_hint": str(account),
+        }
+        status, body = await self._poster.post_form(server.par_endpoint, form, key)
+        request_uri = body.get("request_uri") if isinstance(body, dict) else None
+        if status not in (200, 201) or not isinstance(request_uri, str):
+            raise SignInFailed(f"the authorization server refused the request ({_error(body)})")
+        now = self._clock.now()
+        await self._requests.add(
+            PendingAuthorization(
+                state=state,
+                browser_binding_hash=binding_hash(browser_binding),
+                issuer=server.issuer,
+                did=resolved.did.value,
+                pds_url=resolved.pds_url,
+                token_endpoint=server.token_endpoint,
+                pkce_verifier=verifier,
+                dpop_private_jwk=key.to_json(),
+                created_at=now,
+                expires_at=now + self._ttl,
+            )
+        )
+        query = urlencode({"client_id": self._client.client_id, "request_uri": request_uri})
+        return AuthorizationRedirect(f"{server.authorization_endpoint}?{query}", state)
+
+    async def complete(self, callback: AuthorizationCallback) -> VerifiedIdentity:
+        """Checks state (single use, this browser, not expired), issuer, then exchanges the
+        code; `sub` must be the DID resolved at the start and the scope must hold atproto."""
+        pending = (
+            await self._requests.take(callback.state) if _STATE.match(callback.state) else None
+        )
+        if pending is None:
+            raise SignInFailed("unknown or already used sign-in state")
+        given = binding_hash(callback.browser_binding or "")
+        if not hmac.compare_digest(given, pending.browser_binding_hash):
+            raise SignInFailed("sign-in was started in another browser")
+        now = self._clock.now()
+        if now >= pending.expires_at:
+            raise SignInFailed("the sign-in took too long; start again")
+        if callback.error:
+            raise SignInFailed(f"Bluesky refused the sign-in: {callback.error[:100]}")
+        if callback.iss != pending.issuer:
+            raise SignInFailed("authorization response came from an unexpected issuer")
+        if not callback.code:
+            raise SignInFailed("authorization response carries no code")
+        tokens = await self._exchange(pending, callback.code)
+        await self._sessions.save(tokens)
+        document = await self._resolver.resolve_did(Did(pending.did))
+        handle = await self._resolver.verified_handle(document)
+        return VerifiedIdentity(Did(pending.did), handle)
+
+    async def _exchange(self, pending: PendingAuthorization, code: str) -> OAuthTokens:
+        key = DpopKey.from_json(pending.dpop_private_jwk)
+        form = {
+            **self._client.auth_params(pending.issuer),
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": self._client.redirect_uri,
+            "code_verifier": pending.pkce_verifier,
+        }
+        # The code is spent by this call whatever happens: it is never resent.
+        status, body = await self._poster.post_form(pending.token_endpoint, form, key)
+        if status != 200 or not isinstance(body, dict):
+            raise SignInFailed(f"the token exchange failed ({_error(body)})")
+        return checked_tokens(body, pending, self._clock.now())
+
+
+def checked_tokens(body: dict[str, Any], pending: PendingAuthorization, now: Any) -> OAuthTokens:
+    if body.get("sub") != pending.did:
+        raise SignInFailed("the authorization server vouched for a different account")
+    scope = body.get("scope")
+    if not isinstance(scope, str) or "atproto" not in scope.split():
+        raise SignInFailed("the granted scope does not include atproto")
+    if str(body.get("token_type", "")).lower() != "dpop":
+        raise SignInFailed("the access token is not DPoP-bound")
+    access, refresh = body.get("access_token"), body.get("refresh_token")
+    expires_in = body.get("expires_in")
+    if not isinstance(access, str) or not isinstance(expires_in, int):
+        raise SignInFailed("the token response is incomplete")
+    return OAuthTokens(
+        did=pending.did,
+        issuer=pending.issuer,
+        pds_url=pending.pds_url,
+        token_endpoint=pending.token_endpoint,
+        scope=scope,
+        access_token=access,
+        refresh_token=refresh if isinstance(refresh, str) else None,
+        dpop_private_jwk=pending.dpop_private_jwk,
+        expires_at=now + timedelta(seconds=max(0, min(expires_in, 86400))),
+        updated_at=now,
+    )
+
+
+def _error(body: Any) -> str:
+    """The server's error code only: descriptions could echo what we sent."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, str):
+        return error[:80]
+    return "no error code"

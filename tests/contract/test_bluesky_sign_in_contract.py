@@ -1,0 +1,93 @@
+"""The BlueskySignIn contract, run against the fake and the real atproto client."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from talk_backend.application.ports import AuthorizationCallback, BlueskySignIn
+from talk_backend.domain.errors import SignInFailed
+from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
+from tests.factories import BOB
+from tests.fakes.atproto_fixtures import api_socket, fake_atproto, point_at_fakes
+from tests.harness import create_env_fixture
+
+__all__ = ["api_socket", "fake_atproto"]
+
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.integration]
+
+fake_env = create_env_fixture()
+real_env = create_env_fixture(unmock={"persistence", "bluesky"}, settings=point_at_fakes)
+
+
+class Driver:
+    """Gets a sign-in approved, the way each implementation allows."""
+
+    def __init__(self, sign_in: BlueskySignIn, approve) -> None:
+        self.sign_in = sign_in
+        self._approve = approve
+
+    async def approved(self, binding: str = "browser-1") -> AuthorizationCallback:
+        redirect = await self.sign_in.begin(Did.parse(BOB), binding)
+        return await self._approve(redirect)
+
+
+class BlueskySignInContract:
+    """Subclasses provide `driver`; every implementation must pass these."""
+
+    async def test_approved_sign_in_vouches_for_the_account(self, driver):
+        identity = await driver.sign_in.complete(await driver.approved())
+        assert identity.did == Did(BOB) and identity.verified_handle == Handle("bob.test")
+
+    async def test_state_is_single_use(self, driver):
+        callback = await driver.approved()
+        await driver.sign_in.complete(callback)
+        with pytest.raises(SignInFailed):
+            await driver.sign_in.complete(callback)
+
+    async def test_state_is_bound_to_the_browser(self, driver):
+        callback = await driver.approved()
+        with pytest.raises(SignInFailed, match="another browser"):
+            await driver.sign_in.complete(replace(callback, browser_binding="browser-2"))
+
+    async def test_unexpected_issuer_is_refused(self, driver):
+        callback = await driver.approved()
+        with pytest.raises(SignInFailed, match="unexpected issuer"):
+            await driver.sign_in.complete(replace(callback, iss="https://evil.example.com"))
+
+    async def test_unknown_state_is_refused(self, driver):
+        callback = await driver.approved()
+        with pytest.raises(SignInFailed):
+            await driver.sign_in.complete(replace(callback, state="x" * 43))
+
+
+class TestFakeBlueskySignIn(BlueskySignInContract):
+    @pytest_asyncio.fixture(loop_scope="session")
+    async def driver(self, fake_env) -> Driver:
+        fake = fake_env.bluesky
+
+        async def approve(redirect):
+            return fake.approve(redirect.state, VerifiedIdentity(Did(BOB), Handle("bob.test")))
+
+        return Driver(fake, approve)
+
+
+class TestAtprotoOAuthSignIn(BlueskySignInContract):
+    @pytest_asyncio.fixture(loop_scope="session")
+    async def driver(self, real_env, fake_atproto) -> Driver:
+        fake_atproto.add_account(BOB, "bob.test")
+
+        async def approve(redirect):
+            async with httpx.AsyncClient() as browser:
+                answer = await browser.get(redirect.url)
+            location = urlsplit(answer.headers["location"])
+            query = {k: v[0] for k, v in parse_qs(location.query).items()}
+            return AuthorizationCallback(
+                query["state"], query.get("code"), query["iss"], "browser-1"
+            )
+
+        return Driver(await real_env.get(BlueskySignIn), approve)

@@ -1,0 +1,181 @@
+"""Sign-in over real HTTP: the real atproto OAuth client against the fake server."""
+
+from __future__ import annotations
+
+import pytest
+
+from talk_backend.application.usecase.invites.create import CreateInvite
+from tests.factories import ALICE, BOB, CAROL, seed_member
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def invite(env, inviter_did: str, invitee: str):
+    inviter = await seed_member(env, inviter_did, "alice.test")
+    return await (await env.get(CreateInvite)).execute(inviter.id, invitee)
+
+
+async def test_invited_user_signs_in_and_invite_is_accepted(e2e_env, fake_atproto, browser):
+    fake_atproto.add_account(BOB, "bob.test")
+    sent = await invite(e2e_env, ALICE, "bob.test")
+
+    done = await browser.sign_in("bob.test")
+
+    assert done.status_code == 303 and done.headers["location"] == "/me"
+    set_cookie = done.headers.get_list("set-cookie")
+    session = next(c for c in set_cookie if c.startswith("talk_session="))
+    assert "HttpOnly" in session and "SameSite=lax" in session and "Secure" not in session
+    me = await browser.api.get("/me")
+    assert me.status_code == 200
+    assert me.json()["did"] == BOB and me.json()["handle"] == "bob.test"
+    rows = await e2e_env.fetch("SELECT status, accepted_by FROM invites WHERE id = :id", id=sent.id)
+    assert rows[0].status == "accepted" and str(rows[0].accepted_by) == me.json()["id"]
+    assert fake_atproto.nonce_challenges >= 1  # PAR met use_dpop_nonce and retried
+
+
+async def test_tokens_and_keys_stay_server_side(e2e_env, fake_atproto, browser):
+    fake_atproto.add_account(BOB, "bob.test")
+    await invite(e2e_env, ALICE, BOB)
+    done = await browser.sign_in(BOB)
+    stored = await e2e_env.fetch("SELECT access_token, dpop_private_jwk FROM oauth_sessions")
+    assert len(stored) == 1
+    cookies = " ".join(done.headers.get_list("set-cookie"))
+    assert stored[0].access_token not in cookies and '"d"' in stored[0].dpop_private_jwk
+    assert await e2e_env.fetch("SELECT 1 FROM oauth_auth_requests") == []
+
+
+async def test_without_invite_403_and_nothing_written(e2e_env, fake_atproto, browser):
+    fake_atproto.add_account(BOB, "bob.test")
+    await seed_member(e2e_env, ALICE)
+    before = await e2e_env.fetch("SELECT id FROM users ORDER BY id")
+
+    done = await browser.sign_in("bob.test")
+
+    assert done.status_code == 403
+    assert "no valid invite" in done.json()["detail"]
+    assert await e2e_env.fetch("SELECT id FROM users ORDER BY id") == before
+    assert await e2e_env.fetch("SELECT 1 FROM web_sessions") == []
+    assert (await browser.api.get("/me")).status_code == 401
+
+
+async def test_expired_invite_is_refused(e2e_env, fake_atproto, browser):
+    fake_atproto.add_account(BOB, "bob.test")
+    await invite(e2e_env, ALICE, BOB)
+    e2e_env.clock.advance(__import__("datetime").timedelta(days=31))
+
+    done = await browser.sign_in(BOB)
+
+    assert done.status_code == 403
+    assert await e2e_env.fetch("SELECT 1 FROM users WHERE did = :d", d=BOB) == []
+
+
+async def test_wrong_state_is_refused(fake_atproto, browser, e2e_env):
+    fake_atproto.add_account(BOB, "bob.test")
+    await invite(e2e_env, ALICE, BOB)
+    started = await browser.start(BOB)
+    params = await browser.authorize(started.headers["location"])
+
+    done = await browser.callback({**params, "state": "forged-state"})
+
+    assert done.status_code == 400
+    assert "state" in done.json()["detail"]
+
+
+async def test_replayed_state_is_refused(fake_atproto, browser, e2e_env):
+    fake_atproto.add_account(BOB, "bob.test")
+    await invite(e2e_env, ALICE, BOB)
+    started = await browser.start(BOB)
+    params = await browser.authorize(started.headers["location"])
+    assert (await browser.callback(params)).status_code == 303
+    browser.api.cookies.set("talk_oauth_binding", "x", path="/auth")
+
+    again = await browser.callback(params)
+
+    assert again.status_code == 400
+    assert "already used" in again.json()["detail"]
+
+
+async def test_state_from_another_browser_is_refused(fake_atproto, browser, e2e_env, api):
+    fake_atproto.add_account(BOB, "bob.test")
+    await invite(e2e_env, ALICE, BOB)
+    started = await browser.start(BOB)
+    params = await browser.authorize(started.headers["location"])
+    browser.api.cookies.clear()
+
+    done = await browser.callback(params)
+
+    assert done.status_code == 400
+    assert "another browser" in done.json()["detail"]
+
+
+async def test_wrong_iss_is_refused(fake_atproto, browser, e2e_env):
+    fake_atproto.add_account(BOB, "bob.test")
+    await invite(e2e_env, ALICE, BOB)
+    fake_atproto.callback_iss = "https://evil.example.com"
+
+    done = await browser.sign_in(BOB)
+
+    assert done.status_code == 400
+    assert "unexpected issuer" in done.json()["detail"]
+    assert await e2e_env.fetch("SELECT 1 FROM oauth_sessions") == []
+
+
+async def test_sub_that_does_not_match_is_refused(fake_atproto, browser, e2e_env):
+    fake_atproto.add_account(BOB, "bob.test")
+    await invite(e2e_env, ALICE, BOB)
+    fake_atproto.token_sub = CAROL
+
+    done = await browser.sign_in(BOB)
+
+    assert done.status_code == 400
+    assert "different account" in done.json()["detail"]
+    assert await e2e_env.fetch("SELECT 1 FROM users WHERE did IN (:b, :c)", b=BOB, c=CAROL) == []
+
+
+async def test_scope_without_atproto_is_refused(fake_atproto, browser, e2e_env):
+    fake_atproto.add_account(BOB, "bob.test")
+    await invite(e2e_env, ALICE, BOB)
+    fake_atproto.token_scope = "transition:generic"
+
+    done = await browser.sign_in(BOB)
+
+    assert done.status_code == 400
+    assert "atproto" in done.json()["detail"]
+
+
+async def test_handle_not_verified_both_ways_is_not_trusted(fake_atproto, browser, e2e_env):
+    # Bob's document claims bob.test, but bob.test resolves to Carol.
+    fake_atproto.add_account(BOB, "bob.test", handle_points_to=CAROL)
+    await invite(e2e_env, ALICE, "bob.test")
+
+    done = await browser.sign_in(BOB)
+
+    assert done.status_code == 403  # the handle invite does not name an unverified handle
+    start_by_handle = await browser.start("bob.test")
+    assert start_by_handle.status_code == 400
+
+
+async def test_dpop_nonce_rotation_is_followed(fake_atproto, browser, e2e_env):
+    fake_atproto.add_account(BOB, "bob.test")
+    await invite(e2e_env, ALICE, BOB)
+    started = await browser.start(BOB)
+    params = await browser.authorize(started.headers["location"])
+    challenges = fake_atproto.nonce_challenges
+    fake_atproto.rotate_nonce()
+
+    done = await browser.callback(params)
+
+    assert done.status_code == 303
+    assert fake_atproto.nonce_challenges == challenges + 1
+
+
+async def test_logout_ends_the_session(fake_atproto, browser, e2e_env):
+    fake_atproto.add_account(BOB, "bob.test")
+    await invite(e2e_env, ALICE, BOB)
+    await browser.sign_in(BOB)
+
+    out = await browser.api.post("/auth/logout")
+
+    assert out.status_code == 204
+    assert (await browser.api.get("/me")).status_code == 401
+    assert await e2e_env.fetch("SELECT 1 FROM web_sessions") == []

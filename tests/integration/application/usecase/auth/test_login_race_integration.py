@@ -1,0 +1,61 @@
+"""Concurrent first logins against one single-use invite, on a fresh database whose
+connections see each other's commits (no shared outer transaction)."""
+
+import asyncio
+
+import pytest
+
+from talk_backend.application.usecase.auth.login import Login, LoginResult
+from talk_backend.application.usecase.invites.create import CreateInvite
+from talk_backend.domain.errors import InviteRequired
+from tests.factories import ALICE, BOB, CAROL, seed_member
+from tests.harness import create_env_fixture
+
+race_env = create_env_fixture(unmock={"persistence"}, isolation="database")
+
+CONCURRENT = 20
+
+
+async def _login(env, did: str) -> LoginResult:
+    callback = await env.bluesky.authorize(did, "bob.test")
+    async with env.scope() as request:  # its own session, its own connection
+        return await (await request.get(Login)).execute(callback)
+
+
+@pytest.mark.asyncio
+async def test_twenty_logins_of_one_invitee_create_one_user(race_env):
+    inviter = await seed_member(race_env, ALICE)
+    await (await race_env.get(CreateInvite)).execute(inviter.id, BOB)
+
+    results = await asyncio.gather(*(_login(race_env, BOB) for _ in range(CONCURRENT)))
+
+    assert sum(r.created for r in results) == 1
+    assert len({r.user.id for r in results}) == 1
+    rows = await race_env.fetch("SELECT count(*) AS n FROM users WHERE did = :d", d=BOB)
+    assert rows[0].n == 1
+    accepted = await race_env.fetch("SELECT accepted_by FROM invites WHERE status = 'accepted'")
+    assert [r.accepted_by for r in accepted] == [results[0].user.id]
+
+
+@pytest.mark.asyncio
+async def test_one_handle_invite_raced_by_two_accounts_admits_one(race_env):
+    """Two different DIDs both verified for the invited handle (a handle that moved):
+    the single-use invite admits exactly one of them."""
+    inviter = await seed_member(race_env, ALICE)
+    await (await race_env.get(CreateInvite)).execute(inviter.id, "bob.test")
+
+    outcomes = await asyncio.gather(
+        *(_login(race_env, did) for did in [BOB, CAROL] * (CONCURRENT // 2)),
+        return_exceptions=True,
+    )
+
+    created = [o for o in outcomes if isinstance(o, LoginResult) and o.created]
+    refused = [o for o in outcomes if isinstance(o, InviteRequired)]
+    others = [o for o in outcomes if not isinstance(o, (LoginResult, InviteRequired))]
+    assert others == []
+    assert len(created) == 1
+    assert len(refused) == CONCURRENT // 2  # every login of the losing DID
+    rows = await race_env.fetch(
+        "SELECT count(*) AS n FROM users WHERE did IN (:b, :c)", b=BOB, c=CAROL
+    )
+    assert rows[0].n == 1

@@ -1,0 +1,91 @@
+"""Login on in-memory fakes: the rules, without a database."""
+
+from datetime import timedelta
+
+import pytest
+
+from talk_backend.application.ports import AuthorizationCallback, UserRepository
+from talk_backend.application.usecase.auth.login import Login
+from talk_backend.application.usecase.invites.create import CreateInvite
+from talk_backend.application.usecase.invites.revoke import RevokeInvite
+from talk_backend.domain.errors import InviteRequired, SignInFailed
+from talk_backend.domain.identity import Did
+from tests.factories import ALICE, BOB, seed_member
+from tests.fakes.memory_store import MemoryStore
+from tests.harness import create_env_fixture
+
+env = create_env_fixture()
+
+
+async def _invite(env, invitee, **kwargs):
+    inviter = await seed_member(env, ALICE, "alice.test")
+    return inviter, await (await env.get(CreateInvite)).execute(inviter.id, invitee, **kwargs)
+
+
+@pytest.mark.asyncio
+async def test_invitee_becomes_member(env):
+    inviter, invite = await _invite(env, BOB)
+    result = await (await env.get(Login)).execute(await env.bluesky.authorize(BOB, "bob.test"))
+    assert result.created
+    assert result.user.invited_by == inviter.id
+    assert str(result.user.handle) == "bob.test"
+    store = await env.get(MemoryStore)
+    assert store.invites[invite.id].accepted_by == result.user.id
+
+
+@pytest.mark.asyncio
+async def test_member_signs_in_without_writes(env):
+    member = await seed_member(env, BOB)
+    store = await env.get(MemoryStore)
+    before = (dict(store.users), dict(store.invites))
+    result = await (await env.get(Login)).execute(await env.bluesky.authorize(BOB))
+    assert (result.user.id, result.created) == (member.id, False)
+    assert (store.users, store.invites) == before
+
+
+@pytest.mark.asyncio
+async def test_stranger_is_refused(env):
+    with pytest.raises(InviteRequired, match="no valid invite"):
+        await (await env.get(Login)).execute(await env.bluesky.authorize(BOB))
+    assert await (await env.get(UserRepository)).get_by_did(Did(BOB)) is None
+
+
+@pytest.mark.asyncio
+async def test_expired_invite_is_refused(env):
+    await _invite(env, BOB, expires_at=env.clock.now() + timedelta(hours=1))
+    env.clock.advance(timedelta(hours=1))
+    with pytest.raises(InviteRequired):
+        await (await env.get(Login)).execute(await env.bluesky.authorize(BOB))
+
+
+@pytest.mark.asyncio
+async def test_revoked_invite_is_refused(env):
+    inviter, invite = await _invite(env, BOB)
+    await (await env.get(RevokeInvite)).execute(inviter.id, invite.id)
+    with pytest.raises(InviteRequired):
+        await (await env.get(Login)).execute(await env.bluesky.authorize(BOB))
+
+
+@pytest.mark.asyncio
+async def test_handle_invite_needs_verified_handle(env):
+    await _invite(env, "bob.test")
+    login = await env.get(Login)
+    with pytest.raises(InviteRequired):
+        await login.execute(await env.bluesky.authorize(BOB, "bob.test", handle_verified=False))
+    result = await login.execute(await env.bluesky.authorize(BOB, "bob.test"))
+    assert result.created
+
+
+@pytest.mark.asyncio
+async def test_refused_or_replayed_sign_in_writes_nothing(env):
+    await _invite(env, BOB)
+    login = await env.get(Login)
+    with pytest.raises(SignInFailed, match="refused"):
+        await login.execute(await env.bluesky.refuse(BOB))
+    callback = await env.bluesky.authorize(BOB)
+    await login.execute(callback)
+    with pytest.raises(SignInFailed, match="already used"):
+        await login.execute(callback)
+    forged = AuthorizationCallback("made-up", "code", "x", "binding")
+    with pytest.raises(SignInFailed):
+        await login.execute(forged)
