@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
 
-import httpx
 from dishka import AsyncContainer, Provider, Scope, make_async_container, provide
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from talk_backend.application.invite_policy import InvitePolicy
 from talk_backend.application.ports import (
+    BlueskySessions,
     BlueskySignIn,
     Clock,
     HealthCheck,
@@ -28,6 +28,7 @@ from talk_backend.application.usecase.auth.start_login import StartLogin
 from talk_backend.application.usecase.invites.create import CreateInvite
 from talk_backend.application.usecase.invites.list import ListInvites
 from talk_backend.application.usecase.invites.revoke import RevokeInvite
+from talk_backend.application.usecase.sessions.bluesky_session import ShowBlueskySession
 from talk_backend.application.usecase.sessions.close import CloseSession
 from talk_backend.application.usecase.sessions.current_user import CurrentUser
 from talk_backend.application.usecase.sessions.open import OpenSession
@@ -39,7 +40,10 @@ from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
 from talk_backend.infrastructure.bluesky.identity_resolver import AtprotoIdentityResolver
 from talk_backend.infrastructure.bluesky.sign_in import AtprotoOAuthSignIn
 from talk_backend.infrastructure.bluesky.state import AuthRequestStore, OAuthSessionStore
-from talk_backend.infrastructure.bluesky.token_refresh import AtprotoTokenRefresher
+from talk_backend.infrastructure.bluesky.token_refresh import (
+    AtprotoBlueskySessions,
+    AtprotoTokenRefresher,
+)
 from talk_backend.infrastructure.clock import SystemClock
 from talk_backend.infrastructure.persistence.database import create_engine, create_session_factory
 from talk_backend.infrastructure.persistence.health import SqlaHealthCheck
@@ -124,16 +128,12 @@ class BlueskyProvider(Provider):
     scope = Scope.APP
 
     @provide
-    async def http(self, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-        timeout = httpx.Timeout(settings.oauth.http_timeout_seconds)
-        async with httpx.AsyncClient(timeout=timeout, trust_env=False) as client:
-            yield client
-
-    @provide
-    def guarded_http(self, http: httpx.AsyncClient, settings: Settings) -> GuardedHttpClient:
-        return GuardedHttpClient(
-            http, allow_insecure_loopback=settings.oauth.allow_insecure_loopback
-        )
+    async def guarded_http(self, settings: Settings) -> AsyncIterator[GuardedHttpClient]:
+        async with GuardedHttpClient(
+            allow_insecure_loopback=settings.oauth.allow_insecure_loopback,
+            timeout=settings.oauth.http_timeout_seconds,
+        ) as http:
+            yield http
 
     @provide
     def resolver(self, http: GuardedHttpClient, settings: Settings) -> AtprotoIdentityResolver:
@@ -148,6 +148,7 @@ class BlueskyProvider(Provider):
     auth_requests = provide(SqlaAuthRequestStore, provides=AuthRequestStore)
     oauth_sessions = provide(SqlaOAuthSessionStore, provides=OAuthSessionStore)
     refresher = provide(AtprotoTokenRefresher)
+    bluesky_sessions = provide(AtprotoBlueskySessions, provides=BlueskySessions)
 
     @provide
     def sign_in(
@@ -184,6 +185,7 @@ class UseCaseProvider(Provider):
     open_session = provide(OpenSession)
     close_session = provide(CloseSession)
     current_user = provide(CurrentUser)
+    show_bluesky_session = provide(ShowBlueskySession)
 
 
 PROVIDER_GROUPS: Mapping[str, type[Provider]] = {

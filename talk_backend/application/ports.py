@@ -110,3 +110,17 @@ class WebSessionRepository(Protocol):
 class HealthCheck(Protocol):
     async def database_ok(self) -> bool:
         """True when the database answers a trivial query now."""
+
+
+@dataclass(frozen=True, slots=True)
+class BlueskySessionStatus:
+    did: str
+    scope: str
+    expires_at: datetime
+
+
+class BlueskySessions(Protocol):
+    async def fresh_status(self, did: Did) -> BlueskySessionStatus | None:
+        """The account's session, refreshed first if due; None when there is none.
+
+        Raises SignInFailed when a refresh is refused (the member must sign in again)."""

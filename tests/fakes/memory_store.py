@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from talk_backend.domain.invites import Invite
+from talk_backend.domain.sessions import WebSession
 from talk_backend.domain.users import User
 
 
@@ -13,6 +14,10 @@ from talk_backend.domain.users import User
 class MemoryStore:
     users: dict[uuid.UUID, User] = field(default_factory=dict)
     invites: dict[uuid.UUID, Invite] = field(default_factory=dict)
+    web_sessions: dict[str, WebSession] = field(default_factory=dict)
+
+
+_Snapshot = tuple[dict[uuid.UUID, User], dict[uuid.UUID, Invite], dict[str, WebSession]]
 
 
 class InMemoryTransactionManager:
@@ -25,17 +30,19 @@ class InMemoryTransactionManager:
         self.commits = 0
         self.rollbacks = 0
 
-    def _take(self) -> tuple[dict[uuid.UUID, User], dict[uuid.UUID, Invite]]:
-        return dict(self._store.users), dict(self._store.invites)
+    def _take(self) -> _Snapshot:
+        return dict(self._store.users), dict(self._store.invites), dict(self._store.web_sessions)
 
     async def commit(self) -> None:
         self._snapshot = self._take()
         self.commits += 1
 
     async def rollback(self) -> None:
-        users, invites = self._snapshot
+        users, invites, web_sessions = self._snapshot
         self._store.users.clear()
         self._store.users.update(users)
         self._store.invites.clear()
         self._store.invites.update(invites)
+        self._store.web_sessions.clear()
+        self._store.web_sessions.update(web_sessions)
         self.rollbacks += 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dishka import Provider, Scope, provide
 
 from talk_backend.application.ports import (
+    BlueskySessions,
     BlueskySignIn,
     Clock,
     HealthCheck,
@@ -19,14 +20,17 @@ from tests.fakes.bluesky import FakeBlueskySignIn
 from tests.fakes.clock import FakeClock
 from tests.fakes.memory_store import InMemoryTransactionManager, MemoryStore
 from tests.fakes.repositories import InMemoryInviteRepository, InMemoryUserRepository
-from tests.fakes.sessions import AlwaysHealthy, InMemoryWebSessionRepository
+from tests.fakes.sessions import (
+    AlwaysHealthy,
+    FakeBlueskySessions,
+    InMemoryWebSessionRepository,
+)
 
 
 class FakePersistenceProvider(Provider):
     def __init__(self) -> None:
         super().__init__()
         self.store = MemoryStore()
-        self.web_sessions = InMemoryWebSessionRepository()
 
     @provide(scope=Scope.APP)
     def memory_store(self) -> MemoryStore:
@@ -35,21 +39,25 @@ class FakePersistenceProvider(Provider):
     users = provide(InMemoryUserRepository, scope=Scope.REQUEST, provides=UserRepository)
     invites = provide(InMemoryInviteRepository, scope=Scope.REQUEST, provides=InviteRepository)
     tx = provide(InMemoryTransactionManager, scope=Scope.REQUEST, provides=TransactionManager)
+    web_sessions = provide(
+        InMemoryWebSessionRepository, scope=Scope.REQUEST, provides=WebSessionRepository
+    )
     health = provide(AlwaysHealthy, scope=Scope.APP, provides=HealthCheck)
-
-    @provide(scope=Scope.APP)
-    def web_session_repository(self) -> WebSessionRepository:
-        return self.web_sessions
 
 
 class FakeBlueskyProvider(Provider):
     def __init__(self) -> None:
         super().__init__()
         self.fake = FakeBlueskySignIn()
+        self.sessions = FakeBlueskySessions()
 
     @provide(scope=Scope.APP)
     def sign_in(self) -> BlueskySignIn:
         return self.fake
+
+    @provide(scope=Scope.APP)
+    def bluesky_sessions(self) -> BlueskySessions:
+        return self.sessions
 
 
 class FakeClockProvider(Provider):

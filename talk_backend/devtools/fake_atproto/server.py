@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from talk_backend.devtools.fake_atproto.dpop_check import DpopRejected, check_proof
-from talk_backend.infrastructure.bluesky.pkce import s256_challenge
+from talk_backend.devtools.fake_atproto.grants import Grant, Grants, Par, Refused
 
 
 @dataclass
@@ -29,19 +30,6 @@ class FakeAccount:
 
 
 @dataclass
-class _Par:
-    params: dict[str, str]
-    jkt: str
-    expires: float
-
-
-@dataclass
-class _Code:
-    par: _Par
-    did: str
-
-
-@dataclass
 class FakeAtproto:
     accounts: dict[str, FakeAccount] = field(default_factory=dict)
     # Misbehaviour switches for tests.
@@ -49,12 +37,16 @@ class FakeAtproto:
     token_sub: str | None = None
     token_scope: str | None = None
     trusted_client_keys: dict[str, KeySet] = field(default_factory=dict)
+    access_token_ttl: int = 1800
+    # Seconds a refresh_token grant waits before it is looked at: widens race windows.
+    refresh_delay: float = 0.0
     # What happened, for tests to look at.
     nonce_challenges: int = 0
+    refresh_grants: int = 0
+    refreshes_refused: int = 0
     base_url: str = "http://127.0.0.1"
+    grants: Grants = field(default_factory=Grants)
     _nonce: str = field(default_factory=lambda: secrets.token_urlsafe(16))
-    _pars: dict[str, _Par] = field(default_factory=dict)
-    _codes: dict[str, _Code] = field(default_factory=dict)
     _jtis: set[str] = field(default_factory=set)
 
     def add_account(self, did: str, handle: str, *, handle_points_to: str | None = None) -> None:
@@ -166,13 +158,13 @@ class FakeAtproto:
         if "atproto" not in form["scope"].split():
             return self._error("invalid_scope", "atproto scope required")
         request_uri = f"urn:ietf:params:oauth:request_uri:{secrets.token_urlsafe(16)}"
-        self._pars[request_uri] = _Par(form, jkt, time.time() + 300)
+        self.grants.pars[request_uri] = Par(form, jkt, time.time() + 300)
         headers = {"DPoP-Nonce": self._nonce}
         return JSONResponse({"request_uri": request_uri, "expires_in": 300}, 201, headers)
 
     async def authorize(self, request: Request) -> Response:
         """Approves at once, as the account named by login_hint."""
-        par = self._pars.pop(request.query_params.get("request_uri", ""), None)
+        par = self.grants.pars.pop(request.query_params.get("request_uri", ""), None)
         if par is None or par.expires < time.time():
             return JSONResponse({"error": "invalid_request_uri"}, 400)
         if request.query_params.get("client_id") != par.params.get("client_id"):
@@ -184,39 +176,38 @@ class FakeAtproto:
         if account is None:
             query["error"] = "access_denied"
         else:
-            code = secrets.token_urlsafe(24)
-            self._codes[code] = _Code(par, account.did)
-            query["code"] = code
+            query["code"] = self.grants.new_code(par, account.did)
         return RedirectResponse(f"{par.params['redirect_uri']}?{urlencode(query)}", 302)
 
     async def token(self, request: Request) -> Response:
         try:
             form, jkt = await self._checked(request, "/oauth/token")
-        except DpopRejected as exc:
+            grant = await self._redeem(form, jkt)
+        except (DpopRejected, Refused) as exc:
             return self._error(exc.error, str(exc))
-        if form.get("grant_type") != "authorization_code":
-            return self._error("unsupported_grant_type", "only authorization_code here")
-        grant = self._codes.pop(form.get("code", ""), None)  # single use
-        if grant is None:
-            return self._error("invalid_grant", "unknown or used code")
-        par = grant.par.params
-        if jkt != grant.par.jkt:
-            return self._error("invalid_dpop_proof", "DPoP key differs from the PAR's")
-        if s256_challenge(form.get("code_verifier", "")) != par["code_challenge"]:
-            return self._error("invalid_grant", "PKCE verification failed")
-        if form.get("redirect_uri") != par["redirect_uri"]:
-            return self._error("invalid_grant", "redirect_uri mismatch")
-        if form.get("client_id") != par.get("client_id"):
-            return self._error("invalid_grant", "client_id mismatch")
         body: dict[str, Any] = {
             "access_token": secrets.token_urlsafe(32),
-            "refresh_token": secrets.token_urlsafe(32),
+            "refresh_token": self.grants.new_refresh_token(grant),
             "token_type": "DPoP",
             "sub": self.token_sub or grant.did,
-            "scope": self.token_scope or par["scope"],
-            "expires_in": 1800,
+            "scope": self.token_scope or grant.scope,
+            "expires_in": self.access_token_ttl,
         }
         return JSONResponse(body, 200, {"DPoP-Nonce": self._nonce, "Cache-Control": "no-store"})
+
+    async def _redeem(self, form: dict[str, str], jkt: str) -> Grant:
+        grant_type = form.get("grant_type")
+        if grant_type == "authorization_code":
+            return self.grants.redeem_code(form, jkt)
+        if grant_type != "refresh_token":
+            raise Refused("unsupported_grant_type", "authorization_code or refresh_token")
+        self.refresh_grants += 1
+        await asyncio.sleep(self.refresh_delay)
+        try:
+            return self.grants.redeem_refresh(form, jkt)
+        except Refused:
+            self.refreshes_refused += 1
+            raise
 
     def app(self) -> Starlette:
         return Starlette(

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from talk_backend.application.ports import BlueskySessionStatus
 from talk_backend.application.usecase.invites.list import InviteSummary
 from talk_backend.domain.invites import Invite, InviteStatus
 from talk_backend.domain.users import User
@@ -41,6 +42,18 @@ class UserOut(BaseModel):
             created_at=user.created_at,
             invited_by=user.invited_by,
         )
+
+
+class BlueskySessionOut(BaseModel):
+    """The member's Bluesky link; never the tokens themselves."""
+
+    did: str
+    scope: str
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, status: BlueskySessionStatus) -> BlueskySessionOut:
+        return cls(did=status.did, scope=status.scope, expires_at=status.expires_at)
 
 
 class CreateInviteRequest(BaseModel):

@@ -3,51 +3,84 @@
 Handle domains, did:web hosts, PDS and authorization-server URLs all come from
 documents other people control; without this guard they could point the server
 at its own network (SSRF). Plain http and loopback are allowed only behind the
-explicit development/test switch."""
+explicit development/test switch. Addresses are checked where the connection is
+made (pinned_transport), so a second DNS answer cannot slip past the check."""
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
-import socket
+import ssl
+from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
 from talk_backend.domain.errors import SignInFailed
+from talk_backend.infrastructure.bluesky.address_policy import AddressPolicy, UnsafeUrl, is_loopback
+from talk_backend.infrastructure.bluesky.pinned_transport import (
+    GuardedNetworkBackend,
+    GuardedTransport,
+    Resolver,
+    SystemResolver,
+)
+
+__all__ = ["GuardedHttpClient", "UnsafeUrl"]
 
 _MAX_BODY = 256 * 1024
-
-
-class UnsafeUrl(SignInFailed):
-    """A URL from the resolution chain points somewhere this server must not go."""
-
-
-def _loopback(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    return address.is_loopback
+_BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
 class GuardedHttpClient:
-    def __init__(self, http: httpx.AsyncClient, *, allow_insecure_loopback: bool) -> None:
-        self._http = http
-        self._allow_loopback = allow_insecure_loopback
+    """Owns its httpx client: a caller cannot hand in one that skips the guard.
 
-    async def check(self, url: str) -> None:
-        """Raises UnsafeUrl unless every address the host resolves to is allowed."""
+    `resolver`, `network` and `ssl_context` exist for tests (a fake DNS, a recording
+    socket layer, a test CA); production uses the system's."""
+
+    def __init__(
+        self,
+        *,
+        allow_insecure_loopback: bool,
+        timeout: float = 10.0,
+        resolver: Resolver | None = None,
+        network: httpcore.AsyncNetworkBackend | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self._allow_loopback = allow_insecure_loopback
+        policy = AddressPolicy(allow_loopback=allow_insecure_loopback)
+        backend = GuardedNetworkBackend(policy, resolver or SystemResolver(), network)
+        transport = GuardedTransport(backend, ssl_context or ssl.create_default_context())
+        self._http = httpx.AsyncClient(
+            transport=transport, timeout=timeout, trust_env=False, follow_redirects=False
+        )
+
+    async def __aenter__(self) -> GuardedHttpClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def check_url(self, url: str) -> None:
+        """The URL's shape: http(s), no credentials, and plain http only to loopback
+        behind the switch. Where the host leads is checked when connecting."""
         parts = urlsplit(url)
         host = parts.hostname
         if host is None or parts.username or parts.password:
             raise UnsafeUrl(f"not a usable URL: {url!r}")
-        addresses = await _addresses(host, parts.port or (443 if parts.scheme == "https" else 80))
-        loopback = all(_loopback(a) for a in addresses)
-        if self._allow_loopback and loopback and parts.scheme in ("http", "https"):
+        if parts.scheme == "https":
             return
-        if parts.scheme != "https":
-            raise UnsafeUrl(f"only https URLs are allowed, got {url!r}")
-        for address in addresses:
-            if not address.is_global:
-                raise UnsafeUrl(f"{host} resolves to a non-public address")
+        if parts.scheme == "http" and self._allow_loopback and _names_loopback(host):
+            return
+        raise UnsafeUrl(f"only https URLs are allowed, got {url!r}")
 
     async def get_json(self, url: str) -> Any:
         response = await self.request("GET", url)
@@ -63,16 +96,40 @@ class GuardedHttpClient:
         data: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
-        await self.check(url)
+        self.check_url(url)
         try:
-            response = await self._http.request(
-                method, url, data=data, headers=headers, follow_redirects=False
-            )
+            async with self._http.stream(method, url, data=data, headers=headers) as response:
+                body = await _bounded_body(response, url)
         except httpx.HTTPError as exc:
             raise SignInFailed(f"could not reach {_origin(url)}: {type(exc).__name__}") from None
-        if len(response.content) > _MAX_BODY:
+        # The body is decoded already: the encoding headers no longer describe it.
+        kept = [
+            (name, value)
+            for name, value in response.headers.multi_items()
+            if name.lower() not in _BODY_HEADERS
+        ]
+        return httpx.Response(
+            response.status_code, headers=kept, content=body, request=response.request
+        )
+
+
+async def _bounded_body(response: httpx.Response, url: str) -> bytes:
+    """Reads at most _MAX_BODY decoded bytes: a hostile server cannot fill memory."""
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > _MAX_BODY:
             raise SignInFailed(f"{_origin(url)} sent an oversized response")
-        return response
+    return bytes(body)
+
+
+def _names_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True  # where it leads is still checked when connecting
+    try:
+        return is_loopback(ipaddress.ip_address(host))
+    except ValueError:
+        return False
 
 
 def _json(response: httpx.Response, url: str) -> Any:
@@ -85,15 +142,3 @@ def _json(response: httpx.Response, url: str) -> Any:
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
-
-
-async def _addresses(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    try:
-        return [ipaddress.ip_address(host)]
-    except ValueError:
-        pass
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError:
-        raise UnsafeUrl(f"cannot resolve host {host!r}") from None
-    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]

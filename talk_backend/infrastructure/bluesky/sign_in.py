@@ -7,7 +7,6 @@ import hmac
 import re
 import secrets
 from datetime import timedelta
-from typing import Any
 from urllib.parse import urlencode
 
 from talk_backend.application.ports import (
@@ -30,6 +29,7 @@ from talk_backend.infrastructure.bluesky.state import (
     OAuthTokens,
     PendingAuthorization,
 )
+from talk_backend.infrastructure.bluesky.token_response import checked_tokens, error_code
 
 # We issue states as token_urlsafe(32); anything else cannot be ours (and must not
 # reach SQL: PostgreSQL refuses NUL bytes in text).
@@ -80,7 +80,7 @@ class AtprotoOAuthSignIn:
         status, body = await self._poster.post_form(server.par_endpoint, form, key)
         request_uri = body.get("request_uri") if isinstance(body, dict) else None
         if status not in (200, 201) or not isinstance(request_uri, str):
-            raise SignInFailed(f"the authorization server refused the request ({_error(body)})")
+            raise SignInFailed(f"the authorization server refused the request ({error_code(body)})")
         now = self._clock.now()
         await self._requests.add(
             PendingAuthorization(
@@ -137,39 +137,5 @@ class AtprotoOAuthSignIn:
         # The code is spent by this call whatever happens: it is never resent.
         status, body = await self._poster.post_form(pending.token_endpoint, form, key)
         if status != 200 or not isinstance(body, dict):
-            raise SignInFailed(f"the token exchange failed ({_error(body)})")
-        return checked_tokens(body, pending, self._clock.now())
-
-
-def checked_tokens(body: dict[str, Any], pending: PendingAuthorization, now: Any) -> OAuthTokens:
-    if body.get("sub") != pending.did:
-        raise SignInFailed("the authorization server vouched for a different account")
-    scope = body.get("scope")
-    if not isinstance(scope, str) or "atproto" not in scope.split():
-        raise SignInFailed("the granted scope does not include atproto")
-    if str(body.get("token_type", "")).lower() != "dpop":
-        raise SignInFailed("the access token is not DPoP-bound")
-    access, refresh = body.get("access_token"), body.get("refresh_token")
-    expires_in = body.get("expires_in")
-    if not isinstance(access, str) or not isinstance(expires_in, int):
-        raise SignInFailed("the token response is incomplete")
-    return OAuthTokens(
-        did=pending.did,
-        issuer=pending.issuer,
-        pds_url=pending.pds_url,
-        token_endpoint=pending.token_endpoint,
-        scope=scope,
-        access_token=access,
-        refresh_token=refresh if isinstance(refresh, str) else None,
-        dpop_private_jwk=pending.dpop_private_jwk,
-        expires_at=now + timedelta(seconds=max(0, min(expires_in, 86400))),
-        updated_at=now,
-    )
-
-
-def _error(body: Any) -> str:
-    """The server's error code only: descriptions could echo what we sent."""
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, str):
-        return error[:80]
-    return "no error code"
+            raise SignInFailed(f"the token exchange failed ({error_code(body)})")
+        return checked_tokens(body, pending.origin(), self._clock.now())

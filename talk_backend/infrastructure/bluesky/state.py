@@ -13,6 +13,18 @@ from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
+class SessionOrigin:
+    """Where an account's tokens come from and the DPoP key they are bound to: what a
+    token response is checked against, at sign-in and at every refresh."""
+
+    did: str
+    issuer: str
+    pds_url: str
+    token_endpoint: str
+    dpop_private_jwk: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class PendingAuthorization:
     state: str
     browser_binding_hash: str
@@ -24,6 +36,11 @@ class PendingAuthorization:
     dpop_private_jwk: str = field(repr=False)
     created_at: datetime
     expires_at: datetime
+
+    def origin(self) -> SessionOrigin:
+        return SessionOrigin(
+            self.did, self.issuer, self.pds_url, self.token_endpoint, self.dpop_private_jwk
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +55,11 @@ class OAuthTokens:
     dpop_private_jwk: str = field(repr=False)
     expires_at: datetime
     updated_at: datetime
+
+    def origin(self) -> SessionOrigin:
+        return SessionOrigin(
+            self.did, self.issuer, self.pds_url, self.token_endpoint, self.dpop_private_jwk
+        )
 
 
 class AuthRequestStore(Protocol):

@@ -2,14 +2,36 @@
 
 # No `from __future__ import annotations`: dishka's wrapper needs real annotations.
 
-from fastapi import APIRouter
+from dishka.integrations.fastapi import DishkaRoute, FromDishka
+from fastapi import APIRouter, HTTPException
 
-from talk_backend.entrypoints.http.schemas import UserOut
+from talk_backend.application.usecase.sessions.bluesky_session import ShowBlueskySession
+from talk_backend.entrypoints.http.schemas import BlueskySessionOut, UserOut
 from talk_backend.entrypoints.http.security import Member
 
-router = APIRouter(tags=["members"])
+router = APIRouter(
+    tags=["members"], route_class=DishkaRoute, responses={401: {"description": "Not signed in"}}
+)
 
 
-@router.get("/me", responses={401: {"description": "Not signed in"}})
+@router.get("/me")
 async def me(member: Member) -> UserOut:
     return UserOut.of(member)
+
+
+@router.get(
+    "/me/bluesky-session",
+    responses={
+        400: {"description": "Bluesky refused to refresh the session: sign in again"},
+        404: {"description": "No Bluesky session for this member: sign in again"},
+    },
+)
+async def bluesky_session(
+    member: Member, show: FromDishka[ShowBlueskySession]
+) -> BlueskySessionOut:
+    """Whether this server can act for the member at Bluesky, refreshing the tokens
+    first when they are (nearly) expired. Never returns the tokens."""
+    status = await show.execute(member)
+    if status is None:
+        raise HTTPException(404, "no Bluesky session for this member; sign in again")
+    return BlueskySessionOut.of(status)

@@ -1,55 +1,167 @@
-"""The SSRF guard: public https only, loopback/http only behind the explicit switch."""
+"""The SSRF guard: public https only, loopback/http only behind the explicit switch,
+and the socket goes to exactly the address that was checked (no DNS rebinding).
 
-import httpx
+DNS is a fake (FakeResolver) and the socket layer records every connect and only
+really connects to 127.0.0.1: nothing here leaves the machine."""
+
 import pytest
 
+from talk_backend.domain.errors import SignInFailed
 from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient, UnsafeUrl
+from tests.unit.infrastructure.bluesky.network_doubles import (
+    FakeResolver,
+    RecordingBackend,
+    http_response,
+    local_http,
+    tls_for,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-
-def guard(allow: bool) -> GuardedHttpClient:
-    return GuardedHttpClient(httpx.AsyncClient(), allow_insecure_loopback=allow)
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "http://93.184.215.14/x",  # public, but not https
-        "https://127.0.0.1/x",
-        "https://[::1]/x",
-        "https://10.0.0.1/x",
-        "https://192.168.1.1/x",
-        "https://169.254.169.254/latest/meta-data",
-        "https://localhost/x",
-        "https://user:pw@93.184.215.14/x",
-        "file:///etc/passwd",
-    ],
+PUBLIC = "93.184.215.14"
+DNS = FakeResolver(
+    {
+        "public.example.test": [PUBLIC],
+        "internal.example.test": ["10.0.0.5"],
+        "mixed.example.test": [PUBLIC, "10.0.0.5"],
+        "metadata.google.internal": ["169.254.169.254"],
+        "ula.example.test": ["fd00::1"],
+        "mapped.example.test": ["::ffff:10.1.2.3"],
+        "localhost": ["127.0.0.1"],
+        "evil-localhost.example.test": ["127.0.0.1"],
+    }
 )
-async def test_refused_without_the_switch(url):
+
+
+def guard(
+    allow: bool, resolver: FakeResolver = DNS, **kwargs
+) -> tuple[GuardedHttpClient, RecordingBackend]:
+    network = RecordingBackend()
+    client = GuardedHttpClient(
+        allow_insecure_loopback=allow, resolver=resolver, network=network, **kwargs
+    )
+    return client, network
+
+
+REFUSED_ALWAYS = [
+    "https://10.0.0.1/x",
+    "https://172.16.3.4/x",
+    "https://192.168.1.1/x",
+    "https://100.100.100.200/x",  # carrier-grade NAT; Alibaba's metadata service
+    "https://169.254.169.254/latest/meta-data",  # link-local; AWS/GCP/Azure metadata
+    "https://[fe80::1]/x",  # IPv6 link-local
+    "https://[fd00:ec2::254]/x",  # ULA; AWS's IPv6 metadata service
+    "https://[fc00::1]/x",
+    "https://[::ffff:10.0.0.1]/x",  # IPv4-mapped private
+    "https://[::ffff:169.254.169.254]/x",
+    "https://[64:ff9b::a00:1]/x",  # NAT64 of 10.0.0.1
+    "https://[2002:a00:1::1]/x",  # 6to4 of 10.0.0.1
+    "https://0.0.0.0/x",
+    "https://[::]/x",
+    "https://224.0.0.1/x",
+    "https://internal.example.test/x",
+    "https://mixed.example.test/x",  # one private answer spoils the lot
+    "https://metadata.google.internal/computeMetadata/v1/",
+    "https://ula.example.test/x",
+    "https://mapped.example.test/x",
+    "https://unknown.example.test/x",  # does not resolve
+    "http://93.184.215.14/x",  # public, but not https
+    "http://public.example.test/x",
+    "http://evil-localhost.example.test/x",  # http only to loopback by name or literal
+    "https://user:pw@93.184.215.14/x",
+    "file:///etc/passwd",
+    "ftp://public.example.test/x",
+]
+LOOPBACK = [
+    "https://127.0.0.1/x",
+    "https://127.1.2.3/x",
+    "https://[::1]/x",
+    "https://[::ffff:127.0.0.1]/x",  # IPv4-mapped loopback
+    "https://localhost/x",
+    "https://evil-localhost.example.test/x",
+]
+
+
+@pytest.mark.parametrize("url", REFUSED_ALWAYS + LOOPBACK)
+async def test_refused_without_the_switch_and_nothing_is_connected(url):
+    client, network = guard(False)
     with pytest.raises(UnsafeUrl):
-        await guard(False).check(url)
+        await client.request("GET", url)
+    assert network.connects == []
 
 
-async def test_public_https_is_allowed():
-    await guard(False).check("https://93.184.215.14/.well-known/atproto-did")
-
-
-async def test_switch_allows_loopback_only():
-    await guard(True).check("http://127.0.0.1:8000/x")
-    await guard(True).check("http://[::1]:8000/x")
+@pytest.mark.parametrize("url", REFUSED_ALWAYS)
+async def test_the_switch_does_not_open_private_addresses(url):
+    client, network = guard(True)
     with pytest.raises(UnsafeUrl):
-        await guard(True).check("http://10.0.0.1/x")
+        await client.request("GET", url)
+    assert network.connects == []
+
+
+@pytest.mark.parametrize("url", LOOPBACK)
+async def test_the_switch_opens_loopback(url):
+    client, network = guard(True)
+    # The double refuses to connect; what matters is that the guard let it try.
+    with pytest.raises(SignInFailed, match="could not reach") as refused:
+        await client.request("GET", url)
+    assert not isinstance(refused.value, UnsafeUrl)
+    assert len(network.connects) == 1
+
+
+async def test_public_https_connects_to_the_checked_address():
+    client, network = guard(False)
+    with pytest.raises(SignInFailed, match="could not reach"):
+        await client.request("GET", "https://public.example.test/.well-known/atproto-did")
+    assert network.connects == [PUBLIC]
+
+
+async def test_a_rebinding_dns_answer_is_never_connected_to():
+    """First answer public, every later one loopback: the connection uses the answer
+    that was checked, and the next connection's answer is checked anew."""
+    rebinding = FakeResolver({"rebind.example.test": [[PUBLIC], ["127.0.0.1"]]})
+    client, network = guard(False, rebinding)
+    with pytest.raises(SignInFailed, match="could not reach"):
+        await client.request("GET", "https://rebind.example.test/x")
+    assert rebinding.calls == ["rebind.example.test"]  # one lookup: checked and used
     with pytest.raises(UnsafeUrl):
-        await guard(True).check("http://93.184.215.14/x")
+        await client.request("GET", "https://rebind.example.test/x")
+    assert network.connects == [PUBLIC]
+
+
+async def test_pinned_connection_keeps_the_hostname_in_the_host_header():
+    client, network = guard(True)
+    async with local_http(http_response("200 OK", b'{"ok": true}')) as server:
+        response = await client.request("GET", f"http://localhost:{server.port}/x")
+    assert response.json() == {"ok": True}
+    assert network.connects == ["127.0.0.1"]
+    assert f"host: localhost:{server.port}".encode() in server.requests[0].lower()
+
+
+async def test_tls_is_verified_for_the_hostname_not_the_pinned_address():
+    server_tls, client_tls = tls_for("pds.example.test")
+    dns = FakeResolver({"pds.example.test": ["127.0.0.1"], "other.example.test": ["127.0.0.1"]})
+    client, network = guard(True, dns, ssl_context=client_tls)
+    async with local_http(http_response("200 OK"), tls=server_tls) as server:
+        ok = await client.request("GET", f"https://pds.example.test:{server.port}/x")
+        assert ok.status_code == 200
+        assert server.sni == ["pds.example.test"]
+        # Same address, but the certificate does not name this host: refused.
+        with pytest.raises(SignInFailed, match="could not reach"):
+            await client.request("GET", f"https://other.example.test:{server.port}/x")
+    assert network.connects == ["127.0.0.1", "127.0.0.1"]
 
 
 async def test_no_redirects_are_followed():
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(302, headers={"Location": "http://10.0.0.1/"})
-
-    client = GuardedHttpClient(
-        httpx.AsyncClient(transport=httpx.MockTransport(handler)), allow_insecure_loopback=True
-    )
-    response = await client.request("GET", "http://127.0.0.1:1/x")
+    client, network = guard(True)
+    redirect = http_response("302 Found", b"", "Location: http://10.0.0.1/\r\n")
+    async with local_http(redirect) as server:
+        response = await client.request("GET", f"http://127.0.0.1:{server.port}/x")
     assert response.status_code == 302
+    assert network.connects == ["127.0.0.1"]
+
+
+async def test_an_oversized_body_is_refused():
+    client, _ = guard(True)
+    async with local_http(http_response("200 OK", b"x" * (300 * 1024))) as server:
+        with pytest.raises(SignInFailed, match="oversized"):
+            await client.request("GET", f"http://127.0.0.1:{server.port}/x")

@@ -1,0 +1,49 @@
+"""A token endpoint's answer, checked the same way at sign-in and at refresh."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from talk_backend.domain.errors import SignInFailed
+from talk_backend.infrastructure.bluesky.state import OAuthTokens, SessionOrigin
+
+_ERROR_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def checked_tokens(body: dict[str, Any], origin: SessionOrigin, now: datetime) -> OAuthTokens:
+    """`sub` must be the account the tokens were asked for, the scope must hold
+    atproto and the access token must be DPoP-bound."""
+    if body.get("sub") != origin.did:
+        raise SignInFailed("the authorization server vouched for a different account")
+    scope = body.get("scope")
+    if not isinstance(scope, str) or "atproto" not in scope.split():
+        raise SignInFailed("the granted scope does not include atproto")
+    if str(body.get("token_type", "")).lower() != "dpop":
+        raise SignInFailed("the access token is not DPoP-bound")
+    access, refresh = body.get("access_token"), body.get("refresh_token")
+    expires_in = body.get("expires_in")
+    if not isinstance(access, str) or not isinstance(expires_in, int):
+        raise SignInFailed("the token response is incomplete")
+    return OAuthTokens(
+        did=origin.did,
+        issuer=origin.issuer,
+        pds_url=origin.pds_url,
+        token_endpoint=origin.token_endpoint,
+        scope=scope,
+        access_token=access,
+        refresh_token=refresh if isinstance(refresh, str) else None,
+        dpop_private_jwk=origin.dpop_private_jwk,
+        expires_at=now + timedelta(seconds=max(0, min(expires_in, 86400))),
+        updated_at=now,
+    )
+
+
+def error_code(body: Any) -> str:
+    """The server's error code only, and only if it looks like one: descriptions (or
+    a hostile server's "codes") could echo the tokens we sent."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, str) and _ERROR_CODE.fullmatch(error):
+        return error
+    return "no error code"

@@ -1,0 +1,76 @@
+"""GET /me/bluesky-session: the member's Bluesky link, refreshed when expired, over
+real HTTP against the fake authorization server. Tokens never reach the browser."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+import pytest_asyncio
+
+from tests.factories import ALICE, seed_member
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+EXPIRED = timedelta(minutes=31)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def alice(e2e_env, fake_atproto, browser):
+    fake_atproto.add_account(ALICE, "alice.test")
+    await seed_member(e2e_env, ALICE, "alice.test")
+    assert (await browser.sign_in(ALICE)).status_code == 303
+    return browser.api
+
+
+async def tokens(env) -> tuple[str, str]:
+    row = (await env.fetch("SELECT access_token, refresh_token FROM oauth_sessions"))[0]
+    return row.access_token, row.refresh_token
+
+
+async def test_live_session_is_shown_without_tokens(alice, e2e_env, fake_atproto):
+    answer = await alice.get("/me/bluesky-session")
+
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["did"] == ALICE and "atproto" in body["scope"].split()
+    expires = datetime.fromisoformat(body["expires_at"])
+    assert expires == e2e_env.clock.now() + timedelta(seconds=1800)
+    assert all(token not in answer.text for token in await tokens(e2e_env))
+    assert fake_atproto.refresh_grants == 0
+
+
+async def test_expired_session_is_refreshed_first(alice, e2e_env, fake_atproto):
+    old = await tokens(e2e_env)
+    e2e_env.clock.advance(EXPIRED)
+
+    answer = await alice.get("/me/bluesky-session")
+
+    assert answer.status_code == 200, answer.text
+    assert datetime.fromisoformat(answer.json()["expires_at"]) > e2e_env.clock.now()
+    assert fake_atproto.refresh_grants == 1
+    new = await tokens(e2e_env)
+    assert set(new).isdisjoint(old)
+    assert all(token not in answer.text for token in (*old, *new))
+
+
+async def test_refused_refresh_says_sign_in_again(alice, e2e_env, fake_atproto):
+    old = await tokens(e2e_env)
+    fake_atproto.grants.refresh_tokens.clear()  # the server forgot (revoked) them all
+    e2e_env.clock.advance(EXPIRED)
+
+    answer = await alice.get("/me/bluesky-session")
+
+    assert answer.status_code == 400
+    assert "refresh failed (invalid_grant)" in answer.json()["detail"]
+    assert all(token not in answer.text for token in old)
+
+
+async def test_no_stored_session_is_404(alice, e2e_env):
+    await e2e_env.execute("DELETE FROM oauth_sessions")
+    answer = await alice.get("/me/bluesky-session")
+    assert answer.status_code == 404 and "sign in again" in answer.json()["detail"]
+
+
+async def test_without_a_web_session_401(api):
+    assert (await api.get("/me/bluesky-session")).status_code == 401

@@ -1,0 +1,227 @@
+"""One contract, two implementations, for the session stores: web sessions (written
+through the unit of work) and the OAuth client's state (own short transactions)."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+import pytest_asyncio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from talk_backend.application.ports import (
+    TransactionManager,
+    UserRepository,
+    WebSessionRepository,
+)
+from talk_backend.domain.identity import Did
+from talk_backend.domain.sessions import WebSession
+from talk_backend.domain.users import User
+from talk_backend.infrastructure.bluesky.dpop import DpopKey
+from talk_backend.infrastructure.bluesky.state import (
+    AuthRequestStore,
+    OAuthSessionStore,
+    OAuthTokens,
+    PendingAuthorization,
+)
+from talk_backend.infrastructure.persistence.oauth_state import (
+    SqlaAuthRequestStore,
+    SqlaOAuthSessionStore,
+)
+from tests.factories import ALICE, BOB, CAROL, seed_member
+from tests.fakes.sessions import InMemoryAuthRequestStore, InMemoryOAuthSessionStore
+from tests.harness import Env, create_env_fixture
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+fake_env = create_env_fixture()
+sqla_env = create_env_fixture(unmock={"persistence"})
+# The OAuth stores commit on connections of their own: to see that (and the per-DID
+# lock), the Sqla side needs connections that see each other's commits.
+sqla_db_env = create_env_fixture(unmock={"persistence"}, isolation="database")
+
+
+@pytest.fixture(params=["fake_env", "sqla_env"])
+def env(request) -> Env:
+    return request.getfixturevalue(request.param)
+
+
+class TestWebSessionRepositoryContract:
+    async def _session(self, env: Env) -> WebSession:
+        member = await seed_member(env, ALICE)
+        session, _ = WebSession.open(member.id, env.clock.now(), timedelta(hours=1))
+        return session
+
+    async def test_round_trip(self, env):
+        sessions = await env.get(WebSessionRepository)
+        session = await self._session(env)
+        await sessions.add(session)
+        assert await sessions.get(session.token_hash) == session
+        await sessions.delete(session.token_hash)
+        assert await sessions.get(session.token_hash) is None
+        await sessions.delete(session.token_hash)  # deleting twice is not an error
+        assert await sessions.get("0" * 64) is None
+
+    async def test_writes_belong_to_the_unit_of_work(self, env):
+        sessions, tx = await env.get(WebSessionRepository), await env.get(TransactionManager)
+        kept, dropped = await self._session(env), await self._session_for(env, BOB)
+        await sessions.add(kept)
+        await tx.commit()
+        await sessions.add(dropped)
+        await sessions.delete(kept.token_hash)
+        await tx.rollback()
+        assert await sessions.get(kept.token_hash) == kept
+        assert await sessions.get(dropped.token_hash) is None
+
+    async def _session_for(self, env: Env, did: str) -> WebSession:
+        member = await seed_member(env, did)
+        return WebSession.open(member.id, env.clock.now(), timedelta(hours=1))[0]
+
+
+# --- the OAuth client's state -------------------------------------------------------
+
+
+@pytest.fixture(params=["fake_env", "sqla_db_env"])
+def oauth_env(request) -> Env:
+    return request.getfixturevalue(request.param)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def oauth(oauth_env: Env) -> tuple[Env, AuthRequestStore, OAuthSessionStore]:
+    env = oauth_env
+    if env.database_url is None:
+        return env, InMemoryAuthRequestStore(env.clock), InMemoryOAuthSessionStore()
+    factory = await env.get(async_sessionmaker[AsyncSession])
+    return env, SqlaAuthRequestStore(factory, env.clock), SqlaOAuthSessionStore(factory)
+
+
+def pending(env: Env, *, ttl: timedelta = timedelta(minutes=10)) -> PendingAuthorization:
+    now = env.clock.now()
+    return PendingAuthorization(
+        state=secrets.token_urlsafe(32),
+        browser_binding_hash="b" * 64,
+        issuer="https://as.example.com",
+        did=BOB,
+        pds_url="https://pds.example.com",
+        token_endpoint="https://as.example.com/oauth/token",
+        pkce_verifier=secrets.token_urlsafe(48),
+        dpop_private_jwk=DpopKey.generate().to_json(),
+        created_at=now - timedelta(minutes=1),
+        expires_at=now + ttl,
+    )
+
+
+def tokens(env: Env, did: str = BOB) -> OAuthTokens:
+    now = env.clock.now()
+    return OAuthTokens(
+        did=did,
+        issuer="https://as.example.com",
+        pds_url="https://pds.example.com",
+        token_endpoint="https://as.example.com/oauth/token",
+        scope="atproto transition:generic",
+        access_token=secrets.token_urlsafe(32),
+        refresh_token=secrets.token_urlsafe(32),
+        dpop_private_jwk=DpopKey.generate().to_json(),
+        expires_at=now + timedelta(minutes=30),
+        updated_at=now,
+    )
+
+
+class TestAuthRequestStoreContract:
+    async def test_a_state_is_taken_once(self, oauth):
+        env, requests, _ = oauth
+        request = pending(env)
+        await requests.add(request)
+        assert await requests.take(request.state) == request
+        assert await requests.take(request.state) is None
+        assert await requests.take("never-issued") is None
+
+    async def test_adding_sweeps_expired_requests(self, oauth):
+        env, requests, _ = oauth
+        stale, live = pending(env, ttl=-timedelta(seconds=1)), pending(env)
+        await requests.add(stale)
+        await requests.add(live)
+        assert await requests.take(stale.state) is None
+        assert await requests.take(live.state) == live
+
+    async def test_outlives_the_request_unit_of_work(self, oauth):
+        """A state must stay issued (and a taken one stay consumed) even when the
+        sign-in's own transaction rolls back."""
+        env, requests, _ = oauth
+        users, tx = await env.get(UserRepository), await env.get(TransactionManager)
+        issued, consumed = pending(env), pending(env)
+        await requests.add(consumed)
+        await users.add(User.register(Did(CAROL), None, env.clock.now(), None))
+        await requests.add(issued)
+        assert await requests.take(consumed.state) == consumed
+        await tx.rollback()
+        assert await users.get_by_did(Did(CAROL)) is None
+        assert await requests.take(issued.state) == issued
+        assert await requests.take(consumed.state) is None
+
+
+class TestOAuthSessionStoreContract:
+    async def test_save_replaces_the_accounts_tokens(self, oauth):
+        env, _, sessions = oauth
+        first, second = tokens(env), tokens(env)
+        await sessions.save(first)
+        await sessions.save(second)
+        async with sessions.refreshing(BOB) as (current, _save):
+            assert current == second
+        async with sessions.refreshing(CAROL) as (current, _save):
+            assert current is None
+
+    async def test_a_save_while_refreshing_lands_when_the_block_ends(self, oauth):
+        env, _, sessions = oauth
+        await sessions.save(tokens(env))
+        renewed = tokens(env)
+        async with sessions.refreshing(BOB) as (_current, save):
+            await save(renewed)
+        async with sessions.refreshing(BOB) as (current, _save):
+            assert current == renewed
+
+    async def test_a_failed_refresh_saves_nothing(self, oauth):
+        env, _, sessions = oauth
+        original = tokens(env)
+        await sessions.save(original)
+        with pytest.raises(RuntimeError):
+            async with sessions.refreshing(BOB) as (current, save):
+                assert current is not None
+                await save(replace(current, access_token="new"))
+                raise RuntimeError("the authorization server went away")
+        async with sessions.refreshing(BOB) as (current, _save):
+            assert current == original
+
+    async def test_refreshes_of_one_account_take_turns(self, oauth):
+        env, _, sessions = oauth
+        await sessions.save(tokens(env))
+        await sessions.save(tokens(env, CAROL))
+        renewed = tokens(env)
+        first_in, events = asyncio.Event(), []
+
+        async def first() -> None:
+            async with sessions.refreshing(BOB) as (_current, save):
+                first_in.set()
+                events.append("first in")
+                await asyncio.sleep(0.2)
+                await save(renewed)
+                events.append("first out")
+
+        async def second() -> OAuthTokens | None:
+            await first_in.wait()
+            async with sessions.refreshing(BOB) as (current, _save):
+                events.append("second in")
+                return current
+
+        async def other_account() -> None:
+            await first_in.wait()
+            async with sessions.refreshing(CAROL):
+                events.append("other account in")
+
+        _, seen, _ = await asyncio.gather(first(), second(), other_account())
+        assert seen == renewed  # the second caller sees the first one's refresh
+        assert events.index("first out") < events.index("second in")
+        assert events.index("other account in") < events.index("first out")

@@ -1,0 +1,152 @@
+"""Doubles for the SSRF guard's tests: a fake DNS, a socket layer that records where
+it was asked to connect (and only ever really connects to 127.0.0.1), and a tiny
+HTTP server on 127.0.0.1. No test here sends a packet anywhere else."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import ipaddress
+import ssl
+import tempfile
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import httpcore
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from talk_backend.infrastructure.bluesky.address_policy import IPAddress
+
+
+class FakeResolver:
+    """Answers from a table; a list of answers per host is served one per call
+    (the last one repeats), which is how a rebinding DNS server behaves."""
+
+    def __init__(self, answers: dict[str, list[list[str]] | list[str]]) -> None:
+        self._answers = answers
+        self.calls: list[str] = []
+
+    async def resolve(self, host: str, port: int) -> list[IPAddress]:
+        self.calls.append(host)
+        answer = self._answers.get(host)
+        if answer is None:
+            raise OSError(f"NXDOMAIN {host}")
+        if answer and isinstance(answer[0], list):
+            served = sum(1 for h in self.calls if h == host)
+            answer = answer[min(served, len(answer)) - 1]
+        return [ipaddress.ip_address(a) for a in answer]  # type: ignore[arg-type]
+
+
+class RecordingBackend(httpcore.AsyncNetworkBackend):
+    def __init__(self) -> None:
+        self.connects: list[str] = []
+        self._real = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        self.connects.append(host)
+        if host != "127.0.0.1":
+            raise httpcore.ConnectError(f"test double: no traffic to {host}")
+        return await self._real.connect_tcp(host, port, timeout, local_address, socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._real.sleep(seconds)
+
+
+@dataclass
+class LocalServer:
+    port: int
+    requests: list[bytes] = field(default_factory=list)
+    sni: list[str | None] = field(default_factory=list)
+
+
+@asynccontextmanager
+async def local_http(
+    response: bytes, *, tls: ssl.SSLContext | None = None
+) -> AsyncIterator[LocalServer]:
+    """Answers every request with `response` (raw HTTP/1.1 bytes)."""
+    server_state = LocalServer(port=0)
+    if tls is not None:
+        tls.sni_callback = lambda _sock, name, _ctx: server_state.sni.append(name)  # type: ignore[assignment,misc]
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            server_state.requests.append(await reader.readuntil(b"\r\n\r\n"))
+            writer.write(response)
+            await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=tls)
+    server_state.port = server.sockets[0].getsockname()[1]
+    async with server:
+        yield server_state
+
+
+def http_response(status: str, body: bytes = b"{}", headers: str = "") -> bytes:
+    head = (
+        f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n{headers}\r\n"
+    )
+    return head.encode() + body
+
+
+def tls_for(hostname: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A throwaway CA and a certificate for `hostname`: (server context, client
+    context trusting only that CA)."""
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key, leaf_key = (
+        ec.generate_private_key(ec.SECP256R1()),
+        ec.generate_private_key(ec.SECP256R1()),
+    )
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)]))
+        .issuer_name(ca_name)
+        .public_key(leaf_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(hostname)]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    # load_cert_chain reads files only.
+    with tempfile.TemporaryDirectory() as tmp:
+        cert_path, key_path = f"{tmp}/cert.pem", f"{tmp}/key.pem"
+        with open(cert_path, "wb") as f:
+            f.write(leaf.public_bytes(pem))
+        with open(key_path, "wb") as f:
+            f.write(
+                leaf_key.private_bytes(
+                    pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+                )
+            )
+        server.load_cert_chain(cert_path, key_path)
+    client = ssl.create_default_context(cadata=ca.public_bytes(pem).decode())
+    return server, client
