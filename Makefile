@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.synced
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: venv lock lock-check lint typecheck unit integration test clean
+.PHONY: venv lock lock-check lint typecheck unit integration test slow-tests clean
 
 venv: $(STAMP)
 
@@ -37,11 +37,25 @@ typecheck: venv
 unit: venv
 	$(PY) -m pytest tests/unit -q
 
+# Slow fault and soak tests of the harness run separately (make slow-tests).
+PYTEST_FAST := -m "not slow"
+
+# Through Docker Compose when an engine answers (the guide's flow), else on an
+# embedded PostgreSQL; one line says which.
 integration: venv
-	$(PY) -m pytest tests/integration -q
+	@if docker info >/dev/null 2>&1; then \
+		echo "make integration: Docker engine answers: running the suite through Docker Compose"; \
+		$(MAKE) --no-print-directory compose-integration; \
+	else \
+		echo "make integration: no Docker engine answers: running the suite on embedded PostgreSQL"; \
+		TALK_TEST_POSTGRES=embedded $(PY) -m pytest tests/integration $(PYTEST_FAST) -q; \
+	fi
 
 test: lock-check lint typecheck
-	$(PY) -m pytest tests -q
+	$(PY) -m pytest tests $(PYTEST_FAST) -q
+
+slow-tests: venv
+	$(PY) -m pytest tests/faults -m slow -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -23,6 +23,16 @@ inputs_hash() {
     | sha256sum | cut -c1-16
 }
 
+# An image of that name that lacks our label came from elsewhere (e.g. postgres:15 pulled
+# where a registry is reachable): use it as it is, never shadow it with a local build.
+foreign() {
+  if docker image inspect "$1" >/dev/null 2>&1 && [[ -z "$(image_hash "$1")" ]]; then
+    log "$1 was not built here: used as it is"
+    return 0
+  fi
+  return 1
+}
+
 image_hash() {
   docker image inspect -f "{{ index .Config.Labels \"$HASH_LABEL\" }}" "$1" 2>/dev/null || true
 }
@@ -48,6 +58,7 @@ apt_mirror() {
 }
 
 build_base() {
+  foreign "$BASE_IMAGE" && return
   local want; want="$(inputs_hash "$IMAGES/base" "$SUITE")"
   if [[ "$(image_hash "$BASE_IMAGE")" == "$want" ]]; then
     log "$BASE_IMAGE up to date (inputs $want)"; return
@@ -80,6 +91,7 @@ build_base() {
 # A derived image: rebuilt when its directory or its base image changed.
 build_on_base() {
   local name="$1" dir="$2"
+  foreign "$name" && return
   local base_id; base_id="$(docker image inspect -f '{{.Id}}' "$BASE_IMAGE")"
   local want; want="$(inputs_hash "$dir" "$base_id")"
   if [[ "$(image_hash "$name")" == "$want" ]]; then

@@ -40,9 +40,9 @@ install_compose_plugin() {
   if docker compose version >/dev/null 2>&1; then
     return
   fi
-  local binary
-  binary="$(ls "$VENV"/lib/python3*/site-packages/compose/docker-compose 2>/dev/null | head -n 1 || true)"
-  if [[ -z "$binary" ]]; then
+  local candidates=("$VENV"/lib/python3*/site-packages/compose/docker-compose)
+  local binary="${candidates[0]}"
+  if [[ ! -f "$binary" ]]; then
     log "no 'docker compose' and no Compose v2 binary in $VENV (run 'make venv' first)"
     exit 1
   fi

@@ -11,9 +11,12 @@ load("@rules_python//python:py_test.bzl", "py_test")
 _MAIN = "//tools/bazel:pytest_main.py"
 
 # `requires-docker` is a convention remote executors use to pick workers that
-# offer Docker; `requires-network` keeps the host network in the local sandbox,
-# where testcontainers publishes PostgreSQL on 127.0.0.1.
-INTEGRATION_TAGS = ["integration", "requires-docker", "requires-network"]
+# offer Docker; `requires-network` keeps the host network, where testcontainers
+# publishes PostgreSQL on 127.0.0.1. `no-sandbox`: the embedded fallback
+# (pgserver, as root) chmods every parent of its data directory, which the
+# sandbox's read-only root refuses, and the harness tells its runs apart by PID,
+# which the sandbox's PID namespaces make ambiguous. Results are still cached.
+INTEGRATION_TAGS = ["integration", "requires-docker", "requires-network", "no-sandbox"]
 
 # Ryuk's image cannot be pulled here, and testcontainers must reach published
 # ports on localhost, not through the bridge gateway it guesses from /.dockerenv.
@@ -52,12 +55,14 @@ def pytest_test(name, src, deps = [], data = [], integration = False, env = {}, 
         deps = deps + ["@pypi//pytest"],
         env = test_env,
         tags = tags + (INTEGRATION_TAGS if integration else []),
-        python_version = "PY3",
         **kwargs
     )
 
-def pytest_suite(name, deps = [], data = [], integration = False, shard_counts = {}, size = None, **kwargs):
+def pytest_suite(name, deps = [], data = [], integration = False, shard_counts = {}, sizes = {}, size = None, **kwargs):
     """One pytest_test per test_*.py below this package, plus a test_suite `name`.
+
+    Also defines `<name>_support` (conftest.py, __init__.py and helper modules, a
+    dependency of every test) and `<name>_files` (all of it, as data).
 
     Args:
       name: name of the test_suite grouping the generated tests.
@@ -65,20 +70,25 @@ def pytest_suite(name, deps = [], data = [], integration = False, shard_counts =
       data: runtime files every module needs (migrations, ...).
       integration: see pytest_test.
       shard_counts: {"path/test_x.py": n} for modules worth splitting across n shards.
+      sizes: {"path/test_x.py": "large"} for modules that need a longer timeout.
       size: test size; integration tests default to medium, others to small.
       **kwargs: passed to every pytest_test.
     """
     support = name + "_support"
 
-    # conftest.py and package __init__.py files: pytest needs them beside every module.
+    # conftest.py, __init__.py and helper modules: pytest needs them beside every module.
     py_library(
         name = support,
         testonly = True,
-        srcs = native.glob(["**/conftest.py", "**/__init__.py"]),
+        srcs = native.glob(["**/*.py"], exclude = ["**/test_*.py"], allow_empty = True),
         deps = deps,
     )
+    srcs = native.glob(["**/test_*.py"], allow_empty = True)
+    for src in list(shard_counts) + list(sizes):
+        if src not in srcs:
+            fail("%s is not a test module of this suite" % src)
     tests = []
-    for src in native.glob(["**/test_*.py"]):
+    for src in srcs:
         target = src[:-len(".py")]
         pytest_test(
             name = target,
@@ -87,8 +97,17 @@ def pytest_suite(name, deps = [], data = [], integration = False, shard_counts =
             data = data,
             integration = integration,
             shard_count = shard_counts.get(src),
-            size = size or ("medium" if integration else "small"),
+            size = sizes.get(src) or size or ("medium" if integration else "small"),
             **kwargs
         )
         tests.append(":" + target)
     native.test_suite(name = name, tests = tests)
+
+    # The same modules as plain files, for runners outside `bazel test`
+    # (//:integration_runner and the test image).
+    native.filegroup(
+        name = name + "_files",
+        testonly = True,
+        srcs = srcs + [":" + support],
+        visibility = ["//visibility:public"],
+    )

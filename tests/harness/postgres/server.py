@@ -14,7 +14,10 @@ class PostgresServer:
     url: URL  # postgresql+asyncpg URL of a maintenance database on the server
     ready_seconds: float
     version: str = "?"
+    reused: bool = False  # found running from an earlier run (TALK_TEST_REUSE=1)
     _stop: Callable[[], None] | None = field(default=None, repr=False)
+    # Fault tests crash the server on purpose; None for servers the harness does not own.
+    _kill: Callable[[], None] | None = field(default=None, repr=False)
 
     def database_url(self, name: str) -> URL:
         return self.url.set(database=name)
@@ -23,6 +26,12 @@ class PostgresServer:
         if self._stop is not None:
             stop, self._stop = self._stop, None
             stop()
+
+    def kill(self) -> None:
+        """Crashes the server without a clean shutdown (for fault tests)."""
+        if self._kill is None:
+            raise RuntimeError(f"the harness cannot kill a server from {self.source}")
+        self._kill()
 
 
 def asyncpg_url(raw: str) -> URL:

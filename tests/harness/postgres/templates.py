@@ -11,12 +11,13 @@ import socket
 from pathlib import Path
 
 import asyncpg
+from alembic.config import Config
 from sqlalchemy import pool
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from alembic import command
-from alembic.config import Config
+from tests.harness.postgres.processes import alive
 from tests.harness.postgres.server import PostgresServer, asyncpg_connect_kwargs
 
 TEMPLATE_PREFIX = "talk_tpl_"
@@ -29,7 +30,8 @@ def alembic_ini() -> Path:
     """alembic.ini: TALK_ALEMBIC_INI (Bazel runfiles) or the repository root."""
     override = os.environ.get("TALK_ALEMBIC_INI")
     if override:
-        return Path(override).resolve()
+        # Not resolve(): runfiles are symlinks; resolving would leave the runfiles tree.
+        return Path(override).absolute()
     return Path(__file__).resolve().parents[3] / "alembic.ini"
 
 
@@ -101,7 +103,10 @@ async def ensure_template(server: PostgresServer) -> str:
                 await _migrate(server.database_url(building))
             except Exception as exc:
                 await conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
-                raise MigrationFailed(f"migrating the template failed: {exc}") from exc
+                raise MigrationFailed(
+                    f"migration {_failed_revision(exc)} failed while building the template "
+                    f"(nothing was kept): {type(exc).__name__}: {exc}"
+                ) from exc
             await conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
             await _drop_stale_templates(conn, keep=name)
             return name
@@ -109,6 +114,18 @@ async def ensure_template(server: PostgresServer) -> str:
             await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)
     finally:
         await conn.close()
+
+
+def _failed_revision(exc: BaseException) -> str:
+    """The revision whose migration module raised, read from the traceback."""
+    revision = "(unknown revision)"
+    tb = exc.__traceback__
+    while tb is not None:
+        module = tb.tb_frame.f_globals
+        if "/versions/" in tb.tb_frame.f_code.co_filename and "revision" in module:
+            revision = f"{module['revision']} ({Path(tb.tb_frame.f_code.co_filename).name})"
+        tb = tb.tb_next
+    return revision
 
 
 async def _drop_stale_templates(conn: asyncpg.Connection, keep: str) -> None:
@@ -150,19 +167,9 @@ async def drop_orphan_clones(server: PostgresServer) -> int:
         )
         for row in rows:
             pid = int(row["datname"].split("_")[3])
-            if not _alive(pid):
+            if not alive(pid):
                 await conn.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
                 dropped += 1
     finally:
         await conn.close()
     return dropped
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -40,7 +40,7 @@ ensure_packages() {
   ((EUID == 0)) || sudo=sudo
   log "installing ${missing[*]} (Debian packages)"
   export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
+  $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
   # Another job (dockerd's install) may hold the dpkg lock on a fresh machine.
   $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null
@@ -57,12 +57,13 @@ stage_workspace() {
   mkdir -p "$WS"
   find "$WS" -maxdepth 1 -type l ! -name 'bazel-*' -delete
   local entry name
-  for entry in "$ROOT"/* "$ROOT/.bazelignore"; do
+  # Dotfiles stay out (.git, .venv, .build, the Bazel 9 .bazelrc) except these two.
+  for entry in "$ROOT"/* "$ROOT/.bazelignore" "$ROOT/.env"; do
     name="$(basename "$entry")"
     case "$name" in
       bazel-* | MODULE.bazel* | node_modules) continue ;;
     esac
-    [[ -e $entry ]] && ln -s "$entry" "$WS/$name"
+    if [[ -e $entry ]]; then ln -s "$entry" "$WS/$name"; fi
   done
   cp "$OFFLINE/WORKSPACE.offline" "$WS/WORKSPACE"
 
@@ -95,7 +96,7 @@ bazel_() {
 cleanup() {
   local code=$?
   if [[ -n $PG_DIR ]]; then
-    "$VENV/bin/python" "$OFFLINE/throwaway_postgres.py" stop "$PG_DIR" || true
+    "$VENV/bin/python" -W ignore "$OFFLINE/throwaway_postgres.py" stop "$PG_DIR" || true
     rm -rf "$PG_DIR"
   fi
   [[ -d $WS ]] && bazel_ shutdown 2>/dev/null || true
@@ -132,7 +133,7 @@ check_everything() {
 check_db_connect() {
   PG_DIR="$(mktemp -d)"
   local uri
-  uri="$("$VENV/bin/python" "$OFFLINE/throwaway_postgres.py" start "$PG_DIR")"
+  uri="$("$VENV/bin/python" -W ignore "$OFFLINE/throwaway_postgres.py" start "$PG_DIR")"
   log "bazel run //tools:db_connect against a throwaway PostgreSQL ($uri)"
   # The app's spelling of the URL: db_connect must strip the driver suffix.
   DATABASE__URL="${uri/postgresql:/postgresql+asyncpg:}" \
@@ -163,7 +164,11 @@ main() {
   trap cleanup EXIT
   : >"$WORK/timings.txt"
   case "$what" in
-    all) check_integration && check_everything && check_db_connect ;;
+    all)
+      check_integration
+      check_everything
+      check_db_connect
+      ;;
     integration) check_integration ;;
     everything) check_everything ;;
     db_connect) check_db_connect ;;

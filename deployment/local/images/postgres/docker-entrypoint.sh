@@ -21,26 +21,31 @@ if [[ "$(id -u)" == 0 ]]; then
   chown postgres:postgres "$PGDATA"
   chmod 0700 "$PGDATA"
   install -d -o postgres -g postgres -m 2775 /var/run/postgresql
-  exec setpriv --reuid=postgres --regid=postgres --init-groups "$BASH_SOURCE" "$@"
+  exec setpriv --reuid=postgres --regid=postgres --init-groups "${BASH_SOURCE[0]}" "$@"
 fi
 
 POSTGRES_USER="${POSTGRES_USER:-postgres}"
 POSTGRES_DB="${POSTGRES_DB:-$POSTGRES_USER}"
 AUTH_METHOD="${POSTGRES_HOST_AUTH_METHOD:-scram-sha-256}"
 
+run_initdb() {
+  # shellcheck disable=SC2086  # POSTGRES_INITDB_ARGS is a list of words, as upstream.
+  initdb --username="$POSTGRES_USER" --auth-local=trust --auth-host="$AUTH_METHOD" \
+    ${POSTGRES_INITDB_ARGS:-} "$@" >/dev/null
+}
+
 init_cluster() {
   if [[ -z "${POSTGRES_PASSWORD:-}" && "$AUTH_METHOD" != trust ]]; then
     echo "docker-entrypoint: POSTGRES_PASSWORD is not set (or set POSTGRES_HOST_AUTH_METHOD=trust)" >&2
     exit 1
   fi
-  # The password goes through a file descriptor, never a command line or a log.
-  local pwfile=()
+  # The password goes through a pipe, never a command line or a log (the pipe must be
+  # opened on initdb's own command line: bash closes it once that command ends).
   if [[ -n "${POSTGRES_PASSWORD:-}" ]]; then
-    pwfile=(--pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD"))
+    run_initdb --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD")
+  else
+    run_initdb
   fi
-  # shellcheck disable=SC2086  # POSTGRES_INITDB_ARGS is a list of words, as upstream.
-  initdb --username="$POSTGRES_USER" "${pwfile[@]}" \
-    --auth-local=trust --auth-host="$AUTH_METHOD" ${POSTGRES_INITDB_ARGS:-} >/dev/null
   printf 'host all all all %s\n' "$AUTH_METHOD" >>"$PGDATA/pg_hba.conf"
 
   # A socket-only server for setup: clients waiting on TCP only see the final server.
@@ -52,7 +57,11 @@ init_cluster() {
   local f
   for f in /docker-entrypoint-initdb.d/*; do
     case "$f" in
-      *.sh) echo "docker-entrypoint: running $f"; . "$f" ;;
+      *.sh)
+        echo "docker-entrypoint: running $f"
+        # shellcheck disable=SC1090  # init scripts are the user's
+        . "$f"
+        ;;
       *.sql) echo "docker-entrypoint: running $f"; "${psql[@]}" --dbname "$POSTGRES_DB" -f "$f" ;;
       *) ;;
     esac

@@ -4,9 +4,8 @@
 `pip.parse` creates under Bazel 9 (`@pypi//sqlalchemy`, `@pypi//pytest`, ...),
 but from the project's already-synced virtualenv instead of downloads: every
 package aliases one py_library that globs the venv's site-packages. It also
-registers the venv's base interpreter as the Python toolchain, so tests run on
-the same CPython the venv was made with. Not part of the product: it exists so
-bazel-bootstrap can execute the BUILD graph without network.
+registers the venv's interpreter as the Python toolchain. Not part of the
+product: it exists so bazel-bootstrap can execute the BUILD graph offline.
 """
 
 # Command-line tools that neither the app nor the tests import; leaving them out
@@ -67,13 +66,15 @@ def _venv_hub_impl(rctx):
     python = venv.get_child("bin").get_child("python")
     if not python.exists:
         fail("no virtualenv at %s: run `make venv` first" % venv)
-    probe = rctx.execute([python, "-c", "import sys, sysconfig; print(sys._base_executable); print(sysconfig.get_paths()['purelib'])"])
+    probe = rctx.execute([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
     if probe.return_code != 0:
         fail("cannot query %s: %s" % (python, probe.stderr))
-    interpreter, site_packages = probe.stdout.strip().split("\n")
-    rctx.symlink(site_packages, "site-packages")
+    rctx.symlink(probe.stdout.strip(), "site-packages")
     rctx.file("WORKSPACE", "")
-    rctx.file("BUILD.bazel", _HUB_BUILD.format(interpreter = interpreter, tooling = repr(_TOOLING)))
+
+    # The venv's interpreter, not its base: the base's own site-packages (a pyenv
+    # global with other pytest plugins, say) would leak into every test.
+    rctx.file("BUILD.bazel", _HUB_BUILD.format(interpreter = str(python), tooling = repr(_TOOLING)))
 
     # One package per locked distribution, named the way pip.parse names them.
     for line in rctx.read(rctx.attr.requirements_lock).splitlines():

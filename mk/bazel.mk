@@ -1,0 +1,32 @@
+# Bazel targets (owner: Bazel tooling). Bazel 9 itself cannot be installed on our
+# machines; `bazel-offline` executes the BUILD graph with Debian's bazel-bootstrap.
+BUILDIFIER_VERSION := 8.2.1
+BUILDIFIER := .build/npm/node_modules/.bin/buildifier
+# Every Starlark file we own, tracked or new (ignored state such as .build/ excluded).
+STARLARK_FILES = $(filter-out tools/bazel/offline/WORKSPACE.offline,$(wildcard $(shell \
+	git ls-files -co --exclude-standard -- '*.bzl' '*.bazel' '*BUILD' '*WORKSPACE')))
+
+.PHONY: bazel-offline bazel-offline-image buildifier buildifier-fix
+
+# issue 4's three checks: integration tests (executed, then cached), //..., db_connect.
+bazel-offline: venv
+	tools/bazel/offline/run.sh all
+
+# Builds //:test_image with the stand-in rules and loads it into the local engine.
+bazel-offline-image: venv
+	tools/bazel/offline/run.sh image
+
+# From npm (prebuilt binaries, nothing downloaded at install); --no-save: no
+# lockfile with registry addresses lands in the repository.
+$(BUILDIFIER):
+	npm install --silent --no-save --no-package-lock --prefix .build/npm \
+		@bazel/buildifier@$(BUILDIFIER_VERSION)
+
+# Lint warnings and formatting; exit 0 only when both are clean.
+buildifier: $(BUILDIFIER)
+	$(BUILDIFIER) -mode=check -lint=warn $(STARLARK_FILES)
+	$(BUILDIFIER) -mode=check -lint=warn -type=workspace tools/bazel/offline/WORKSPACE.offline
+
+buildifier-fix: $(BUILDIFIER)
+	$(BUILDIFIER) -mode=fix -lint=fix $(STARLARK_FILES)
+	$(BUILDIFIER) -mode=fix -lint=fix -type=workspace tools/bazel/offline/WORKSPACE.offline

@@ -1,0 +1,4 @@
+bench: venv
+	$(PY) -m tools.bench
+
+.PHONY: bench

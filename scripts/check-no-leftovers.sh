@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Fails when a container, volume or network of the project is left behind: anything of
+# the compose project talk-backend-local, anything labelled talk-backend.* (the harness's
+# testcontainers and every container of the project's images carry such labels).
+# Images are not leftovers: `make images` keeps them on purpose.
+set -euo pipefail
+
+PROJECT="${TALK_COMPOSE_PROJECT:-talk-backend-local}"
+found=0
+
+# Each listing line is "LABELS<tab>DESCRIPTION"; a match prints the description.
+report() {
+  local kind="$1"; shift
+  local labels what
+  while IFS=$'\t' read -r labels what; do
+    if [[ ",$labels," == *",com.docker.compose.project=$PROJECT,"* || ",$labels" == *",talk-backend."* ]]; then
+      echo "leftover $kind: $what" >&2
+      found=1
+    fi
+  done < <("$@")
+}
+
+report container docker ps -a --format '{{.Labels}}	{{.Names}} ({{.Image}}, {{.Status}})'
+report volume docker volume ls --format '{{.Labels}}	{{.Name}}'
+report network docker network ls --format '{{.Labels}}	{{.Name}}'
+
+if ((found)); then
+  echo "check-no-leftovers: the project left Docker objects behind (see above)" >&2
+  exit 1
+fi
+echo "check-no-leftovers: no container, volume or network of the project is left" >&2

@@ -1,0 +1,111 @@
+"""Runs pytest in a child process on a generated test file, and finds what a run
+left behind. The fault tests crash, interrupt and starve these child runs; the
+parent run stays healthy and checks the aftermath."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.harness.postgres.docker import (
+    LABEL,
+    LABEL_PID,
+    DockerUnavailable,
+    docker_client,
+    image_id,
+    image_name,
+)
+from tests.harness.postgres.embedded import DATA_ROOT, TEMP_PREFIX
+
+# No resolve(): under Bazel this file is a runfiles symlink and the repo is the runfiles tree.
+REPO = Path(__file__).absolute().parents[2]
+# The child runs only the harness plugin and the generated file, with the project's
+# asyncio settings (its own ini, so the project's testpaths are not collected).
+_INI = """\
+[pytest]
+asyncio_mode = strict
+asyncio_default_fixture_loop_scope = session
+asyncio_default_test_loop_scope = session
+addopts = -p tests.harness.plugin -p no:cacheprovider
+"""
+
+HEADER = """\
+import os, asyncio, pathlib, pytest
+from tests.harness import create_env_fixture
+integration_env = create_env_fixture(unmock={"persistence"})
+"""
+
+
+def write_suite(directory: Path, body: str) -> Path:
+    (directory / "pytest.ini").write_text(_INI)
+    path = directory / "test_generated.py"
+    path.write_text(HEADER + textwrap.dedent(body))
+    return path
+
+
+def child_env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env.pop("TALK_TEST_REUSE", None)  # a reused server would outlive the child by design
+    # Each test picks its source explicitly; an inherited one would bypass the path under test.
+    env.pop("DATABASE__URL", None)
+    env.pop("TALK_TEST_POSTGRES", None)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env.update(overrides)
+    return env
+
+
+def start_pytest(directory: Path, *args: str, **env: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-q", "-s", str(directory), *args],
+        cwd=directory,
+        env=child_env(**env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def run_pytest(directory: Path, *args: str, timeout: float = 120, **env: str) -> tuple[int, str]:
+    proc = start_pytest(directory, *args, **env)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+        pytest.fail(f"child pytest hung for {timeout:.0f} s:\n{out}")
+    return proc.returncode, out
+
+
+def leftovers(pid: int) -> list[str]:
+    """Everything a run with this pid may have left: data dirs, servers, containers."""
+    found = [str(p) for p in DATA_ROOT.glob(f"{TEMP_PREFIX}{pid}-*")]
+    try:
+        client = docker_client(timeout=2)
+    except DockerUnavailable:
+        return found
+    containers = client.containers.list(all=True, filters={"label": f"{LABEL_PID}={pid}"})
+    return found + [f"container {c.short_id} ({LABEL})" for c in containers]
+
+
+def require_docker_image() -> None:
+    """Skips (with the reason) when no engine answers or the image is missing."""
+    try:
+        image_id(docker_client(timeout=2), image_name())
+    except DockerUnavailable as exc:
+        pytest.skip(f"needs Docker: {exc}")
+
+
+SOURCES = [
+    pytest.param("embedded", id="embedded"),
+    pytest.param("docker", id="docker", marks=pytest.mark.docker),
+]
+
+
+def require_source(source: str) -> None:
+    if source == "docker":
+        require_docker_image()

@@ -1,0 +1,80 @@
+"""An interrupted run (SIGINT, or SIGKILL of pytest): nothing is left once the next
+run has started, whatever the interrupted one managed to clean."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.faults.runs import (
+    SOURCES,
+    leftovers,
+    require_source,
+    run_pytest,
+    start_pytest,
+    write_suite,
+)
+
+pytestmark = pytest.mark.slow  # child pytest runs that start servers: ~5-15 s each
+
+SUITE = """
+@pytest.mark.asyncio(loop_scope="session")
+async def test_waits_to_be_interrupted(integration_env):
+    await integration_env.execute("CREATE TABLE t (x int)")
+    pathlib.Path("started").write_text("")
+    await asyncio.sleep(120)
+"""
+
+NEXT_RUN = """
+@pytest.mark.asyncio(loop_scope="session")
+async def test_next_run(integration_env):
+    await integration_env.fetch("SELECT 1")
+"""
+
+
+def _interrupt(directory: Path, sig: signal.Signals, source: str) -> int:
+    proc = start_pytest(directory, TALK_TEST_POSTGRES=source)
+    deadline = time.monotonic() + 60
+    while not (directory / "started").exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"child run never reached its test:\n{proc.communicate()[0]}")
+        time.sleep(0.05)
+    proc.send_signal(sig)
+    try:
+        proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail(f"pytest did not end within 30 s of {sig.name}")
+    return proc.pid
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_sigint_cleans_up_at_once(tmp_path, source):
+    require_source(source)
+    write_suite(tmp_path, SUITE)
+    pid = _interrupt(tmp_path, signal.SIGINT, source)
+    assert leftovers(pid) == []
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_sigkill_leftovers_are_removed_by_the_next_run(tmp_path, source):
+    require_source(source)
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    write_suite(killed, SUITE)
+    pid = _interrupt(killed, signal.SIGKILL, source)
+    assert leftovers(pid), (
+        "SIGKILL should have left the server behind (else this test proves nothing)"
+    )
+
+    following = tmp_path / "next"
+    following.mkdir()
+    write_suite(following, NEXT_RUN)
+    code, out = run_pytest(following, TALK_TEST_POSTGRES=source)
+    assert code == 0, out
+    assert leftovers(pid) == []

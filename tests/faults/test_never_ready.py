@@ -1,0 +1,50 @@
+"""Provisioning that never becomes ready: a bounded wait, a clear error, and the
+container removed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import time
+
+import pytest
+from sqlalchemy.engine import URL
+
+from tests.faults.runs import require_docker_image
+from tests.harness.postgres.docker import LABEL_PID, docker_client, start_container
+from tests.harness.postgres.readiness import PostgresNotReady, wait_until_ready
+
+
+def test_a_server_that_accepts_but_never_answers_times_out_clearly():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    try:
+        url = URL.create(
+            "postgresql+asyncpg", "u", "p", "127.0.0.1", listener.getsockname()[1], "d"
+        )
+        started = time.monotonic()
+        with pytest.raises(PostgresNotReady, match=r"within 1\.5 s"):
+            asyncio.run(wait_until_ready(url, timeout=1.5))
+        assert time.monotonic() - started < 6
+    finally:
+        listener.close()
+
+
+@pytest.mark.docker
+def test_a_container_that_never_becomes_ready_is_removed():
+    require_docker_image()
+    client = docker_client()
+
+    def mine() -> set[str]:
+        # This process may hold its own session container too (docker source): compare.
+        found = client.containers.list(all=True, filters={"label": f"{LABEL_PID}={os.getpid()}"})
+        return {c.id for c in found}
+
+    before = mine()
+    started = time.monotonic()
+    with pytest.raises(PostgresNotReady):
+        start_container(command="sleep 600", ready_timeout=3)
+    assert time.monotonic() - started < 30
+    assert mine() == before

@@ -1,0 +1,44 @@
+"""Opt-in reuse of one server across runs (TALK_TEST_REUSE=1).
+
+A reused server is owned by no run: it is found by a key of its settings, never
+stopped by the harness, and shared by xdist workers and Bazel shards. Each run still
+works in its own clone databases, so sharing the server shares no data."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+LOCK_PATH = Path("/tmp/talk-test-reuse.lock")
+
+
+def enabled() -> bool:
+    return os.environ.get("TALK_TEST_REUSE", "").strip().lower() in ("1", "true", "yes")
+
+
+def settings_key(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:12]
+
+
+@contextlib.contextmanager
+def start_lock(timeout: float = 60.0) -> Iterator[None]:
+    """Serialises find-or-start across processes, so parallel workers share one server."""
+    with LOCK_PATH.open("a") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{LOCK_PATH} held for more than {timeout:.0f} s") from None
+                time.sleep(0.02)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

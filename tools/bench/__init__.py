@@ -1,0 +1,1 @@
+"""`make bench`: how fast the integration harness provisions and isolates databases."""
