@@ -17,11 +17,11 @@ wheelhouse: venv
 	scripts/build-wheelhouse.sh
 
 # The integration suite through compose (postgres + the test profile), then everything removed.
-compose-integration: docker-engine wheelhouse
+compose-integration: images wheelhouse
 	cd deployment/local && $(JUST) test-integration
 
 # A failing probe test must make the CI one-liner exit non-zero, a passing one zero.
-compose-check: docker-engine
+compose-check: images wheelhouse
 	scripts/check-compose-exit-code.sh
 
 # Fails if any container, volume or network of the project is left.

@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 port="${PORT:-$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 work="$(mktemp -d)"
 unset DATABASE__URL
+dev_pg_before="$(pgrep -fc 'bin/postgres -D /tmp/talk-dev-pg-' || true)"
 .venv/bin/talk-backend serve --dev-bluesky --port "$port" >"$work/serve.log" 2>&1 &
 server=$!
-trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 base="http://127.0.0.1:$port"
 for _ in $(seq 1 100); do
   curl -fsS "$base/healthz" >/dev/null 2>&1 && break
@@ -20,4 +21,11 @@ curl -fsS -c "$work/jar" -b "$work/jar" -L -H 'Content-Type: application/json' \
 me="$(curl -fsS -b "$work/jar" "$base/me")"
 echo "GET /me -> $me"
 grep -q '"did":"did:plc:devuser2devuser2devuser2"' <<<"$me"
+
+# A graceful stop (SIGTERM) must exit 0 and stop and delete the embedded database.
+kill -TERM "$server"
+wait "$server" || { echo "serve exited with $? on SIGTERM"; cat "$work/serve.log"; exit 1; }
+if [[ "$(pgrep -fc 'bin/postgres -D /tmp/talk-dev-pg-' || true)" != "$dev_pg_before" ]]; then
+  echo "the embedded dev PostgreSQL outlived serve"; exit 1
+fi
 echo "dev sign-in smoke: OK"

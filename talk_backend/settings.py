@@ -130,10 +130,13 @@ def _problem(err: ErrorDetails) -> str:
     return f"{_variable(err['loc'])}: {err['msg'].removeprefix('Value error, ')}"
 
 
-def load_settings() -> Settings:
-    """Reads the environment; raises SettingsError listing every bad variable."""
+def load_settings(database_url: str | None = None) -> Settings:
+    """Reads the environment; raises SettingsError listing every bad variable.
+
+    `database_url` replaces DATABASE__URL (serve's embedded database)."""
+    overrides = {"database": {"url": database_url}} if database_url else {}
     try:
-        return Settings()
+        return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = [_problem(err) for err in exc.errors(include_input=False, include_url=False)]
         raise SettingsError("invalid configuration: " + "; ".join(problems)) from None

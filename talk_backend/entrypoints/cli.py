@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import signal
 import sys
 from collections.abc import Iterator
 
@@ -44,15 +45,6 @@ def _database_url() -> Iterator[str]:
         migrate(embedded)
         print("PostgreSQL: embedded (pgserver), migrated, deleted on exit", file=sys.stderr)
         yield embedded
-
-
-def _settings(url: str) -> Settings:
-    os.environ.setdefault("DATABASE__URL", url)
-    try:
-        return load_settings()
-    finally:
-        if os.environ.get("DATABASE__URL") == url:
-            del os.environ["DATABASE__URL"]
 
 
 async def _serve(settings: Settings, host: str, port: int, dev_bluesky: bool) -> None:
@@ -96,14 +88,25 @@ async def _add_member(settings: Settings, did: str, handle: str | None) -> None:
         await container.close()
 
 
+class _Terminated(Exception):
+    """SIGTERM: unwind normally so the embedded database is stopped and deleted."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises it to the handler that
+    # was installed before; the default one would kill the process before cleanup.
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         if args.command == "serve":
             if args.dev_bluesky and args.host not in ("127.0.0.1", "localhost", "::1"):
                 raise SystemExit("--dev-bluesky serves on loopback only")
             with _database_url() as url:
-                settings = _settings(url)
+                settings = load_settings(database_url=url)
                 if args.dev_bluesky and settings.environment is Environment.PRODUCTION:
                     raise SystemExit("--dev-bluesky is refused in production")
                 asyncio.run(_serve(settings, args.host, args.port, args.dev_bluesky))
@@ -114,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except _Terminated:
+        return 0
     except Exception as exc:  # operator errors (bad DID, already a member) are one line
         from talk_backend.domain.errors import DomainError
 
