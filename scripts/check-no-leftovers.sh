@@ -2,7 +2,8 @@
 # Fails when a container, volume or network of the project is left behind: anything of
 # the compose project talk-backend-local, anything labelled talk-backend.* (the harness's
 # testcontainers and every container of the project's images carry such labels).
-# Images are not leftovers: `make images` keeps them on purpose.
+# Images are not leftovers: `make images` keeps them on purpose. Also checks the host
+# for embedded PostgreSQL processes and temporary directories of the tests.
 set -euo pipefail
 
 PROJECT="${TALK_COMPOSE_PROJECT:-talk-backend-local}"
@@ -24,8 +25,22 @@ report container docker ps -a --format '{{.Labels}}	{{.Names}} ({{.Image}}, {{.S
 report volume docker volume ls --format '{{.Labels}}	{{.Name}}'
 report network docker network ls --format '{{.Labels}}	{{.Name}}'
 
+# On the host: the harness's and `serve`'s embedded servers, their data directories,
+# and pytest's temporary directories.
+while read -r pid args; do
+  echo "leftover process: $pid $args" >&2
+  found=1
+done < <(pgrep -a -f 'pgserver/pginstall/bin/postgres' || true)
+for path in /tmp/talk-test-pg-* /dev/shm/talk-test-pg-* /tmp/talk-dev-pg-* \
+            /tmp/talk-sock-* /tmp/talk-bench-* "/tmp/pytest-of-$(id -un)"; do
+  if [[ -e "$path" ]]; then
+    echo "leftover path: $path" >&2
+    found=1
+  fi
+done
+
 if ((found)); then
-  echo "check-no-leftovers: the project left Docker objects behind (see above)" >&2
+  echo "check-no-leftovers: the project left things behind (see above)" >&2
   exit 1
 fi
-echo "check-no-leftovers: no container, volume or network of the project is left" >&2
+echo "check-no-leftovers: no container, volume, network, server process or temp directory of the project is left" >&2

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
+import fcntl
+import getpass
 import os
+import tempfile
 from collections.abc import AsyncIterator, Generator
 from contextlib import nullcontext
+from pathlib import Path
 
 import pluggy
 import pytest
@@ -111,3 +116,37 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 def pytest_sessionstart(session: pytest.Session) -> None:
     if not hasattr(session.config, "workerinput"):
         _CONTROLLER["config"] = session.config
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Leaves no empty temporary directories behind: pytest keeps the parent of its
+    basetemp, and platformdirs gives pgserver a fallback runtime directory for its
+    lock. Only the controller does this, after every worker is gone; rmdir removes a
+    directory only when it is empty, so nothing in use is touched."""
+    if hasattr(config, "workerinput"):
+        return
+    temp = Path(tempfile.gettempdir())
+    candidates = [temp / f"pytest-of-{getpass.getuser()}"]
+    if "XDG_RUNTIME_DIR" not in os.environ:
+        runtime = temp / f"runtime-{os.getuid()}"
+        _remove_unheld_lock(runtime / "python_PostgresServer" / ".lockfile")
+        candidates += [runtime / "python_PostgresServer", runtime]
+    for directory in candidates:
+        with contextlib.suppress(OSError):
+            directory.rmdir()
+
+
+def _remove_unheld_lock(path: Path) -> None:
+    """pgserver's inter-process lock file, removed only while nobody holds it."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        path.unlink()
+    except OSError:
+        pass  # held by another run: leave it
+    finally:
+        os.close(fd)

@@ -14,7 +14,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-LOCK_PATH = Path("/tmp/talk-test-reuse.lock")
+# flock on the temp directory itself: a lock file would be one more thing left behind,
+# and deleting a lock file while another process holds it would break the lock.
+# A fixed path, not TMPDIR: Bazel gives every test its own TMPDIR, and shards must share it.
+LOCK_PATH = Path("/tmp")
 
 
 def enabled() -> bool:
@@ -28,7 +31,8 @@ def settings_key(*parts: str) -> str:
 @contextlib.contextmanager
 def start_lock(timeout: float = 60.0) -> Iterator[None]:
     """Serialises find-or-start across processes, so parallel workers share one server."""
-    with LOCK_PATH.open("a") as handle:
+    handle = os.open(LOCK_PATH, os.O_RDONLY | os.O_DIRECTORY)
+    try:
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -42,3 +46,5 @@ def start_lock(timeout: float = 60.0) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        os.close(handle)
