@@ -11,10 +11,20 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 venv: $(STAMP)
 
 # The stamp depends on the lock: editing the lock re-syncs the venv.
+# Debian's python3 ships venv/ensurepip separately (python3-venv): install it when
+# creating the venv fails, from the machine's own apt sources.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 $(STAMP): requirements_lock.txt pyproject.toml
-	@test -x $(PY) || python3 -m venv $(VENV)
-	@$(PY) -m pip --version >/dev/null 2>&1 || python3 -m venv --upgrade-deps $(VENV)
-	@$(PY) -c 'import uv' 2>/dev/null || $(PY) -m pip install -q 'uv==0.13.9'
+	@test -x $(PY) || python3 -m venv $(VENV) || { \
+		echo "make venv: python3 -m venv failed; installing Debian's python3-venv"; \
+		rm -rf $(VENV); \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv && \
+		python3 -m venv $(VENV); }
+	@# uv itself comes from the lock too, hash-checked (it has no dependencies).
+	@$(PY) -c 'import uv' 2>/dev/null || { \
+		awk '/^uv==/{p=1} p{print} p && !/\\$$/{exit}' requirements_lock.txt > $(VENV)/uv.txt && \
+		$(PY) -m pip install -q --require-hashes -r $(VENV)/uv.txt; }
 	$(PY) -m uv pip sync -q --python $(PY) --require-hashes requirements_lock.txt
 	$(PY) -m uv pip install -q --python $(PY) --no-deps --no-build-isolation -e .
 	@touch $@

@@ -60,10 +60,14 @@ def child_env(**overrides: str) -> dict[str, str]:
 
 
 def start_pytest(directory: Path, *args: str, **env: str) -> subprocess.Popen[str]:
+    # The child's temporary files live inside this test's directory: a child that is
+    # killed on purpose cannot clean its pytest-of-<user> tree, the parent's tmp_path can.
+    child_tmp = directory / ".tmp"
+    child_tmp.mkdir(exist_ok=True)
     return subprocess.Popen(
         [sys.executable, "-m", "pytest", "-q", "-s", str(directory), *args],
         cwd=directory,
-        env=child_env(**env),
+        env=child_env(TMPDIR=str(child_tmp), **env),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -27,7 +27,7 @@ def test_twenty_runs_leave_nothing_and_do_not_slow_down(tmp_path):
         proc = subprocess.Popen(
             [*_SUITE, "tests/integration"],
             cwd=REPO,
-            env=child_env(),
+            env=child_env(TMPDIR=str(tmp_path)),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
