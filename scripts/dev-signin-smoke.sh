@@ -6,10 +6,20 @@ cd "$(dirname "$0")/.."
 port="${PORT:-$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 work="$(mktemp -d)"
 unset DATABASE__URL
+# pgserver's lock lands in platformdirs' fallback runtime dir: remove it if we made it.
+runtime="/tmp/runtime-$(id -u)"
+made_runtime=1
+[[ -e $runtime ]] && made_runtime=0
 dev_pg_before="$(pgrep -fc 'bin/postgres -D /tmp/talk-dev-pg-' || true)"
 .venv/bin/talk-backend serve --dev-bluesky --port "$port" >"$work/serve.log" 2>&1 &
 server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+cleanup() {
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  rm -rf "$work"
+  if ((made_runtime)); then rm -rf "$runtime"; fi
+}
+trap cleanup EXIT
 base="http://127.0.0.1:$port"
 for _ in $(seq 1 100); do
   curl -fsS "$base/healthz" >/dev/null 2>&1 && break

@@ -26,6 +26,8 @@ MOCKS=/usr/src/bazel-bootstrap/mock_repos
 # and look for a Bazel it cannot find. Its install base is unpacked by the package.
 BAZEL=/usr/bin/bazel-4
 PG_DIR=""
+PG_RUNTIME="/tmp/runtime-$(id -u)"
+MADE_PG_RUNTIME=0
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 die() { printf 'offline-bazel: %s\n' "$*" >&2; exit 1; }
@@ -99,6 +101,7 @@ cleanup() {
     "$VENV/bin/python" -W ignore "$OFFLINE/throwaway_postgres.py" stop "$PG_DIR" || true
     rm -rf "$PG_DIR"
   fi
+  if ((MADE_PG_RUNTIME)); then rm -rf "$PG_RUNTIME"; fi
   [[ -d $WS ]] && bazel_ shutdown 2>/dev/null || true
   exit "$code"
 }
@@ -132,6 +135,8 @@ check_everything() {
 
 check_db_connect() {
   PG_DIR="$(mktemp -d)"
+  # pgserver's lock lands in platformdirs' fallback runtime dir: removed if we made it.
+  [[ -e $PG_RUNTIME ]] || MADE_PG_RUNTIME=1
   local uri
   uri="$("$VENV/bin/python" -W ignore "$OFFLINE/throwaway_postgres.py" start "$PG_DIR")"
   log "bazel run //tools:db_connect against a throwaway PostgreSQL ($uri)"
