@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from talk_backend.application.invite_policy import InvitePolicy
 from talk_backend.application.ports import (
+    BlueskyGrantStore,
     BlueskySessions,
     BlueskySignIn,
     Clock,
@@ -50,6 +51,7 @@ from talk_backend.infrastructure.persistence.health import SqlaHealthCheck
 from talk_backend.infrastructure.persistence.invites import SqlaInviteRepository
 from talk_backend.infrastructure.persistence.oauth_state import (
     SqlaAuthRequestStore,
+    SqlaBlueskyGrantStore,
     SqlaOAuthSessionStore,
 )
 from talk_backend.infrastructure.persistence.transaction import SqlaTransactionManager
@@ -149,6 +151,8 @@ class BlueskyProvider(Provider):
     oauth_sessions = provide(SqlaOAuthSessionStore, provides=OAuthSessionStore)
     refresher = provide(AtprotoTokenRefresher)
     bluesky_sessions = provide(AtprotoBlueskySessions, provides=BlueskySessions)
+    # Request scope: the grant is written with the login's own session.
+    grants = provide(SqlaBlueskyGrantStore, scope=Scope.REQUEST, provides=BlueskyGrantStore)
 
     @provide
     def sign_in(
@@ -158,7 +162,6 @@ class BlueskyProvider(Provider):
         resolver: AtprotoIdentityResolver,
         poster: DpopPoster,
         requests: AuthRequestStore,
-        sessions: OAuthSessionStore,
         clock: Clock,
         settings: Settings,
     ) -> BlueskySignIn:
@@ -168,7 +171,6 @@ class BlueskyProvider(Provider):
             resolver,
             poster,
             requests,
-            sessions,
             clock,
             timedelta(seconds=settings.oauth.auth_request_ttl_seconds),
         )

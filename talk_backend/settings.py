@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     atproto_pds_url: str = "https://bsky.social"
     environment: Environment = Environment.DEVELOPMENT
     debug: bool = False
+    # Larger request bodies are refused with 413 before they are parsed.
+    max_request_body_bytes: Annotated[int, Field(ge=1024, le=16 * 1024 * 1024)] = 64 * 1024
     invites: InviteSettings = InviteSettings()
     oauth: OAuthSettings = OAuthSettings()
     sessions: SessionSettings = SessionSettings()

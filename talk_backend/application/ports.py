@@ -7,7 +7,7 @@ implementations that pass the same contract tests.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -24,6 +24,9 @@ class UserRepository(Protocol):
     async def get(self, user_id: uuid.UUID) -> User | None: ...
 
     async def get_by_did(self, did: Did) -> User | None: ...
+
+    async def get_by_handle(self, handle: Handle) -> User | None:
+        """The member whose handle (as verified at their sign-in) this is, if any."""
 
     async def lock(self, user_id: uuid.UUID) -> User | None:
         """Like get, but holds the user's row until the transaction ends.
@@ -89,14 +92,31 @@ class AuthorizationCallback:
     error: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class CompletedSignIn:
+    """Bluesky vouched for `identity`. `grant` is what it handed over (tokens, DPoP key):
+    opaque to use cases, which keep it only for members."""
+
+    identity: VerifiedIdentity
+    grant: object = field(default=None, repr=False)
+
+
 class BlueskySignIn(Protocol):
     """The Bluesky (atproto OAuth) side of signing in."""
 
     async def begin(self, account: Did | Handle, browser_binding: str) -> AuthorizationRedirect:
         """Resolves the account and starts an authorization request."""
 
-    async def complete(self, callback: AuthorizationCallback) -> VerifiedIdentity:
-        """Finishes the flow; raises SignInFailed unless Bluesky vouched for the user."""
+    async def complete(self, callback: AuthorizationCallback) -> CompletedSignIn:
+        """Finishes the flow; raises SignInFailed unless Bluesky vouched for the user.
+
+        Stores nothing about the account: a refused sign-in must leave no trace."""
+
+
+class BlueskyGrantStore(Protocol):
+    async def keep(self, signed_in: CompletedSignIn) -> None:
+        """Stores the grant in the request's unit of work: it lands with the commit of
+        the sign-in, or not at all."""
 
 
 class WebSessionRepository(Protocol):

@@ -3,11 +3,15 @@ a seeded founder plus an invite so a person can sign in on one machine."""
 
 from __future__ import annotations
 
+import contextlib
+
 from dishka import AsyncContainer
 
+from talk_backend.application.ports import UserRepository
 from talk_backend.application.usecase.invites.create import CreateInvite
 from talk_backend.application.usecase.users.register_founder import RegisterFounder
 from talk_backend.devtools.fake_atproto import FakeAtproto
+from talk_backend.domain.errors import InviteAlreadyPending
 from talk_backend.domain.identity import Did, Handle
 from talk_backend.settings import OAuthSettings, Settings
 
@@ -18,6 +22,8 @@ DEV_USER_DID, DEV_USER_HANDLE = "did:plc:devuser2devuser2devuser2", "newcomer.de
 def dev_accounts(fake: FakeAtproto) -> None:
     fake.add_account(FOUNDER_DID, FOUNDER_HANDLE)
     fake.add_account(DEV_USER_DID, DEV_USER_HANDLE)
+    # Any other *.dev.test handle is a stranger with no invite: try a refused sign-in.
+    fake.open_suffix = ".dev.test"
 
 
 def dev_settings(settings: Settings, fake: FakeAtproto, public_url: str) -> Settings:
@@ -31,13 +37,20 @@ def dev_settings(settings: Settings, fake: FakeAtproto, public_url: str) -> Sett
 
 
 async def seed(container: AsyncContainer) -> None:
-    """The founder, and a pending invite for the dev user's handle."""
+    """The founder, and a pending invite for the dev user's handle. Idempotent: a
+    restart on the same database (DATABASE__URL) finds them and adds nothing."""
     async with container() as request:
-        founder = await (await request.get(RegisterFounder)).execute(
-            Did.parse(FOUNDER_DID), Handle.parse(FOUNDER_HANDLE)
-        )
+        founder = await (await request.get(UserRepository)).get_by_did(Did.parse(FOUNDER_DID))
+    if founder is None:
+        async with container() as request:
+            founder = await (await request.get(RegisterFounder)).execute(
+                Did.parse(FOUNDER_DID), Handle.parse(FOUNDER_HANDLE)
+            )
     async with container() as request:
-        await (await request.get(CreateInvite)).execute(founder.id, DEV_USER_HANDLE)
+        if await (await request.get(UserRepository)).get_by_did(Did.parse(DEV_USER_DID)):
+            return  # the dev user signed in on an earlier run
+        with contextlib.suppress(InviteAlreadyPending):
+            await (await request.get(CreateInvite)).execute(founder.id, DEV_USER_HANDLE)
 
 
 def instructions(api_url: str) -> str:
@@ -48,5 +61,8 @@ Sign in with curl (follows the redirects through the fake authorization server):
   curl -sS -c jar -b jar -L -H 'Content-Type: application/json' \\
        -d '{{"account": "{DEV_USER_HANDLE}"}}' {api_url}/auth/login
   curl -sS -b jar {api_url}/me
+Any other *.dev.test handle is a stranger without an invite (403, nothing stored):
+  curl -sS -c jar2 -b jar2 -L -H 'Content-Type: application/json' \\
+       -d '{{"account": "stranger.dev.test"}}' {api_url}/auth/login
 API docs: {api_url}/docs
 """

@@ -40,7 +40,7 @@ class BlueskySignInContract:
     """Subclasses provide `driver`; every implementation must pass these."""
 
     async def test_approved_sign_in_vouches_for_the_account(self, driver):
-        identity = await driver.sign_in.complete(await driver.approved())
+        identity = (await driver.sign_in.complete(await driver.approved())).identity
         assert identity.did == Did(BOB) and identity.verified_handle == Handle("bob.test")
 
     async def test_state_is_single_use(self, driver):
@@ -53,6 +53,13 @@ class BlueskySignInContract:
         callback = await driver.approved()
         with pytest.raises(SignInFailed, match="another browser"):
             await driver.sign_in.complete(replace(callback, browser_binding="browser-2"))
+
+    async def test_another_browser_does_not_use_up_the_state(self, driver):
+        callback = await driver.approved()
+        with pytest.raises(SignInFailed, match="another browser"):
+            await driver.sign_in.complete(replace(callback, browser_binding="browser-2"))
+        signed_in = await driver.sign_in.complete(callback)
+        assert signed_in.identity.did == Did(BOB) and signed_in.grant is not None
 
     async def test_unexpected_issuer_is_refused(self, driver):
         callback = await driver.approved()

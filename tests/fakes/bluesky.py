@@ -6,9 +6,13 @@ Tests say who Bluesky will vouch for (`authorize`), or that it refuses
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from talk_backend.application.ports import AuthorizationCallback, AuthorizationRedirect
+from talk_backend.application.ports import (
+    AuthorizationCallback,
+    AuthorizationRedirect,
+    CompletedSignIn,
+)
 from talk_backend.domain.errors import SignInFailed
 from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
 
@@ -54,16 +58,38 @@ class FakeBlueskySignIn:
         self._flows[redirect.state].refusal = reason
         return AuthorizationCallback(redirect.state, None, FAKE_ISSUER, binding, error=reason)
 
-    async def complete(self, callback: AuthorizationCallback) -> VerifiedIdentity:
-        flow = self._flows.pop(callback.state, None)  # single use, like the real state
+    async def complete(self, callback: AuthorizationCallback) -> CompletedSignIn:
+        flow = self._flows.get(callback.state)
         if flow is None:
             raise SignInFailed("unknown or already used sign-in state")
         if callback.browser_binding != flow.browser_binding:
+            # Like the real client: another browser cannot use up the state.
             raise SignInFailed("sign-in was started in another browser")
+        del self._flows[callback.state]  # single use, like the real state
         if callback.error or flow.refusal:
             raise SignInFailed(f"Bluesky refused the sign-in: {callback.error or flow.refusal}")
         if callback.iss != FAKE_ISSUER:
             raise SignInFailed("authorization response came from an unexpected issuer")
         if flow.identity is None or callback.code != flow.code:
             raise SignInFailed("authorization code is not valid")
-        return flow.identity
+        return CompletedSignIn(flow.identity, FakeGrant(flow.identity.did.value))
+
+
+@dataclass(frozen=True)
+class FakeGrant:
+    """Stands for the tokens and key Bluesky hands over."""
+
+    did: str
+    access_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+
+
+class FakeBlueskyGrantStore:
+    """Keeps grants in memory; `kept` is what a test looks at (the DIDs, in order)."""
+
+    def __init__(self) -> None:
+        self.kept: list[FakeGrant] = []
+
+    async def keep(self, signed_in: CompletedSignIn) -> None:
+        if not isinstance(signed_in.grant, FakeGrant):
+            raise TypeError("the grant did not come from the fake sign-in")
+        self.kept.append(signed_in.grant)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dishka import Provider, Scope, provide
 
 from talk_backend.application.ports import (
+    BlueskyGrantStore,
     BlueskySessions,
     BlueskySignIn,
     Clock,
@@ -16,7 +17,7 @@ from talk_backend.application.ports import (
     UserRepository,
     WebSessionRepository,
 )
-from tests.fakes.bluesky import FakeBlueskySignIn
+from tests.fakes.bluesky import FakeBlueskyGrantStore, FakeBlueskySignIn
 from tests.fakes.clock import FakeClock
 from tests.fakes.memory_store import InMemoryTransactionManager, MemoryStore
 from tests.fakes.repositories import InMemoryInviteRepository, InMemoryUserRepository
@@ -50,6 +51,7 @@ class FakeBlueskyProvider(Provider):
         super().__init__()
         self.fake = FakeBlueskySignIn()
         self.sessions = FakeBlueskySessions()
+        self.grants = FakeBlueskyGrantStore()
 
     @provide(scope=Scope.APP)
     def sign_in(self) -> BlueskySignIn:
@@ -58,6 +60,10 @@ class FakeBlueskyProvider(Provider):
     @provide(scope=Scope.APP)
     def bluesky_sessions(self) -> BlueskySessions:
         return self.sessions
+
+    @provide(scope=Scope.APP)
+    def grant_store(self) -> BlueskyGrantStore:
+        return self.grants
 
 
 class FakeClockProvider(Provider):

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from talk_backend.domain.errors import DuplicateUser
-from talk_backend.domain.identity import Did, VerifiedIdentity
+from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
 from talk_backend.domain.invites import Invite, Invitee, InviteStatus
 from talk_backend.domain.users import User
 from tests.fakes.memory_store import MemoryStore
@@ -27,6 +27,9 @@ class InMemoryUserRepository:
 
     async def get_by_did(self, did: Did) -> User | None:
         return next((u for u in self._store.users.values() if u.did == did), None)
+
+    async def get_by_handle(self, handle: Handle) -> User | None:
+        return next((u for u in self._store.users.values() if u.handle == handle), None)
 
     async def lock(self, user_id: uuid.UUID) -> User | None:
         # One event loop, no awaits between check and write: nothing to serialise.

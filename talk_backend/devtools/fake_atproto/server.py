@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -29,9 +31,18 @@ class FakeAccount:
     handle_points_to: str | None = None
 
 
+def did_for_handle(handle: str) -> str:
+    """A did:plc derived from the handle: the same handle always names the same account."""
+    digest = hashlib.sha256(handle.lower().encode()).digest()
+    return "did:plc:" + base64.b32encode(digest).decode().lower()[:24]
+
+
 @dataclass
 class FakeAtproto:
     accounts: dict[str, FakeAccount] = field(default_factory=dict)
+    # Handles ending in this suffix (".dev.test") exist without being added, each with
+    # the DID did_for_handle gives: anyone can be tried by hand (serve --dev-bluesky).
+    open_suffix: str | None = None
     # Misbehaviour switches for tests.
     callback_iss: str | None = None
     token_sub: str | None = None
@@ -60,8 +71,16 @@ class FakeAtproto:
         return f"{self.base_url}/plc"
 
     # --- resolver and PDS -------------------------------------------------
+    def _open_account(self, handle: str) -> None:
+        suffix = self.open_suffix
+        if not suffix or not handle.endswith(suffix) or len(handle) > 253:
+            return
+        if all(account.handle != handle for account in self.accounts.values()):
+            self.add_account(did_for_handle(handle), handle)
+
     async def resolve_handle(self, request: Request) -> Response:
         handle = request.query_params.get("handle", "").lower()
+        self._open_account(handle)
         for account in self.accounts.values():
             if account.handle == handle:
                 return JSONResponse({"did": account.handle_points_to or account.did})

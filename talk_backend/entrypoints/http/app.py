@@ -10,12 +10,18 @@ from dishka.integrations.fastapi import setup_dishka
 from fastapi import FastAPI
 
 from talk_backend.container import create_container
+from talk_backend.entrypoints.http.body_limit import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from talk_backend.entrypoints.http.errors import install_error_handlers
 from talk_backend.entrypoints.http.routers import auth, invites, members, operations
 from talk_backend.settings import Settings
 
 
-def create_app(container: AsyncContainer, *, close_container: bool = True) -> FastAPI:
+def create_app(
+    container: AsyncContainer,
+    *,
+    close_container: bool = True,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> FastAPI:
     """The caller owns what the container holds; tests pass close_container=False to
     keep theirs open after the server stops."""
 
@@ -29,9 +35,10 @@ def create_app(container: AsyncContainer, *, close_container: bool = True) -> Fa
     for router in (auth.router, members.router, invites.router, operations.router):
         app.include_router(router)
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     setup_dishka(container, app)
     return app
 
 
 def app_from_settings(settings: Settings) -> FastAPI:
-    return create_app(create_container(settings))
+    return create_app(create_container(settings), max_body_bytes=settings.max_request_body_bytes)

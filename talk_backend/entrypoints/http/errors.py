@@ -1,11 +1,26 @@
-"""Domain errors become clear 4xx answers; nothing a client sends should give a 500."""
+"""Client errors become clear 4xx answers; nothing a client sends should give a 500.
+
+Every error body is `{"detail": ...}`: a sentence for 400/401/403/404/409/413, and a
+list of issues for 422 (FastAPI's shape, used for domain validation errors too). What a
+client sent is echoed only as a short excerpt, and text that cannot be encoded (a lone
+UTF-16 surrogate read from JSON) is escaped rather than crashing the encoder."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from talk_backend.domain import errors
+
+# How much of a client's input an error may echo back.
+EXCERPT_CHARS = 100
+# Domain messages quote input (a handle, a DID); they are bounded as a whole.
+MESSAGE_CHARS = 300
 
 _STATUS: dict[type[errors.DomainError], int] = {
     errors.InvalidDid: 422,
@@ -33,10 +48,59 @@ def status_for(exc: errors.DomainError) -> int:
     return 400
 
 
+def safe_text(text: str, limit: int) -> str:
+    """At most `limit` characters, always encodable as UTF-8."""
+    cut = text if len(text) <= limit else text[:limit] + "…"
+    return cut.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _bounded(value: Any, limit: int, depth: int = 0) -> Any:
+    """A small, encodable copy of what a client sent: strings cut, containers trimmed."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, str):
+        return safe_text(value, limit)
+    if isinstance(value, dict | list | tuple) and depth >= 3:
+        return "…"
+    if isinstance(value, dict):
+        items = list(value.items())[:10]
+        return {safe_text(str(k), limit): _bounded(v, limit, depth + 1) for k, v in items}
+    if isinstance(value, list | tuple):
+        bounded = [_bounded(v, limit, depth + 1) for v in value[:10]]
+        return [*bounded, "…"] if len(value) > 10 else bounded
+    return value
+
+
+def validation_issue(msg: str, loc: tuple[str | int, ...] = ("body",)) -> dict[str, Any]:
+    return {"type": "value_error", "loc": list(loc), "msg": safe_text(msg, MESSAGE_CHARS)}
+
+
 async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.DomainError)
-    return JSONResponse({"detail": str(exc)}, status_code=status_for(exc))
+    status = status_for(exc)
+    if status == 422:
+        return JSONResponse({"detail": [validation_issue(str(exc))]}, status_code=422)
+    return JSONResponse({"detail": safe_text(str(exc), MESSAGE_CHARS)}, status_code=status)
+
+
+async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    issues = []
+    for error in exc.errors()[:10]:
+        issue = {key: error[key] for key in ("type", "loc", "msg") if key in error}
+        if "input" in error:
+            issue["input"] = error["input"]
+        issues.append(jsonable_encoder(_bounded(issue, EXCERPT_CHARS)))
+    return JSONResponse({"detail": issues}, status_code=422)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = _bounded(exc.detail, MESSAGE_CHARS)
+    return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

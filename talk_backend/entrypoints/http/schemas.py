@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from talk_backend.application.ports import BlueskySessionStatus
 from talk_backend.application.usecase.invites.list import InviteSummary
 from talk_backend.domain.invites import Invite, InviteStatus
 from talk_backend.domain.users import User
 
-# Longest DID (2048) plus slack for whitespace and a leading '@'.
-AccountText = Annotated[str, Field(min_length=1, max_length=2100)]
+# The account syntax the domain accepts (talk_backend.domain.identity), stated in the
+# schema so a client knows what is valid. Handles: a leading '@' and any case are fine.
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_TLD = r"[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+HANDLE_PATTERN = rf"^@?({_LABEL}\.)+{_TLD}$"
+DID_PATTERN = rf"^(did:plc:[a-z2-7]{{24}}|did:web:({_LABEL}\.)+{_TLD}(%3[Aa][0-9]{{1,5}})?)$"
+HandleText = Annotated[
+    str,
+    Field(
+        min_length=3,
+        max_length=254,
+        pattern=HANDLE_PATTERN,
+        description="A handle such as alice.bsky.social (not a reserved TLD such as .local)",
+    ),
+]
+DidText = Annotated[str, Field(max_length=2048, pattern=DID_PATTERN, description="A did:plc/web")]
+AccountText = HandleText | DidText
 
 
 class LoginRequest(BaseModel):
@@ -59,7 +74,21 @@ class BlueskySessionOut(BaseModel):
 class CreateInviteRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     invitee: AccountText = Field(description="The invitee's handle or DID")
-    expires_at: AwareDatetime | None = None
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="With a UTC offset; in the future, and before year 9999 in UTC"
+    )
+
+    @field_validator("expires_at")
+    @classmethod
+    def _representable_in_utc(cls, value: datetime | None) -> datetime | None:
+        # 9999-12-31T23:59:59-14:00 is a valid timestamp whose UTC time does not exist
+        # in Python (year 10000): refuse it here, not with an OverflowError at insert.
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("expires_at is out of range once converted to UTC") from None
 
 
 class InviteOut(BaseModel):

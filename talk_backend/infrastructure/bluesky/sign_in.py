@@ -13,6 +13,7 @@ from talk_backend.application.ports import (
     AuthorizationCallback,
     AuthorizationRedirect,
     Clock,
+    CompletedSignIn,
 )
 from talk_backend.domain.errors import SignInFailed
 from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
@@ -25,7 +26,6 @@ from talk_backend.infrastructure.bluesky.identity_resolver import AtprotoIdentit
 from talk_backend.infrastructure.bluesky.pkce import new_verifier, s256_challenge
 from talk_backend.infrastructure.bluesky.state import (
     AuthRequestStore,
-    OAuthSessionStore,
     OAuthTokens,
     PendingAuthorization,
 )
@@ -48,7 +48,6 @@ class AtprotoOAuthSignIn:
         resolver: AtprotoIdentityResolver,
         poster: DpopPoster,
         requests: AuthRequestStore,
-        sessions: OAuthSessionStore,
         clock: Clock,
         request_ttl: timedelta,
     ) -> None:
@@ -57,7 +56,6 @@ class AtprotoOAuthSignIn:
         self._resolver = resolver
         self._poster = poster
         self._requests = requests
-        self._sessions = sessions
         self._clock = clock
         self._ttl = request_ttl
 
@@ -99,15 +97,21 @@ class AtprotoOAuthSignIn:
         query = urlencode({"client_id": self._client.client_id, "request_uri": request_uri})
         return AuthorizationRedirect(f"{server.authorization_endpoint}?{query}", state)
 
-    async def complete(self, callback: AuthorizationCallback) -> VerifiedIdentity:
+    async def complete(self, callback: AuthorizationCallback) -> CompletedSignIn:
         """Checks state (single use, this browser, not expired), issuer, then exchanges the
-        code; `sub` must be the DID resolved at the start and the scope must hold atproto."""
-        pending = (
-            await self._requests.take(callback.state) if _STATE.match(callback.state) else None
-        )
-        if pending is None:
+        code; `sub` must be the DID resolved at the start and the scope must hold atproto.
+
+        The tokens come back as the grant, unsaved: Login keeps them for members only."""
+        if not _STATE.match(callback.state):
             raise SignInFailed("unknown or already used sign-in state")
+        # Only the browser that started the sign-in can use up its state: a callback
+        # from anywhere else (someone who saw the URL) leaves it for the real one.
         given = binding_hash(callback.browser_binding or "")
+        pending = await self._requests.take(callback.state, given)
+        if pending is None:
+            if await self._requests.is_pending(callback.state):
+                raise SignInFailed("sign-in was started in another browser")
+            raise SignInFailed("unknown or already used sign-in state")
         if not hmac.compare_digest(given, pending.browser_binding_hash):
             raise SignInFailed("sign-in was started in another browser")
         now = self._clock.now()
@@ -120,10 +124,9 @@ class AtprotoOAuthSignIn:
         if not callback.code:
             raise SignInFailed("authorization response carries no code")
         tokens = await self._exchange(pending, callback.code)
-        await self._sessions.save(tokens)
         document = await self._resolver.resolve_did(Did(pending.did))
         handle = await self._resolver.verified_handle(document)
-        return VerifiedIdentity(Did(pending.did), handle)
+        return CompletedSignIn(VerifiedIdentity(Did(pending.did), handle), tokens)
 
     async def _exchange(self, pending: PendingAuthorization, code: str) -> OAuthTokens:
         key = DpopKey.from_json(pending.dpop_private_jwk)

@@ -66,8 +66,14 @@ class AuthRequestStore(Protocol):
     async def add(self, request: PendingAuthorization) -> None:
         """Stores and commits: the state must exist before the browser leaves."""
 
-    async def take(self, state: str) -> PendingAuthorization | None:
-        """Removes and returns the request in one committed step: a state is single use."""
+    async def take(self, state: str, browser_binding_hash: str) -> PendingAuthorization | None:
+        """Removes and returns the request in one committed step: a state is single use.
+
+        Only the browser that started it can take it: with another binding, nothing
+        is removed and None comes back."""
+
+    async def is_pending(self, state: str) -> bool:
+        """Whether the state was issued and not taken yet (expired or not)."""
 
 
 Save = Callable[[OAuthTokens], Awaitable[None]]

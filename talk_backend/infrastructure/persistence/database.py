@@ -7,7 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     # pre_ping turns "the server went away" into a reconnect instead of a 500.
-    return create_async_engine(url, pool_size=pool_size, pool_pre_ping=True, echo=echo)
+    # hide_parameters: error messages and tracebacks show the SQL, never the bound values
+    # (tokens, DPoP keys).
+    return create_async_engine(
+        url, pool_size=pool_size, pool_pre_ping=True, echo=echo, hide_parameters=True
+    )
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]

@@ -1,8 +1,9 @@
 """The OAuth client's server-side state on PostgreSQL.
 
-These stores run their own short transactions (not the request's unit of work): a
-state must stay consumed and tokens stay saved even when the sign-in that used
-them is later refused (no invite) and rolled back."""
+The authorization-request store runs its own short transactions (not the request's
+unit of work): a state must stay consumed even when the sign-in that used it is
+later refused (no invite) and rolled back. A sign-in's tokens are the opposite: they
+are written in the login's own transaction (SqlaBlueskyGrantStore), members only."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from talk_backend.application.ports import Clock
+from talk_backend.application.ports import Clock, CompletedSignIn
 from talk_backend.infrastructure.bluesky.state import OAuthTokens, PendingAuthorization, Save
 from talk_backend.infrastructure.persistence.tables import oauth_auth_requests, oauth_sessions
 
@@ -35,15 +36,23 @@ class SqlaAuthRequestStore:
             )
             await session.execute(sa.insert(oauth_auth_requests).values(**asdict(request)))
 
-    async def take(self, state: str) -> PendingAuthorization | None:
+    async def take(self, state: str, browser_binding_hash: str) -> PendingAuthorization | None:
         stmt = (
             sa.delete(oauth_auth_requests)
-            .where(oauth_auth_requests.c.state == state)
+            .where(
+                oauth_auth_requests.c.state == state,
+                oauth_auth_requests.c.browser_binding_hash == browser_binding_hash,
+            )
             .returning(*oauth_auth_requests.c)
         )
         async with self._sessions() as session, session.begin():
             row = (await session.execute(stmt)).first()
         return PendingAuthorization(**row._asdict()) if row else None
+
+    async def is_pending(self, state: str) -> bool:
+        stmt = sa.select(sa.literal(1)).where(oauth_auth_requests.c.state == state)
+        async with self._sessions() as session:
+            return (await session.execute(stmt)).first() is not None
 
 
 class SqlaOAuthSessionStore:
@@ -64,6 +73,18 @@ class SqlaOAuthSessionStore:
                 await _upsert(session, tokens)
 
             yield (OAuthTokens(**row._asdict()) if row else None), save
+
+
+class SqlaBlueskyGrantStore:
+    """Writes a member's tokens with the request's session: one commit with the login."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def keep(self, signed_in: CompletedSignIn) -> None:
+        if not isinstance(signed_in.grant, OAuthTokens):
+            raise TypeError("the grant did not come from the atproto sign-in")
+        await _upsert(self._session, signed_in.grant)
 
 
 async def _upsert(session: AsyncSession, tokens: OAuthTokens) -> None:

@@ -57,6 +57,12 @@ class SqlaUserRepository:
         row = (await self._session.execute(stmt)).first()
         return _to_user(row) if row else None
 
+    async def get_by_handle(self, handle: Handle) -> User | None:
+        # Handles are stored normalised (lowercase), like Handle.value.
+        stmt = sa.select(users).where(users.c.handle == handle.value).limit(1)
+        row = (await self._session.execute(stmt)).first()
+        return _to_user(row) if row else None
+
     async def lock(self, user_id: uuid.UUID) -> User | None:
         stmt = sa.select(users).where(users.c.id == user_id).with_for_update()
         row = (await self._session.execute(stmt)).first()

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from talk_backend.application.ports import (
     AuthorizationCallback,
+    BlueskyGrantStore,
     BlueskySignIn,
     Clock,
+    CompletedSignIn,
     InviteRepository,
     TransactionManager,
     UserRepository,
@@ -27,28 +29,34 @@ class Login:
     def __init__(
         self,
         bluesky: BlueskySignIn,
+        grants: BlueskyGrantStore,
         users: UserRepository,
         invites: InviteRepository,
         tx: TransactionManager,
         clock: Clock,
     ) -> None:
         self._bluesky = bluesky
+        self._grants = grants
         self._users = users
         self._invites = invites
         self._tx = tx
         self._clock = clock
 
     async def execute(self, callback: AuthorizationCallback) -> LoginResult:
-        identity = await self._bluesky.complete(callback)
-        return await self.sign_in(identity)
+        return await self.sign_in(await self._bluesky.complete(callback))
 
-    async def sign_in(self, identity: VerifiedIdentity) -> LoginResult:
-        """A known DID signs in with no write. An unknown DID needs a usable invite:
-        the invite is claimed and the user created in one transaction, or nothing is."""
+    async def sign_in(self, signed_in: CompletedSignIn | VerifiedIdentity) -> LoginResult:
+        """A known DID signs in. An unknown DID needs a usable invite: the invite is
+        claimed and the user created in one transaction, or nothing is. Bluesky's grant
+        (tokens, key) is stored in that same transaction, only once the person is a
+        member: a refused sign-in writes nothing."""
+        if isinstance(signed_in, VerifiedIdentity):
+            signed_in = CompletedSignIn(signed_in)
+        identity = signed_in.identity
         try:
             existing = await self._users.get_by_did(identity.did)
             if existing is not None:
-                return LoginResult(existing, created=False)
+                return await self._admit(existing, signed_in, created=False)
             try:
                 user = await self._claim_invite_and_register(identity)
             except DuplicateUser:
@@ -60,15 +68,22 @@ class Login:
                 await self._tx.rollback()
                 existing = await self._users.get_by_did(identity.did)
                 if existing is not None:
-                    return LoginResult(existing, created=False)
+                    return await self._admit(existing, signed_in, created=False)
                 raise InviteRequired(
                     f"{identity.did} has no account and no valid invite; ask a member to invite you"
                 )
-            await self._tx.commit()
-            return LoginResult(user, created=True)
+            return await self._admit(user, signed_in, created=True)
         except BaseException:
             await self._tx.rollback()
             raise
+
+    async def _admit(self, user: User, signed_in: CompletedSignIn, *, created: bool) -> LoginResult:
+        if signed_in.grant is not None:
+            await self._grants.keep(signed_in)
+            await self._tx.commit()
+        elif created:
+            await self._tx.commit()
+        return LoginResult(user, created=created)
 
     async def _claim_invite_and_register(self, identity: VerifiedIdentity) -> User | None:
         now = self._clock.now()

@@ -20,7 +20,7 @@ from talk_backend.domain.errors import (
     InviterNotActive,
     UserNotFound,
 )
-from talk_backend.domain.identity import Did, parse_account
+from talk_backend.domain.identity import Did, Handle, parse_account
 from talk_backend.domain.invites import Invite
 
 
@@ -58,6 +58,10 @@ class CreateInvite:
                 raise InviterNotActive("deactivated members cannot invite")
             if isinstance(target, Did) and await self._users.get_by_did(target) is not None:
                 raise AlreadyMember(f"{target} is already a member")
+            if isinstance(target, Handle) and await self._users.get_by_handle(target) is not None:
+                # Such an invite could never be used (a member signs in as themselves),
+                # yet it would count against the quota.
+                raise AlreadyMember(f"{target} is already a member's handle")
             if await self._invites.has_pending_for(target, now):
                 raise InviteAlreadyPending(f"{target} already has a pending invite")
             pending = await self._invites.count_pending(inviter_id, now)

@@ -14,7 +14,7 @@ from talk_backend.application.usecase.auth.login import Login
 from talk_backend.application.usecase.auth.start_login import StartLogin
 from talk_backend.application.usecase.sessions.close import CloseSession
 from talk_backend.application.usecase.sessions.open import OpenSession
-from talk_backend.domain.errors import SignInFailed
+from talk_backend.entrypoints.http.openapi import errors
 from talk_backend.entrypoints.http.schemas import LoginRequest, LoginStarted
 from talk_backend.entrypoints.http.security import (
     BindingCookie,
@@ -30,6 +30,7 @@ from talk_backend.settings import Settings
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=DishkaRoute)
 AFTER_SIGN_IN = "/me"
 _Param = Annotated[str | None, Query(max_length=4096)]
+_State = Annotated[str, Query(min_length=1, max_length=4096)]
 
 
 @router.post(
@@ -37,7 +38,15 @@ _Param = Annotated[str | None, Query(max_length=4096)]
     status_code=303,
     response_model=LoginStarted,
     dependencies=[SameOrigin],
-    responses={303: {"description": "Redirect to the account's authorization server"}},
+    responses={
+        303: {"description": "Redirect to the account's authorization server"},
+        **errors(
+            400,
+            403,
+            413,
+            e400="The body is not UTF-8 text, or the account could not be resolved or its server refused",
+        ),
+    },
 )
 async def login(
     body: LoginRequest, start: FromDishka[StartLogin], settings: FromDishka[Settings]
@@ -55,21 +64,26 @@ async def login(
 
 
 @router.get(
-    "/callback", status_code=303, response_model=None, responses={303: {"description": "Signed in"}}
+    "/callback",
+    status_code=303,
+    response_model=None,
+    responses={
+        303: {"description": "Signed in"},
+        **errors(400, 403, e403="The account has no membership and no valid invite"),
+    },
 )
 async def callback(
     login: FromDishka[Login],
     open_session: FromDishka[OpenSession],
     settings: FromDishka[Settings],
+    state: _State,
     binding: BindingCookie = None,
-    state: _Param = None,
     code: _Param = None,
     iss: _Param = None,
     error: _Param = None,
 ) -> RedirectResponse:
-    """Completes sign-in; an unknown DID needs a valid invite (403 otherwise)."""
-    if not state:
-        raise SignInFailed("the authorization response carries no state")
+    """Completes sign-in; an unknown DID needs a valid invite (403 otherwise). A
+    refused sign-in stores nothing: no user, no session, no Bluesky tokens."""
     result = await login.execute(AuthorizationCallback(state, code, iss, binding, error))
     token = await open_session.execute(result.user.id)
     response = RedirectResponse(AFTER_SIGN_IN, status_code=303)
@@ -78,7 +92,13 @@ async def callback(
     return response
 
 
-@router.post("/logout", status_code=204, dependencies=[SameOrigin], response_model=None)
+@router.post(
+    "/logout",
+    status_code=204,
+    dependencies=[SameOrigin],
+    response_model=None,
+    responses=errors(403),
+)
 async def logout(
     request: Request, close: FromDishka[CloseSession], settings: FromDishka[Settings]
 ) -> Response:

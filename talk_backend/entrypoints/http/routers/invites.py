@@ -11,6 +11,7 @@ from talk_backend.application.usecase.invites.create import CreateInvite
 from talk_backend.application.usecase.invites.list import ListInvites
 from talk_backend.application.usecase.invites.revoke import RevokeInvite
 from talk_backend.domain.invites import InviteStatus
+from talk_backend.entrypoints.http.openapi import errors
 from talk_backend.entrypoints.http.schemas import CreateInviteRequest, InviteOut
 from talk_backend.entrypoints.http.security import Member, SameOrigin
 
@@ -18,11 +19,16 @@ router = APIRouter(
     prefix="/invites",
     tags=["invites"],
     route_class=DishkaRoute,
-    responses={401: {"description": "Not signed in"}},
+    responses=errors(401),
 )
 
 
-@router.post("", status_code=201, dependencies=[SameOrigin])
+@router.post(
+    "",
+    status_code=201,
+    dependencies=[SameOrigin],
+    responses=errors(400, 403, 404, 409, 413, e400="The body is not UTF-8 text"),
+)
 async def create_invite(
     body: CreateInviteRequest, member: Member, create: FromDishka[CreateInvite]
 ) -> InviteOut:
@@ -35,7 +41,11 @@ async def list_invites(member: Member, list_: FromDishka[ListInvites]) -> list[I
     return [InviteOut.of_summary(s) for s in await list_.execute(member.id)]
 
 
-@router.delete("/{invite_id}", dependencies=[SameOrigin])
+@router.delete(
+    "/{invite_id}",
+    dependencies=[SameOrigin],
+    responses=errors(403, 404, 409, e403="A cross-site request, or not your invite"),
+)
 async def revoke_invite(
     invite_id: uuid.UUID, member: Member, revoke: FromDishka[RevokeInvite]
 ) -> InviteOut:

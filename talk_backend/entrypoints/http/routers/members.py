@@ -6,12 +6,11 @@ from dishka.integrations.fastapi import DishkaRoute, FromDishka
 from fastapi import APIRouter, HTTPException
 
 from talk_backend.application.usecase.sessions.bluesky_session import ShowBlueskySession
+from talk_backend.entrypoints.http.openapi import errors
 from talk_backend.entrypoints.http.schemas import BlueskySessionOut, UserOut
 from talk_backend.entrypoints.http.security import Member
 
-router = APIRouter(
-    tags=["members"], route_class=DishkaRoute, responses={401: {"description": "Not signed in"}}
-)
+router = APIRouter(tags=["members"], route_class=DishkaRoute, responses=errors(401))
 
 
 @router.get("/me")
@@ -21,10 +20,12 @@ async def me(member: Member) -> UserOut:
 
 @router.get(
     "/me/bluesky-session",
-    responses={
-        400: {"description": "Bluesky refused to refresh the session: sign in again"},
-        404: {"description": "No Bluesky session for this member: sign in again"},
-    },
+    responses=errors(
+        400,
+        404,
+        e400="Bluesky refused to refresh the session: sign in again",
+        e404="No Bluesky session for this member: sign in again",
+    ),
 )
 async def bluesky_session(
     member: Member, show: FromDishka[ShowBlueskySession]

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from talk_backend.application.ports import HealthCheck
+from talk_backend.entrypoints.http.schemas import Health
 from talk_backend.infrastructure.bluesky.client_identity import (
     JWKS_PATH,
     METADATA_PATH,
@@ -18,7 +19,12 @@ from talk_backend.infrastructure.bluesky.client_identity import (
 router = APIRouter(route_class=DishkaRoute)
 
 
-@router.get("/healthz", tags=["operations"], responses={503: {"description": "Database down"}})
+@router.get(
+    "/healthz",
+    tags=["operations"],
+    response_model=Health,
+    responses={503: {"model": Health, "description": "Database down"}},
+)
 async def healthz(health: FromDishka[HealthCheck]) -> JSONResponse:
     if await health.database_ok():
         return JSONResponse({"status": "ok", "database": "ok"})

@@ -1,5 +1,5 @@
 """Signs an account in through the real client and the fake authorization server
-(over HTTP on 127.0.0.1), leaving its tokens in oauth_sessions."""
+(over HTTP on 127.0.0.1) and keeps its tokens in oauth_sessions, as Login does."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from talk_backend.application.ports import AuthorizationCallback, BlueskySignIn
+from talk_backend.application.ports import (
+    AuthorizationCallback,
+    BlueskyGrantStore,
+    BlueskySignIn,
+    TransactionManager,
+)
 from talk_backend.domain.identity import Did
 from tests.harness import Env
 
@@ -18,9 +23,12 @@ async def sign_in(env: Env, did: str) -> None:
     async with httpx.AsyncClient() as browser:
         answer = await browser.get(redirect.url)
     query = {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
-    await sign_in.complete(
+    signed_in = await sign_in.complete(
         AuthorizationCallback(query["state"], query.get("code"), query["iss"], "browser-1")
     )
+    # What Login does for a member: keep the grant, commit.
+    await (await env.get(BlueskyGrantStore)).keep(signed_in)
+    await (await env.get(TransactionManager)).commit()
 
 
 async def stored_tokens(env: Env, did: str):

@@ -135,17 +135,26 @@ class TestAuthRequestStoreContract:
         env, requests, _ = oauth
         request = pending(env)
         await requests.add(request)
-        assert await requests.take(request.state) == request
-        assert await requests.take(request.state) is None
-        assert await requests.take("never-issued") is None
+        assert await requests.take(request.state, request.browser_binding_hash) == request
+        assert await requests.take(request.state, request.browser_binding_hash) is None
+        assert await requests.take("never-issued", request.browser_binding_hash) is None
+
+    async def test_another_browser_cannot_take_a_state(self, oauth):
+        env, requests, _ = oauth
+        request = pending(env)
+        await requests.add(request)
+        assert await requests.take(request.state, "0" * 64) is None
+        assert await requests.is_pending(request.state)
+        assert await requests.take(request.state, request.browser_binding_hash) == request
+        assert not await requests.is_pending(request.state)
 
     async def test_adding_sweeps_expired_requests(self, oauth):
         env, requests, _ = oauth
         stale, live = pending(env, ttl=-timedelta(seconds=1)), pending(env)
         await requests.add(stale)
         await requests.add(live)
-        assert await requests.take(stale.state) is None
-        assert await requests.take(live.state) == live
+        assert await requests.take(stale.state, stale.browser_binding_hash) is None
+        assert await requests.take(live.state, live.browser_binding_hash) == live
 
     async def test_outlives_the_request_unit_of_work(self, oauth):
         """A state must stay issued (and a taken one stay consumed) even when the
@@ -156,11 +165,11 @@ class TestAuthRequestStoreContract:
         await requests.add(consumed)
         await users.add(User.register(Did(CAROL), None, env.clock.now(), None))
         await requests.add(issued)
-        assert await requests.take(consumed.state) == consumed
+        assert await requests.take(consumed.state, consumed.browser_binding_hash) == consumed
         await tx.rollback()
         assert await users.get_by_did(Did(CAROL)) is None
-        assert await requests.take(issued.state) == issued
-        assert await requests.take(consumed.state) is None
+        assert await requests.take(issued.state, issued.browser_binding_hash) == issued
+        assert await requests.take(consumed.state, consumed.browser_binding_hash) is None
 
 
 class TestOAuthSessionStoreContract:

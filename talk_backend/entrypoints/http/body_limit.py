@@ -1,0 +1,72 @@
+"""Refuses request bodies over a size limit before anything parses them.
+
+A pure ASGI middleware: a declared Content-Length over the limit is answered 413 without
+reading the body; a chunked (undeclared) body is counted as it streams and refused as
+soon as it passes the limit."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+DEFAULT_MAX_BODY_BYTES = 64 * 1024
+
+
+class BodyTooLarge(HTTPException):
+    """An HTTPException so FastAPI's body reader passes it on instead of calling it a 400."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body is larger than {limit} bytes")
+
+
+class BodySizeLimit:
+    def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+        self._app = app
+        self._max = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self._max:
+            await _answer(BodyTooLarge(self._max), scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self._max:
+                    raise BodyTooLarge(self._max)
+            return message
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self._app(scope, counted_receive, watched_send)
+        except BodyTooLarge as exc:
+            if started:
+                raise
+            await _answer(exc, scope, receive, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            # The server (h11/httptools) has already refused a malformed value.
+            return int(value) if value.isdigit() else None
+    return None
+
+
+async def _answer(exc: BodyTooLarge, scope: Scope, receive: Receive, send: Send) -> None:
+    # Connection: close, so the server does not read the unread body as the next request.
+    response = JSONResponse({"detail": exc.detail}, 413, headers={"Connection": "close"})
+    await response(scope, receive, send)
