@@ -44,7 +44,7 @@ _State = Annotated[str, Query(min_length=1, max_length=4096)]
             400,
             403,
             413,
-            e400="The body is not UTF-8 text, or the account could not be resolved or its server refused",
+            e400="Not UTF-8, or the account did not resolve or its server refused",
         ),
     },
 )
