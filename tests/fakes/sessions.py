@@ -47,8 +47,14 @@ class InMemoryAuthRequestStore:
             del self.requests[state]
         self.requests[request.state] = request
 
-    async def take(self, state: str) -> PendingAuthorization | None:
-        return self.requests.pop(state, None)
+    async def take(self, state: str, browser_binding_hash: str) -> PendingAuthorization | None:
+        request = self.requests.get(state)
+        if request is None or request.browser_binding_hash != browser_binding_hash:
+            return None
+        return self.requests.pop(state)
+
+    async def is_pending(self, state: str) -> bool:
+        return state in self.requests
 
 
 @dataclass

@@ -84,6 +84,17 @@ class Env:
                 return list((await conn.execute(sa.text(sql), params)).all())
         return list((await self._connection.execute(sa.text(sql), params)).all())
 
+    async def row_counts(self) -> dict[str, int]:
+        """Rows in every table of the schema: "nothing written" compares two of these."""
+        tables = await self.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+        )
+        counts = {}
+        for (table,) in tables:
+            counts[table] = (await self.fetch(f'SELECT count(*) FROM "{table}"'))[0][0]
+        assert len(counts) >= 5, counts  # users, invites, web_sessions, oauth_*, alembic
+        return counts
+
     async def execute(self, sql: str, **params: Any) -> None:
         """Runs a statement on the test's database (committed in 'database' isolation)."""
         if isinstance(self._connection, AsyncEngine):

@@ -6,7 +6,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+)
 
 from talk_backend.application.ports import BlueskySessionStatus
 from talk_backend.application.usecase.invites.list import InviteSummary
@@ -14,22 +21,25 @@ from talk_backend.domain.invites import Invite, InviteStatus
 from talk_backend.domain.users import User
 
 # The account syntax the domain accepts (talk_backend.domain.identity), stated in the
-# schema so a client knows what is valid. Handles: a leading '@' and any case are fine.
+# schema so a client knows what is valid; the domain parser checks it and says what is
+# wrong in words (a regex mismatch would not). Handles take a leading '@', any case.
 _LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _TLD = r"[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 HANDLE_PATTERN = rf"^@?({_LABEL}\.)+{_TLD}$"
 DID_PATTERN = rf"^(did:plc:[a-z2-7]{{24}}|did:web:({_LABEL}\.)+{_TLD}(%3[Aa][0-9]{{1,5}})?)$"
-HandleText = Annotated[
+AccountText = Annotated[
     str,
-    Field(
-        min_length=3,
-        max_length=254,
-        pattern=HANDLE_PATTERN,
-        description="A handle such as alice.bsky.social (not a reserved TLD such as .local)",
+    Field(min_length=1, max_length=2100),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "anyOf": [
+                {"pattern": HANDLE_PATTERN, "minLength": 3, "maxLength": 254},
+                {"pattern": DID_PATTERN, "maxLength": 2048},
+            ],
+        }
     ),
 ]
-DidText = Annotated[str, Field(max_length=2048, pattern=DID_PATTERN, description="A did:plc/web")]
-AccountText = HandleText | DidText
 
 
 class LoginRequest(BaseModel):

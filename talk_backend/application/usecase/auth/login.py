@@ -29,11 +29,11 @@ class Login:
     def __init__(
         self,
         bluesky: BlueskySignIn,
-        grants: BlueskyGrantStore,
         users: UserRepository,
         invites: InviteRepository,
         tx: TransactionManager,
         clock: Clock,
+        grants: BlueskyGrantStore,
     ) -> None:
         self._bluesky = bluesky
         self._grants = grants

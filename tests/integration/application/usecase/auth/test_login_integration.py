@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from talk_backend.application.ports import (
+    BlueskyGrantStore,
     BlueskySignIn,
     Clock,
     InviteRepository,
@@ -143,6 +144,7 @@ class TestRollback:
             await integration_env.get(InviteRepository),
             await integration_env.get(TransactionManager),
             await integration_env.get(Clock),
+            await integration_env.get(BlueskyGrantStore),
         )
 
         with pytest.raises(RuntimeError, match="after the insert"):
