@@ -7,12 +7,17 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-import uvicorn
+# Only the standard library at import: the signal handlers go in before the slow imports
+# (uvicorn, pydantic: seconds on a busy machine), so a stop during them is not lost.
+if TYPE_CHECKING:
+    import uvicorn
 
-from talk_backend.settings import Environment, Settings, SettingsError, load_settings
+    from talk_backend.settings import Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,8 +37,32 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Stop:
+    """SIGTERM/SIGINT: the handler only records the request (and tells a running uvicorn
+    to stop); start-up checks it between its steps. Raising from the handler instead
+    could land anywhere, even inside a garbage-collector callback where Python ignores
+    the exception and the server comes up anyway."""
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+        self.server: uvicorn.Server | None = None
+
+    def handle(self, signum: int, frame: object) -> None:
+        self.signal = signum
+        if self.server is not None:
+            self.server.should_exit = True
+
+    def check(self) -> None:
+        if self.signal is not None:
+            raise _Terminated
+
+
+class _Terminated(Exception):
+    """A stop was requested during start-up: unwind, stopping what was started."""
+
+
 @contextlib.contextmanager
-def _database_url() -> Iterator[str]:
+def _database_url(stop: _Stop) -> Iterator[str]:
     """DATABASE__URL if set; otherwise an embedded PostgreSQL, migrated, for this run."""
     url = os.environ.get("DATABASE__URL")
     if url:
@@ -42,17 +71,39 @@ def _database_url() -> Iterator[str]:
     from talk_backend.devtools.embedded_postgres import embedded_postgres, migrate
 
     with embedded_postgres() as embedded:
+        stop.check()
         migrate(embedded)
+        stop.check()
         print("PostgreSQL: embedded (pgserver), migrated, deleted on exit", file=sys.stderr)
         yield embedded
 
 
-async def _serve(settings: Settings, host: str, port: int, dev_bluesky: bool) -> None:
+def _listen(host: str, port: int) -> socket.socket:
+    """The API's socket, listening before anything else starts: a taken port is
+    reported at once, not after a database was started and migrated."""
+    from talk_backend.devtools.local_server import bind_loopback
+
+    try:
+        sock = bind_loopback(host, port)
+        sock.listen(128)
+    except OSError as exc:
+        raise _PortTaken(f"talk-backend: cannot listen on {host}:{port}: {exc.strerror}") from None
+    return sock
+
+
+class _PortTaken(Exception):
+    pass
+
+
+async def _serve(
+    settings: Settings, sock: socket.socket, dev_bluesky: bool, stop: _Stop, max_body: int
+) -> None:
+    import uvicorn
+
     from talk_backend.container import create_container
-    from talk_backend.devtools.local_server import bind_loopback, socket_url
+    from talk_backend.devtools.local_server import socket_url
     from talk_backend.entrypoints.http.app import create_app
 
-    sock = bind_loopback(host, port)
     api_url = socket_url(sock)
     async with contextlib.AsyncExitStack() as stack:
         if dev_bluesky:
@@ -62,14 +113,20 @@ async def _serve(settings: Settings, host: str, port: int, dev_bluesky: bool) ->
 
             fake = FakeAtproto()
             fake.base_url = await stack.enter_async_context(serving(fake.app()))
+            stop.check()
             dev.dev_accounts(fake)
             settings = dev.dev_settings(settings, fake, api_url)
         container = create_container(settings)
+        stack.push_async_callback(container.close)
         if dev_bluesky:
             await dev.seed(container)
+            stop.check()
             print(dev.instructions(api_url), flush=True)
-        config = uvicorn.Config(create_app(container), log_level="info")
-        await uvicorn.Server(config).serve(sockets=[sock])
+        app = create_app(container, close_container=False, max_body_bytes=max_body)
+        server = uvicorn.Server(uvicorn.Config(app, log_level="info"))
+        stop.server = server
+        stop.check()  # from here on the handler sets server.should_exit itself
+        await server.serve(sockets=[sock])
 
 
 async def _add_member(settings: Settings, did: str, handle: str | None) -> None:
@@ -88,35 +145,43 @@ async def _add_member(settings: Settings, did: str, handle: str | None) -> None:
         await container.close()
 
 
-class _Terminated(Exception):
-    """SIGTERM: unwind normally so the embedded database is stopped and deleted."""
-
-
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise _Terminated
-
-
 def main(argv: list[str] | None = None) -> int:
+    stop = _Stop()
+    # Both signals end the process with exit 0 after a clean stop. uvicorn installs its
+    # own handlers while serving and hands the signal back to these when it returns.
+    signal.signal(signal.SIGTERM, stop.handle)
+    signal.signal(signal.SIGINT, stop.handle)
     args = _parser().parse_args(argv)
-    # uvicorn shuts down gracefully on SIGTERM, then re-raises it to the handler that
-    # was installed before; the default one would kill the process before cleanup.
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    from talk_backend.settings import Environment, SettingsError, load_settings
+
     try:
         if args.command == "serve":
             if args.dev_bluesky and args.host not in ("127.0.0.1", "localhost", "::1"):
                 raise SystemExit("--dev-bluesky serves on loopback only")
-            with _database_url() as url:
-                settings = load_settings(database_url=url)
-                if args.dev_bluesky and settings.environment is Environment.PRODUCTION:
-                    raise SystemExit("--dev-bluesky is refused in production")
-                asyncio.run(_serve(settings, args.host, args.port, args.dev_bluesky))
+            settings = load_settings(database_url=os.environ.get("DATABASE__URL") or _UNSET)
+            if args.dev_bluesky and settings.environment is Environment.PRODUCTION:
+                raise SystemExit("--dev-bluesky is refused in production")
+            sock = _listen(args.host, args.port)
+            try:
+                stop.check()
+                with _database_url(stop) as url:
+                    settings = load_settings(database_url=url)
+                    stop.check()
+                    asyncio.run(
+                        _serve(
+                            settings, sock, args.dev_bluesky, stop, settings.max_request_body_bytes
+                        )
+                    )
+            finally:
+                sock.close()
         elif args.command == "add-member":
             asyncio.run(_add_member(load_settings(), args.did, args.handle))
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
+    except _PortTaken as exc:
+        print(exc, file=sys.stderr)
+        return 2
     except _Terminated:
         return 0
     except Exception as exc:  # operator errors (bad DID, already a member) are one line
@@ -127,6 +192,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         raise
     return 0
+
+
+# Checks the rest of the configuration before a database exists for DATABASE__URL.
+_UNSET = "postgresql+asyncpg://unset@127.0.0.1:1/unset"
 
 
 if __name__ == "__main__":

@@ -1,0 +1,159 @@
+"""What a killed `serve` leaves of its embedded PostgreSQL, found and removed on the
+next start.
+
+Each run's data directory is <tmp>/talk-dev-pg-XXXX, with a sibling owner file
+(talk-dev-pg-XXXX.owner) naming the `serve` process by pid and start time, so a reused
+pid does not pass for the owner. A directory whose owner is gone is a leftover. Its
+postmaster (named in postmaster.pid, and checked to be a postgres serving that very
+directory) gets an immediate shutdown (SIGQUIT): PostgreSQL then stops every backend and
+releases its own shared memory. A postmaster that was itself killed leaves its System V
+segment behind; postmaster.pid names it, and it is removed once nothing is attached.
+
+Only PostgreSQL's files are read, never the embedding package's, so this holds whichever
+package provides the binaries. Linux only (/proc), like the dev server itself."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import shutil
+import signal
+import time
+from pathlib import Path
+
+PREFIX = "talk-dev-pg-"
+_OWNER = ".owner"
+_IPC_RMID = 0
+
+
+def owner_file(data_dir: Path) -> Path:
+    return data_dir.with_name(data_dir.name + _OWNER)
+
+
+def claim(data_dir: Path) -> None:
+    """Marks `data_dir` as this process's, for as long as it runs."""
+    owner_file(data_dir).write_text(f"{os.getpid()} {_started(os.getpid())}\n")
+
+
+def release(data_dir: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        owner_file(data_dir).unlink()
+
+
+def remove_leftovers(root: Path) -> list[Path]:
+    """Stops and deletes every run's database in `root` whose owner is dead; returns them.
+
+    Directories without an owner file (another tool's, or a run that predates this
+    marking) are left alone: nothing says they are dead."""
+    removed = []
+    for marker in sorted(root.glob(f"{PREFIX}*{_OWNER}")):
+        data_dir = marker.with_name(marker.name.removesuffix(_OWNER))
+        if _owner_alive(marker):
+            continue
+        stop_postmaster(data_dir)
+        shutil.rmtree(data_dir, ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):
+            marker.unlink()
+        removed.append(data_dir)
+    return removed
+
+
+def stop_postmaster(data_dir: Path, timeout: float = 5.0) -> None:
+    """Stops the PostgreSQL serving `data_dir`, if any, and frees its shared memory."""
+    try:
+        lines = (data_dir / "postmaster.pid").read_text().splitlines()
+        pid = int(lines[0])
+    except (OSError, ValueError, IndexError):
+        return
+    if _is_postmaster_of(pid, data_dir):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGQUIT)
+        if not _gone(pid, timeout):
+            for child in _children(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            _gone(pid, timeout)
+    # Line 7 of postmaster.pid: the System V segment's key and id.
+    if len(lines) > 6 and len(lines[6].split()) == 2:
+        key, shmid = (int(part) for part in lines[6].split())
+        _remove_segment(key, shmid, timeout)
+
+
+def _started(pid: int) -> str:
+    """The process's start time in clock ticks since boot; '' when it does not exist."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def _owner_alive(marker: Path) -> bool:
+    try:
+        pid_text, started = marker.read_text().split()
+        pid = int(pid_text)
+    except (OSError, ValueError):
+        return False  # half-written: its writer died at once
+    return _started(pid) == started
+
+
+def _is_postmaster_of(pid: int, data_dir: Path) -> bool:
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return (
+        bool(args)
+        and os.path.basename(args[0]) in (b"postgres", b"postmaster")
+        and os.fsencode(str(data_dir)) in args
+    )
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def _gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not Path(f"/proc/{pid}").exists():
+            return True
+        time.sleep(0.05)
+    return not Path(f"/proc/{pid}").exists()
+
+
+def _remove_segment(key: int, shmid: int, timeout: float) -> None:
+    """Removes the segment if it is still the one postmaster.pid names and no process
+    is attached any more (backends of a killed postmaster detach as they exit)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        attached = _attached(key, shmid)
+        if attached is None:
+            return
+        if attached == 0:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.shmctl(shmid, _IPC_RMID, None)
+            return
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.05)
+
+
+def _attached(key: int, shmid: int) -> int | None:
+    try:
+        rows = Path("/proc/sysvipc/shm").read_text().splitlines()[1:]
+    except OSError:
+        return None
+    for row in rows:
+        fields = row.split()
+        if int(fields[0]) == key and int(fields[1]) == shmid:
+            return int(fields[6])
+    return None

@@ -1,0 +1,186 @@
+"""`talk-backend serve` as a child process: its output line by line, signals, and what
+its embedded PostgreSQL left on the machine (data directory, processes, shared memory)."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from talk_backend.devtools import embedded_leftovers
+from talk_backend.devtools.embedded_postgres import ROOT
+
+REPO = Path(__file__).absolute().parents[2]
+
+
+@dataclass
+class EmbeddedDatabase:
+    """What a run's embedded PostgreSQL occupies, read while it runs."""
+
+    data_dir: Path
+    postmaster: int | None = None
+    segment: tuple[int, int] | None = None
+
+    def leftovers(self) -> list[str]:
+        found = []
+        if self.data_dir.exists():
+            found.append(f"data directory {self.data_dir}")
+        if embedded_leftovers.owner_file(self.data_dir).exists():
+            found.append(f"owner file of {self.data_dir}")
+        if self.postmaster and _cmdline_has(self.postmaster, str(self.data_dir)):
+            found.append(f"postmaster {self.postmaster}")
+        for pid in _postgres_of(self.data_dir):
+            found.append(f"postgres process {pid}")
+        if self.postmaster:
+            found += [f"backend {pid} of {self.postmaster}" for pid in _children(self.postmaster)]
+        if self.segment and _segment_exists(*self.segment):
+            found.append(f"shared memory segment {self.segment}")
+        return found
+
+
+@dataclass
+class Serve:
+    proc: subprocess.Popen[str]
+    lines: list[str] = field(default_factory=list)
+    _queue: queue.Queue[str | None] = field(default_factory=queue.Queue)
+
+    @classmethod
+    def start(cls, *args: str, **env: str) -> Serve:
+        child_env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+        child_env.pop("DATABASE__URL", None)
+        child_env.update(env)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "talk_backend.entrypoints.cli", "serve", *args],
+            cwd=REPO,
+            env=child_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        serve = cls(proc)
+        threading.Thread(target=serve._read, daemon=True).start()
+        return serve
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put(None)
+
+    def wait_for(self, text: str, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self._queue.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            if line is None:
+                raise AssertionError(f"serve ended before {text!r}:\n" + self.output())
+            self.lines.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"no {text!r} within {timeout} s:\n" + self.output())
+
+    def database(self, timeout: float = 15) -> EmbeddedDatabase | None:
+        """This run's embedded database, found by the owner file naming its pid."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            for marker in ROOT.glob(f"{embedded_leftovers.PREFIX}*.owner"):
+                try:
+                    pid = int(marker.read_text().split()[0])
+                except (OSError, ValueError, IndexError):
+                    continue
+                if pid == self.proc.pid:
+                    return EmbeddedDatabase(marker.with_name(marker.name.removesuffix(".owner")))
+            time.sleep(0.01)
+        return None
+
+    def signal(self, signum: int) -> None:
+        os.kill(self.proc.pid, signum)
+
+    def finish(self, timeout: float = 10) -> int:
+        code = self.proc.wait(timeout)
+        while (line := self._queue.get(timeout=5)) is not None:
+            self.lines.append(line)
+        return code
+
+    def output(self) -> str:
+        while True:
+            try:
+                line = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if line is not None:
+                self.lines.append(line)
+        return "\n".join(self.lines)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+def read_postmaster(db: EmbeddedDatabase, timeout: float = 15) -> None:
+    """Fills in the postmaster pid and shared-memory segment once PostgreSQL is ready."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            lines = (db.data_dir / "postmaster.pid").read_text().splitlines()
+        except OSError:
+            lines = []
+        if len(lines) > 7 and lines[7].strip() == "ready":
+            db.postmaster = int(lines[0])
+            key, shmid = lines[6].split()
+            db.segment = (int(key), int(shmid))
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"PostgreSQL in {db.data_dir} never became ready")
+
+
+def _cmdline_has(pid: int, text: str) -> bool:
+    try:
+        return os.fsencode(text) in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+
+
+def _postgres_of(data_dir: Path) -> list[int]:
+    return [
+        int(proc.name)
+        for proc in Path("/proc").glob("[0-9]*")
+        if _cmdline_has(int(proc.name), str(data_dir))
+    ]
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                found.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def _segment_exists(key: int, shmid: int) -> bool:
+    for row in Path("/proc/sysvipc/shm").read_text().splitlines()[1:]:
+        fields = row.split()
+        if int(fields[0]) == key and int(fields[1]) == shmid:
+            return True
+    return False
+
+
+def stop_quietly(serve: Serve) -> None:
+    if serve.proc.poll() is None:
+        serve.signal(signal.SIGTERM)
+        try:
+            serve.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            serve.kill()
