@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import os
 import signal
@@ -149,9 +148,12 @@ def main(argv: list[str] | None = None) -> int:
     stop = _Stop()
     # Both signals end the process with exit 0 after a clean stop. uvicorn installs its
     # own handlers while serving and hands the signal back to these when it returns.
-    signal.signal(signal.SIGTERM, stop.handle)
+    # SIGTERM last: once it is caught, both are (tests wait for that).
     signal.signal(signal.SIGINT, stop.handle)
+    signal.signal(signal.SIGTERM, stop.handle)
     args = _parser().parse_args(argv)
+    import asyncio
+
     from talk_backend.settings import Environment, SettingsError, load_settings
 
     try:

@@ -73,7 +73,22 @@ class Serve:
             self._queue.put(line.rstrip("\n"))
         self._queue.put(None)
 
-    def wait_for(self, text: str, timeout: float = 30) -> str:
+    def wait_for_handlers(self, timeout: float = 30) -> None:
+        """Until the process catches SIGTERM: cli.main has installed its handlers (before
+        that, the interpreter itself is still starting and the default action applies)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                status = Path(f"/proc/{self.proc.pid}/status").read_text()
+            except OSError:
+                break
+            caught = next(line for line in status.splitlines() if line.startswith("SigCgt:"))
+            if int(caught.split()[1], 16) & (1 << (signal.SIGTERM - 1)):
+                return
+            time.sleep(0.002)
+        raise AssertionError("serve never installed its signal handlers:\n" + self.output())
+
+    def wait_for(self, text: str, timeout: float = 60) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:

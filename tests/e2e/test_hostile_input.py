@@ -10,8 +10,9 @@ import pytest
 import pytest_asyncio
 
 from talk_backend.application.usecase.invites.create import CreateInvite
+from talk_backend.devtools.fake_atproto.server import did_for_handle
 from tests.e2e.browser import Browser
-from tests.factories import ALICE, BOB, seed_member
+from tests.factories import ALICE, BOB, CAROL, seed_member
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 JSON = {"Content-Type": "application/json"}
@@ -118,7 +119,22 @@ async def test_inviting_a_members_handle_is_refused(alice, e2e_env):
 
 
 async def test_a_strangers_refused_sign_in_writes_nothing(e2e_env, fake_atproto, browser):
-    """The dev fake's open *.dev.test handles: anyone can try, nobody gets stored."""
+    """Bluesky vouches for the stranger and hands over tokens; we keep none of it."""
+    fake_atproto.add_account(CAROL, "carol.test")
+    inviter = await seed_member(e2e_env, ALICE, "alice.test")
+    await (await e2e_env.get(CreateInvite)).execute(inviter.id, BOB)
+    before = await e2e_env.row_counts()
+
+    done = await browser.sign_in("carol.test")
+
+    assert done.status_code == 403
+    assert "no valid invite" in done.json()["detail"]
+    assert await e2e_env.row_counts() == before
+    assert (await browser.api.get("/me")).status_code == 401
+
+
+async def test_the_dev_fake_knows_every_dev_test_handle(e2e_env, fake_atproto, browser):
+    """serve --dev-bluesky's open *.dev.test handles: anyone can try, nobody is stored."""
     fake_atproto.open_suffix = ".dev.test"
     await seed_member(e2e_env, ALICE, "alice.test")
     before = await e2e_env.row_counts()
@@ -126,9 +142,8 @@ async def test_a_strangers_refused_sign_in_writes_nothing(e2e_env, fake_atproto,
     done = await browser.sign_in("stranger.dev.test")
 
     assert done.status_code == 403
-    assert "no valid invite" in done.json()["detail"]
+    assert did_for_handle("stranger.dev.test") in done.json()["detail"]
     assert await e2e_env.row_counts() == before
-    assert (await browser.api.get("/me")).status_code == 401
 
 
 async def test_an_invited_open_handle_gets_in_with_its_tokens_stored(

@@ -4,11 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from talk_backend.application.ports import AuthorizationCallback, UserRepository
+from talk_backend.application.ports import AuthorizationCallback, BlueskyGrantStore, UserRepository
 from talk_backend.application.usecase.auth.login import Login
 from talk_backend.application.usecase.invites.create import CreateInvite
 from talk_backend.application.usecase.invites.revoke import RevokeInvite
-from talk_backend.domain.errors import InviteRequired, SignInFailed
+from talk_backend.domain.errors import AlreadyMember, InviteRequired, SignInFailed
 from talk_backend.domain.identity import Did
 from tests.factories import ALICE, BOB, seed_member
 from tests.fakes.memory_store import MemoryStore
@@ -89,3 +89,27 @@ async def test_refused_or_replayed_sign_in_writes_nothing(env):
     forged = AuthorizationCallback("made-up", "code", "x", "binding")
     with pytest.raises(SignInFailed):
         await login.execute(forged)
+
+
+@pytest.mark.asyncio
+async def test_bluesky_grant_is_kept_for_members_only(env):
+    """Tokens of a refused person are never stored; a member's are, with the login."""
+    grants = (await env.get(BlueskyGrantStore)).kept  # type: ignore[attr-defined]
+    with pytest.raises(InviteRequired):
+        await (await env.get(Login)).execute(await env.bluesky.authorize(BOB))
+    assert grants == []
+
+    await _invite(env, BOB)
+    await (await env.get(Login)).execute(await env.bluesky.authorize(BOB))
+    await (await env.get(Login)).execute(await env.bluesky.authorize(ALICE))
+    assert [grant.did for grant in grants] == [BOB, ALICE]
+
+
+@pytest.mark.asyncio
+async def test_inviting_a_members_handle_is_refused(env):
+    inviter = await seed_member(env, ALICE, "alice.test")
+    await seed_member(env, BOB, "bob.test")
+    with pytest.raises(AlreadyMember, match="already a member"):
+        await (await env.get(CreateInvite)).execute(inviter.id, "@BOB.test")
+    store = await env.get(MemoryStore)
+    assert store.invites == {}
