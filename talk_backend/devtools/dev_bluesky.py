@@ -4,6 +4,7 @@ a seeded founder plus an invite so a person can sign in on one machine."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 from dishka import AsyncContainer
 
@@ -36,16 +37,20 @@ def dev_settings(settings: Settings, fake: FakeAtproto, public_url: str) -> Sett
     return settings.model_copy(update={"oauth": oauth})
 
 
-async def seed(container: AsyncContainer) -> None:
+async def seed(container: AsyncContainer, between: Callable[[], None] = lambda: None) -> None:
     """The founder, and a pending invite for the dev user's handle. Idempotent: a
-    restart on the same database (DATABASE__URL) finds them and adds nothing."""
+    restart on the same database (DATABASE__URL) finds them and adds nothing.
+
+    `between` runs between the steps (serve checks there for a stop request)."""
     async with container() as request:
         founder = await (await request.get(UserRepository)).get_by_did(Did.parse(FOUNDER_DID))
+    between()
     if founder is None:
         async with container() as request:
             founder = await (await request.get(RegisterFounder)).execute(
                 Did.parse(FOUNDER_DID), Handle.parse(FOUNDER_HANDLE)
             )
+        between()
     async with container() as request:
         if await (await request.get(UserRepository)).get_by_did(Did.parse(DEV_USER_DID)):
             return  # the dev user signed in on an earlier run

@@ -103,6 +103,7 @@ async def _serve(
     from talk_backend.devtools.local_server import socket_url
     from talk_backend.entrypoints.http.app import create_app
 
+    stop.check()  # the imports take seconds on a busy machine
     api_url = socket_url(sock)
     async with contextlib.AsyncExitStack() as stack:
         if dev_bluesky:
@@ -110,6 +111,7 @@ async def _serve(
             from talk_backend.devtools.fake_atproto import FakeAtproto
             from talk_backend.devtools.local_server import serving
 
+            stop.check()
             fake = FakeAtproto()
             fake.base_url = await stack.enter_async_context(serving(fake.app()))
             stop.check()
@@ -118,7 +120,7 @@ async def _serve(
         container = create_container(settings)
         stack.push_async_callback(container.close)
         if dev_bluesky:
-            await dev.seed(container)
+            await dev.seed(container, stop.check)
             stop.check()
             print(dev.instructions(api_url), flush=True)
         app = create_app(container, close_container=False, max_body_bytes=max_body)

@@ -57,8 +57,12 @@ CASES = [(signal.SIGTERM, *moment) for moment in MOMENTS[1:]] + [(signal.SIGINT,
     CASES,
     ids=[f"{case[0].name}-{case[1]}" for case in CASES],
 )
-def test_a_signal_at_any_moment_stops_cleanly(signum, moment, after, delay):
-    serve = Serve.start("--dev-bluesky", "--port", "0")
+def test_a_signal_at_any_moment_stops_cleanly(signum, moment, after, delay, tmp_path):
+    # A runtime directory of its own: what the embedded PostgreSQL package keeps there
+    # (pgserver: a lock file) must be gone after the run too.
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)  # platformdirs ignores a runtime dir others can read
+    serve = Serve.start("--dev-bluesky", "--port", "0", XDG_RUNTIME_DIR=str(runtime))
     db: EmbeddedDatabase | None = None
     try:
         if after == "handlers":
@@ -75,11 +79,13 @@ def test_a_signal_at_any_moment_stops_cleanly(signum, moment, after, delay):
         took = time.monotonic() - sent
     finally:
         stop_quietly(serve)
+    print(f"{signum.name} {moment}: exit {code} {took:.1f} s after the signal")
     assert code == 0, serve.output()
     assert took < 10
     assert "Traceback" not in serve.output(), serve.output()
     if db is not None:
         assert db.leftovers() == [], serve.output()
+    assert list(runtime.iterdir()) == []
 
 
 def test_the_run_after_a_kill_9_removes_what_it_left():
