@@ -10,7 +10,6 @@ unset DATABASE__URL
 runtime="/tmp/runtime-$(id -u)"
 made_runtime=1
 [[ -e $runtime ]] && made_runtime=0
-dev_pg_before="$(pgrep -fc 'bin/postgres -D /tmp/talk-dev-pg-' || true)"
 .venv/bin/talk-backend serve --dev-bluesky --port "$port" >"$work/serve.log" 2>&1 &
 server=$!
 cleanup() {
@@ -28,14 +27,22 @@ for _ in $(seq 1 100); do
 done
 curl -fsS -c "$work/jar" -b "$work/jar" -L -H 'Content-Type: application/json' \
   -d '{"account": "newcomer.dev.test"}' "$base/auth/login" >/dev/null
+# This run's embedded database: the data directory whose owner file names this serve
+# (other runs on the machine have their own).
+ours="$(grep -l "^$server " /tmp/talk-dev-pg-*.owner 2>/dev/null | sed 's/\.owner$//' || true)"
+[[ -n $ours ]] || { echo "no embedded database owned by serve ($server)"; exit 1; }
 me="$(curl -fsS -b "$work/jar" "$base/me")"
 echo "GET /me -> $me"
 grep -q '"did":"did:plc:devuser2devuser2devuser2"' <<<"$me"
+# Any other *.dev.test handle is a stranger without an invite: refused, as the README shows.
+stranger="$(curl -sS -o /dev/null -w '%{http_code}' -c "$work/jar2" -b "$work/jar2" -L \
+  -H 'Content-Type: application/json' -d '{"account": "stranger.dev.test"}' "$base/auth/login")"
+[[ $stranger == 403 ]] || { echo "a stranger's sign-in answered $stranger, not 403"; exit 1; }
 
 # A graceful stop (SIGTERM) must exit 0 and stop and delete the embedded database.
 kill -TERM "$server"
 wait "$server" || { echo "serve exited with $? on SIGTERM"; cat "$work/serve.log"; exit 1; }
-if [[ "$(pgrep -fc 'bin/postgres -D /tmp/talk-dev-pg-' || true)" != "$dev_pg_before" ]]; then
-  echo "the embedded dev PostgreSQL outlived serve"; exit 1
+if pgrep -f "bin/postgres -D $ours( |$)" >/dev/null || [[ -e $ours || -e $ours.owner ]]; then
+  echo "the embedded dev PostgreSQL ($ours) outlived serve"; exit 1
 fi
 echo "dev sign-in smoke: OK"
