@@ -2,6 +2,8 @@
 # created from the hash-pinned lock on first use.
 SHELL := /bin/bash
 VENV ?= .venv
+# The interpreter the venv is made from (CI also builds one from Python 3.13).
+PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.synced
 export PATH := $(abspath $(VENV))/bin:$(PATH)
@@ -16,11 +18,11 @@ venv: $(STAMP)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): requirements_lock.txt pyproject.toml
-	@test -x $(PY) || python3 -m venv $(VENV) || { \
-		echo "make venv: python3 -m venv failed; installing Debian's python3-venv"; \
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
+		echo "make venv: $(PYTHON) -m venv failed; installing Debian's python3-venv"; \
 		rm -rf $(VENV); \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv && \
-		python3 -m venv $(VENV); }
+		$(PYTHON) -m venv $(VENV); }
 	@# uv itself comes from the lock too, hash-checked (it has no dependencies).
 	@$(PY) -c 'import uv' 2>/dev/null || { \
 		awk '/^uv==/{p=1} p{print} p && !/\\$$/{exit}' requirements_lock.txt > $(VENV)/uv.txt && \

