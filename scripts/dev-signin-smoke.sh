@@ -10,7 +10,7 @@ unset DATABASE__URL
 runtime="/tmp/runtime-$(id -u)"
 made_runtime=1
 [[ -e $runtime ]] && made_runtime=0
-dev_pg_before="$(pgrep -fc 'bin/postgres -D /tmp/talk-dev-pg-' || true)"
+dev_pg_before="$(pgrep -fc 'bin/postgres -D .*/talk-dev-pg-' || true)"
 .venv/bin/talk-backend serve --dev-bluesky --port "$port" >"$work/serve.log" 2>&1 &
 server=$!
 cleanup() {
@@ -35,7 +35,7 @@ grep -q '"did":"did:plc:devuser2devuser2devuser2"' <<<"$me"
 # A graceful stop (SIGTERM) must exit 0 and stop and delete the embedded database.
 kill -TERM "$server"
 wait "$server" || { echo "serve exited with $? on SIGTERM"; cat "$work/serve.log"; exit 1; }
-if [[ "$(pgrep -fc 'bin/postgres -D /tmp/talk-dev-pg-' || true)" != "$dev_pg_before" ]]; then
+if [[ "$(pgrep -fc 'bin/postgres -D .*/talk-dev-pg-' || true)" != "$dev_pg_before" ]]; then
   echo "the embedded dev PostgreSQL outlived serve"; exit 1
 fi
 echo "dev sign-in smoke: OK"
