@@ -171,6 +171,7 @@ class BlueskyProvider(Provider):
             sessions,
             clock,
             timedelta(seconds=settings.oauth.auth_request_ttl_seconds),
+            entryway=settings.atproto_pds_url,
         )
 
 

@@ -18,6 +18,8 @@ DEV_USER_DID, DEV_USER_HANDLE = "did:plc:devuser2devuser2devuser2", "newcomer.de
 def dev_accounts(fake: FakeAtproto) -> None:
     fake.add_account(FOUNDER_DID, FOUNDER_HANDLE)
     fake.add_account(DEV_USER_DID, DEV_USER_HANDLE)
+    # Signing in without naming an account picks the invited dev user at the fake.
+    fake.chosen_account = DEV_USER_DID
 
 
 def dev_settings(settings: Settings, fake: FakeAtproto, public_url: str) -> Settings:
@@ -27,7 +29,7 @@ def dev_settings(settings: Settings, fake: FakeAtproto, public_url: str) -> Sett
         handle_resolver_url=fake.base_url,
         allow_insecure_loopback=True,
     )
-    return settings.model_copy(update={"oauth": oauth})
+    return settings.model_copy(update={"oauth": oauth, "atproto_pds_url": fake.base_url})
 
 
 async def seed(container: AsyncContainer) -> None:

@@ -32,7 +32,7 @@ class EmbeddedPostgresError(RuntimeError):
 
 
 def major() -> int:
-    raw = os.environ.get(MAJOR_VARIABLE, "").strip()
+    raw = os.environ.get("TALK_EMBEDDED_POSTGRES_MAJOR", "").strip()
     if not raw:
         return DEFAULT_MAJOR
     if not raw.isdigit() or int(raw) not in MAJORS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import sys
@@ -70,7 +71,9 @@ async def _serve(settings: Settings, host: str, port: int, dev_bluesky: bool) ->
         if dev_bluesky:
             await dev.seed(container)
             print(dev.instructions(api_url), flush=True)
-        config = uvicorn.Config(create_app(container), log_level="info")
+        logging.getLogger("talk_backend").setLevel(settings.log_level.upper())
+        app = create_app(container, debug=settings.debug)
+        config = uvicorn.Config(app, log_level=settings.log_level)
         await uvicorn.Server(config).serve(sockets=[sock])
 
 

@@ -15,9 +15,11 @@ from talk_backend.entrypoints.http.routers import auth, invites, members, operat
 from talk_backend.settings import Settings
 
 
-def create_app(container: AsyncContainer, *, close_container: bool = True) -> FastAPI:
+def create_app(
+    container: AsyncContainer, *, close_container: bool = True, debug: bool = False
+) -> FastAPI:
     """The caller owns what the container holds; tests pass close_container=False to
-    keep theirs open after the server stops."""
+    keep theirs open after the server stops. `debug` (DEBUG): error detail in 500s."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -28,10 +30,10 @@ def create_app(container: AsyncContainer, *, close_container: bool = True) -> Fa
     app = FastAPI(title="talk-backend", version="0.1.0", lifespan=lifespan)
     for router in (auth.router, members.router, invites.router, operations.router):
         app.include_router(router)
-    install_error_handlers(app)
+    install_error_handlers(app, debug=debug)
     setup_dishka(container, app)
     return app
 
 
 def app_from_settings(settings: Settings) -> FastAPI:
-    return create_app(create_container(settings))
+    return create_app(create_container(settings), debug=settings.debug)

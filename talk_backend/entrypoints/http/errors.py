@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import traceback
+from collections.abc import Awaitable, Callable
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from talk_backend.domain import errors
+
+_log = logging.getLogger("talk_backend.http")
 
 _STATUS: dict[type[errors.DomainError], int] = {
     errors.InvalidDid: 422,
@@ -38,5 +44,27 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=status_for(exc))
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def _where(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "unknown"
+    last = frames[-1]
+    return f"{last.filename.rsplit('/', 1)[-1]}:{last.lineno} in {last.name}"
+
+
+def _unexpected(debug: bool) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def handler(request: Request, exc: Exception) -> JSONResponse:
+        # Frames only, in the log as in the answer: the message may carry secrets.
+        frames = "".join(traceback.format_tb(exc.__traceback__)) if debug else ""
+        _log.error("unhandled %s at %s\n%s", type(exc).__name__, _where(exc), frames)
+        body = {"detail": "internal error"}
+        if debug:  # DEBUG=true, never in production (settings refuse it)
+            body["error"] = f"{type(exc).__name__} at {_where(exc)}"
+        return JSONResponse(body, status_code=500)
+
+    return handler
+
+
+def install_error_handlers(app: FastAPI, *, debug: bool = False) -> None:
     app.add_exception_handler(errors.DomainError, _domain_error)
+    app.add_exception_handler(Exception, _unexpected(debug))
