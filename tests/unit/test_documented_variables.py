@@ -45,7 +45,8 @@ def _files(*patterns: str) -> list[Path]:
         p
         for pattern in patterns
         for p in REPO.glob(pattern)
-        if p.is_file() and not skip & set(p.relative_to(REPO).parts)
+        if p.is_file()
+        and not skip & set(p.relative_to(REPO).parts)
         and not p.relative_to(REPO).parts[0].startswith(".venv")
     ]
 
