@@ -17,10 +17,11 @@ newcomer-host-py313:
 	@test -n "$(PYTHON313)" || { echo "newcomer-host-py313: no python3.13 on PATH or under $(PYENV_ROOT)/versions"; exit 1; }
 	NEWCOMER_PYTHON="$(PYTHON313)" scripts/newcomer-matrix.sh host
 
-# python3.13 from PATH, else pyenv's; the venv is .venv313 next to .venv.
+# The first python3.13 that runs: on PATH, else pyenv's versions (a pyenv shim on
+# PATH fails unless 3.13 is the active version). The venv is .venv313 next to .venv.
 PYENV_ROOT ?= $(HOME)/.pyenv
-PYTHON313 ?= $(firstword $(shell command -v python3.13 2>/dev/null) \
-	$(wildcard $(PYENV_ROOT)/versions/3.13*/bin/python3.13))
+PYTHON313 ?= $(shell for p in $$(command -v python3.13) $(PYENV_ROOT)/versions/3.13*/bin/python3.13; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null && { echo "$$p"; break; }; done)
 
 test-py313:
 	@test -n "$(PYTHON313)" || { echo "test-py313: no python3.13 on PATH or under $(PYENV_ROOT)/versions"; exit 1; }
