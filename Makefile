@@ -2,6 +2,8 @@
 # created from the hash-pinned lock on first use.
 SHELL := /bin/bash
 VENV ?= .venv
+# The interpreter the venv is made from (CI also builds one from Python 3.13).
+PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.synced
 export PATH := $(abspath $(VENV))/bin:$(PATH)
@@ -16,11 +18,11 @@ venv: $(STAMP)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): requirements_lock.txt pyproject.toml
-	@test -x $(PY) || python3 -m venv $(VENV) || { \
-		echo "make venv: python3 -m venv failed; installing Debian's python3-venv"; \
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
+		echo "make venv: $(PYTHON) -m venv failed; installing Debian's python3-venv"; \
 		rm -rf $(VENV); \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv && \
-		python3 -m venv $(VENV); }
+		$(PYTHON) -m venv $(VENV); }
 	@# uv itself comes from the lock too, hash-checked (it has no dependencies).
 	@$(PY) -c 'import uv' 2>/dev/null || { \
 		awk '/^uv==/{p=1} p{print} p && !/\\$$/{exit}' requirements_lock.txt > $(VENV)/uv.txt && \
@@ -50,15 +52,20 @@ unit: venv
 # Slow fault and soak tests of the harness run separately (make slow-tests).
 PYTEST_FAST := -m "not slow"
 
-# Through Docker Compose when an engine answers (the guide's flow), else on an
-# embedded PostgreSQL; one line says which.
+# Through Docker Compose when an engine answers and has the PostgreSQL image (the
+# guide's flow), else plain pytest, whose harness falls back to an embedded
+# PostgreSQL (nothing is pulled); one line says which.
+POSTGRES_IMAGE = $(or $(TALK_POSTGRES_IMAGE),talk-postgres:15)
 integration: venv
-	@if docker info >/dev/null 2>&1; then \
-		echo "make integration: Docker engine answers: running the suite through Docker Compose"; \
-		$(MAKE) --no-print-directory compose-integration; \
-	else \
+	@if ! docker info >/dev/null 2>&1; then \
 		echo "make integration: no Docker engine answers: running the suite on embedded PostgreSQL"; \
 		TALK_TEST_POSTGRES=embedded $(PY) -m pytest tests/integration $(PYTEST_FAST) -q; \
+	elif ! docker image inspect $(POSTGRES_IMAGE) >/dev/null 2>&1; then \
+		echo "make integration: image $(POSTGRES_IMAGE) is not in the local engine (\`make images\` builds it): running the suite with plain pytest"; \
+		$(PY) -m pytest tests/integration $(PYTEST_FAST) -q; \
+	else \
+		echo "make integration: Docker engine answers: running the suite through Docker Compose"; \
+		$(MAKE) --no-print-directory compose-integration; \
 	fi
 
 test: lock-check lint typecheck

@@ -30,8 +30,8 @@ report network docker network ls --format '{{.Labels}}	{{.Name}}'
 while read -r pid args; do
   echo "leftover process: $pid $args" >&2
   found=1
-done < <(pgrep -a -f 'pgserver/pginstall/bin/postgres' || true)
-for path in /tmp/talk-test-pg-* /dev/shm/talk-test-pg-* /tmp/talk-dev-pg-* \
+done < <(pgrep -a -f 'pgserver/pginstall[0-9]*/bin/postgres' || true)
+for path in /tmp/talk-test-pg-* /dev/shm/talk-test-pg-* /tmp/talk-dev-pg-* /dev/shm/talk-dev-pg-* \
             /tmp/talk-sock-* /tmp/talk-bench-* "/tmp/pytest-of-$(id -un)"; do
   if [[ -e "$path" ]]; then
     echo "leftover path: $path" >&2

@@ -28,8 +28,8 @@ done
 curl -fsS -c "$work/jar" -b "$work/jar" -L -H 'Content-Type: application/json' \
   -d '{"account": "newcomer.dev.test"}' "$base/auth/login" >/dev/null
 # This run's embedded database: the data directory whose owner file names this serve
-# (other runs on the machine have their own).
-ours="$(grep -l "^$server " /tmp/talk-dev-pg-*.owner 2>/dev/null | sed 's/\.owner$//' || true)"
+# (other runs on the machine have their own); tmpfs or disk, as serve chose.
+ours="$(grep -l "^$server " /dev/shm/talk-dev-pg-*.owner "${TMPDIR:-/tmp}"/talk-dev-pg-*.owner 2>/dev/null | sed 's/\.owner$//' || true)"
 [[ -n $ours ]] || { echo "no embedded database owned by serve ($server)"; exit 1; }
 me="$(curl -fsS -b "$work/jar" "$base/me")"
 echo "GET /me -> $me"

@@ -173,6 +173,7 @@ class BlueskyProvider(Provider):
             requests,
             clock,
             timedelta(seconds=settings.oauth.auth_request_ttl_seconds),
+            entryway=settings.atproto_pds_url,
         )
 
 

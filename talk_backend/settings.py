@@ -92,8 +92,12 @@ class Settings(BaseSettings):
     database_host: str | None = None
     database_port: Annotated[int, Field(ge=1, le=65535)] | None = None
     database_user: str | None = None
+    # The entryway: where sign-in starts when the person names no account (its
+    # authorization server lets them pick one).
     atproto_pds_url: str = "https://bsky.social"
     environment: Environment = Environment.DEVELOPMENT
+    # Debug log level, and a 500 answer names the exception's type and where it was
+    # raised (never its message: messages can carry URLs with passwords).
     debug: bool = False
     # Larger request bodies are refused with 413 before they are parsed.
     max_request_body_bytes: Annotated[int, Field(ge=1024, le=16 * 1024 * 1024)] = 64 * 1024
@@ -101,16 +105,26 @@ class Settings(BaseSettings):
     oauth: OAuthSettings = OAuthSettings()
     sessions: SessionSettings = SessionSettings()
 
+    _entryway = field_validator("atproto_pds_url")(_http_url)
+
     @model_validator(mode="after")
     def _no_loopback_in_production(self) -> Settings:
         if self.environment is Environment.PRODUCTION:
+            if self.debug:
+                raise ValueError("DEBUG must be false in production")
             if self.oauth.allow_insecure_loopback:
                 raise ValueError("OAUTH__ALLOW_INSECURE_LOOPBACK must be false in production")
             if not self.oauth.public_url.startswith("https://"):
                 raise ValueError("OAUTH__PUBLIC_URL must be https in production")
+            if not self.atproto_pds_url.startswith("https://"):
+                raise ValueError("ATPROTO_PDS_URL must be https in production")
             if self.oauth.private_key is None:
                 raise ValueError("OAUTH__PRIVATE_KEY is required in production")
         return self
+
+    @property
+    def log_level(self) -> str:
+        return "debug" if self.debug else "info"
 
     @property
     def secure_cookies(self) -> bool:

