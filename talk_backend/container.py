@@ -112,7 +112,7 @@ class PersistenceProvider(Provider):
     web_sessions = provide(
         SqlaWebSessionRepository, scope=Scope.REQUEST, provides=WebSessionRepository
     )
-    health = provide(SqlaHealthCheck, scope=Scope.REQUEST, provides=HealthCheck)
+    health = provide(SqlaHealthCheck, scope=Scope.APP, provides=HealthCheck)
 
 
 class ClockProvider(Provider):

@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     atproto_pds_url: str = "https://bsky.social"
     environment: Environment = Environment.DEVELOPMENT
     debug: bool = False
+    # ACCESS_LOG=off: no line per request (a reverse proxy may log them already).
+    access_log: bool = True
     invites: InviteSettings = InviteSettings()
     oauth: OAuthSettings = OAuthSettings()
     sessions: SessionSettings = SessionSettings()

@@ -10,8 +10,6 @@ import signal
 import sys
 from collections.abc import Iterator
 
-import uvicorn
-
 from talk_backend.settings import Environment, Settings, SettingsError, load_settings
 
 
@@ -51,6 +49,7 @@ async def _serve(settings: Settings, host: str, port: int, dev_bluesky: bool) ->
     from talk_backend.container import create_container
     from talk_backend.devtools.local_server import bind_loopback, socket_url
     from talk_backend.entrypoints.http.app import create_app
+    from talk_backend.entrypoints.http.server import uvicorn_server
 
     sock = bind_loopback(host, port)
     api_url = socket_url(sock)
@@ -68,8 +67,10 @@ async def _serve(settings: Settings, host: str, port: int, dev_bluesky: bool) ->
         if dev_bluesky:
             await dev.seed(container)
             print(dev.instructions(api_url), flush=True)
-        config = uvicorn.Config(create_app(container), log_level="info")
-        await uvicorn.Server(config).serve(sockets=[sock])
+        server = uvicorn_server(
+            create_app(container), log_level="info", access_log=settings.access_log
+        )
+        await server.serve(sockets=[sock])
 
 
 async def _add_member(settings: Settings, did: str, handle: str | None) -> None:

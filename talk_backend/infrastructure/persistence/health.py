@@ -6,17 +6,21 @@ import asyncio
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 class SqlaHealthCheck:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    """One `SELECT 1` on a pooled connection in autocommit mode: no BEGIN and no
+    ROLLBACK around it, so a probe costs one round trip."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
 
     async def database_ok(self) -> bool:
         try:
-            async with asyncio.timeout(3):
-                await self._session.execute(sa.text("SELECT 1"))
+            async with asyncio.timeout(3), self._engine.connect() as conn:
+                autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await autocommit.execute(sa.text("SELECT 1"))
         except (SQLAlchemyError, OSError, TimeoutError):
             return False
         return True
