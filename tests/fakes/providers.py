@@ -12,6 +12,7 @@ from talk_backend.application.ports import (
     Clock,
     HealthCheck,
     InviteRepository,
+    SignedInMembers,
     TransactionManager,
     UserRepository,
     WebSessionRepository,
@@ -23,6 +24,7 @@ from tests.fakes.repositories import InMemoryInviteRepository, InMemoryUserRepos
 from tests.fakes.sessions import (
     AlwaysHealthy,
     FakeBlueskySessions,
+    InMemorySignedInMembers,
     InMemoryWebSessionRepository,
 )
 
@@ -43,6 +45,7 @@ class FakePersistenceProvider(Provider):
         InMemoryWebSessionRepository, scope=Scope.REQUEST, provides=WebSessionRepository
     )
     health = provide(AlwaysHealthy, scope=Scope.APP, provides=HealthCheck)
+    signed_in = provide(InMemorySignedInMembers, scope=Scope.APP, provides=SignedInMembers)
 
 
 class FakeBlueskyProvider(Provider):
