@@ -14,8 +14,8 @@ from talk_backend.container import PersistenceProvider
 from talk_backend.domain.sessions import WebSession
 from talk_backend.domain.users import User
 from talk_backend.infrastructure.persistence.signed_in_members import (
+    SESSION_WITH_MEMBER,
     session_and_user,
-    session_with_member_query,
 )
 
 
@@ -27,7 +27,7 @@ class JoinedSignedInMembers:
         self._connection = connection
 
     async def session_with_member(self, token_hash: str) -> tuple[WebSession, User] | None:
-        result = await self._connection.execute(session_with_member_query(token_hash))
+        result = await self._connection.execute(SESSION_WITH_MEMBER, {"token_hash": token_hash})
         row = result.first()
         return session_and_user(row) if row else None
 

@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+_PROBE = sa.text("SELECT 1")
+
 
 class SqlaHealthCheck:
     """One `SELECT 1` on a pooled connection in autocommit mode: no BEGIN and no
@@ -20,7 +22,7 @@ class SqlaHealthCheck:
         try:
             async with asyncio.timeout(3), self._engine.connect() as conn:
                 autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-                await autocommit.execute(sa.text("SELECT 1"))
+                await autocommit.execute(_PROBE)
         except (SQLAlchemyError, OSError, TimeoutError):
             return False
         return True
