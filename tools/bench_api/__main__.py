@@ -43,11 +43,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _process(command: list[str], env: dict[str, str], log: Path) -> Iterator[None]:
+def _process(command: list[str], env: dict[str, str], log: Path) -> Iterator[int]:
     with log.open("w") as out:
         proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        yield
+        yield proc.pid
     finally:
         proc.terminate()
         try:
@@ -67,6 +67,13 @@ def _runtime_dir_removed() -> Iterator[None]:
     finally:
         if not existed:
             shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far: per-request CPU is robust to a busy
+    machine where wall-clock figures are not."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _wait_for(url: str, log: Path, timeout: float = 60) -> None:
@@ -98,9 +105,9 @@ def _sign_in(api: str) -> str:
 def _cell(result: wrk.WrkResult) -> str:
     text = (
         f"| {result.requests_per_second:,.0f} | {result.p50 * 1000:.2f} ms "
-        f"| {result.p99 * 1000:.2f} ms |"
+        f"| {result.p99 * 1000:.2f} ms"
     )
-    return text + (f" {result.errors}" if result.errors else "")
+    return text + (f" ({result.errors}) |" if result.errors else " |")
 
 
 def main() -> None:
@@ -113,6 +120,7 @@ def main() -> None:
         raise SystemExit("wrk is not installed (make bench-api installs Debian's package)")
     load_before = os.getloadavg()
     results: dict[str, wrk.WrkResult] = {}
+    cpu_per_request: dict[str, float] = {}
     with ExitStack() as stack:
         stack.enter_context(_runtime_dir_removed())
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-api-")))
@@ -122,27 +130,32 @@ def main() -> None:
         api, peer = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{peer_port}"
         env = {**os.environ, "DATABASE__URL": url}
         serve = [sys.executable, "-m", "talk_backend.entrypoints.cli", "serve", "--dev-bluesky"]
-        stack.enter_context(_process([*serve, "--port", str(api_port)], env, work / "serve.log"))
+        api_pid = stack.enter_context(
+            _process([*serve, "--port", str(api_port)], env, work / "serve.log")
+        )
         pg = make_url(url)
         peer_cmd = [sys.executable, "-m", "tools.bench_api.peer", "--port", str(peer_port)]
         peer_cmd += ["--host", str(pg.query["host"]), "--user", str(pg.username)]
-        stack.enter_context(_process(peer_cmd, env, work / "peer.log"))
+        peer_pid = stack.enter_context(_process(peer_cmd, env, work / "peer.log"))
         _wait_for(f"{api}/healthz", work / "serve.log")
         _wait_for(f"{peer}/db", work / "peer.log")
         cookie = {"Cookie": f"{COOKIE}={_sign_in(api)}"}
         plan = [
-            (ROWS[0], f"{api}/healthz", 1, {}),
-            (ROWS[1], f"{api}/me", 1, cookie),
-            (ROWS[3], f"{peer}/db", 1, {}),
-            (ROWS[2], f"{api}/me", 16, cookie),
-            (ROWS[4], f"{peer}/db", 16, {}),
+            (ROWS[0], f"{api}/healthz", 1, {}, api_pid),
+            (ROWS[1], f"{api}/me", 1, cookie, api_pid),
+            (ROWS[3], f"{peer}/db", 1, {}, peer_pid),
+            (ROWS[2], f"{api}/me", 16, cookie, api_pid),
+            (ROWS[4], f"{peer}/db", 16, {}, peer_pid),
         ]
-        for name, target, connections, headers in plan:
+        for name, target, connections, headers, pid in plan:
             print(f"bench-api: {name} ...", file=sys.stderr, flush=True)
             wrk.run(target, connections=connections, seconds=1, headers=headers)  # warm-up
+            cpu = _cpu_seconds(pid)
             results[name] = wrk.run(
                 target, connections=connections, seconds=args.seconds, headers=headers
             )
+            served = results[name].requests_per_second * args.seconds
+            cpu_per_request[name] = (_cpu_seconds(pid) - cpu) / max(served, 1)
     load_after = os.getloadavg()
     print(
         f"talk-backend bench-api, {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, "
@@ -150,9 +163,9 @@ def main() -> None:
         f"wrk {args.seconds} s per row, load average {load_before[0]:.1f} before, "
         f"{load_after[0]:.1f} after"
     )
-    print("| | req/s | p50 | p99 |\n|---|---|---|---|")
+    print("| | req/s | p50 | p99 | server CPU per request |\n|---|---|---|---|---|")
     for name in ROWS:
-        print(f"| {name} {_cell(results[name])}")
+        print(f"| {name} {_cell(results[name])} {cpu_per_request[name] * 1e6:.0f} us |")
     me16, peer16 = results[ROWS[2]], results[ROWS[4]]
     me1, peer1 = results[ROWS[1]], results[ROWS[3]]
     throughput = me16.requests_per_second / peer16.requests_per_second

@@ -13,8 +13,14 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     """No pre-ping: it costs a round trip on every checkout. A restarted or stopped
     server closes its connections, and asyncpg notices the closed socket as soon as
     the event loop reads it; `_refuse_closed` hands such a connection back at checkout,
-    and the pool opens a new one, with no query sent."""
-    engine = create_async_engine(url, pool_size=pool_size, pool_pre_ping=False, echo=echo)
+    and the pool opens a new one, with no query sent.
+
+    No overflow: connections beyond pool_size were closed on return, so under more
+    concurrent requests than that every checkout paid for a new backend (connect,
+    authenticate, fork); requests now wait for a pooled connection instead."""
+    engine = create_async_engine(
+        url, pool_size=pool_size, max_overflow=0, pool_pre_ping=False, echo=echo
+    )
     event.listen(engine.sync_engine, "checkout", _refuse_closed)
     return engine
 
