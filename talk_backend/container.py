@@ -53,7 +53,7 @@ from talk_backend.infrastructure.persistence.oauth_state import (
     SqlaAuthRequestStore,
     SqlaOAuthSessionStore,
 )
-from talk_backend.infrastructure.persistence.signed_in_members import SqlaSignedInMembers
+from talk_backend.infrastructure.persistence.signed_in_members import AsyncpgSignedInMembers
 from talk_backend.infrastructure.persistence.transaction import SqlaTransactionManager
 from talk_backend.infrastructure.persistence.users import SqlaUserRepository
 from talk_backend.infrastructure.persistence.web_sessions import SqlaWebSessionRepository
@@ -115,7 +115,7 @@ class PersistenceProvider(Provider):
         SqlaWebSessionRepository, scope=Scope.REQUEST, provides=WebSessionRepository
     )
     health = provide(SqlaHealthCheck, scope=Scope.APP, provides=HealthCheck)
-    signed_in = provide(SqlaSignedInMembers, scope=Scope.APP, provides=SignedInMembers)
+    signed_in = provide(AsyncpgSignedInMembers, scope=Scope.APP, provides=SignedInMembers)
 
 
 class ClockProvider(Provider):

@@ -20,7 +20,7 @@ from talk_backend.infrastructure.persistence.signed_in_members import (
 
 
 class JoinedSignedInMembers:
-    """SqlaSignedInMembers' statement on the test's connection: rows the test wrote
+    """AsyncpgSignedInMembers' statement on the test's connection: rows the test wrote
     in its outer transaction are invisible to a pooled connection of its own."""
 
     def __init__(self, connection: AsyncConnection) -> None:
@@ -29,7 +29,7 @@ class JoinedSignedInMembers:
     async def session_with_member(self, token_hash: str) -> tuple[WebSession, User] | None:
         result = await self._connection.execute(SESSION_WITH_MEMBER, {"token_hash": token_hash})
         row = result.first()
-        return session_and_user(row) if row else None
+        return session_and_user(row._mapping) if row else None
 
 
 class JoinedTransactionPersistenceProvider(PersistenceProvider):

@@ -15,7 +15,7 @@ from talk_backend.domain.users import User
 from talk_backend.infrastructure.persistence.tables import users
 
 
-def user_from_row(row: sa.Row[Any]) -> User:
+def _to_user(row: sa.Row[Any]) -> User:
     return User(
         id=row.id,
         did=Did(row.did),
@@ -50,14 +50,14 @@ class SqlaUserRepository:
 
     async def get(self, user_id: uuid.UUID) -> User | None:
         row = (await self._session.execute(sa.select(users).where(users.c.id == user_id))).first()
-        return user_from_row(row) if row else None
+        return _to_user(row) if row else None
 
     async def get_by_did(self, did: Did) -> User | None:
         stmt = sa.select(users).where(users.c.did == did.value)
         row = (await self._session.execute(stmt)).first()
-        return user_from_row(row) if row else None
+        return _to_user(row) if row else None
 
     async def lock(self, user_id: uuid.UUID) -> User | None:
         stmt = sa.select(users).where(users.c.id == user_id).with_for_update()
         row = (await self._session.execute(stmt)).first()
-        return user_from_row(row) if row else None
+        return _to_user(row) if row else None
