@@ -8,3 +8,9 @@ bench-api: venv
 	$(PY) -m tools.bench_api --seconds $(BENCH_API_SECONDS)
 
 .PHONY: bench-api
+
+# CPU per request of the app's layers, in process (dishka, FastAPI, the read paths).
+bench-api-layers: venv
+	$(PY) -m tools.bench_api.layers
+
+.PHONY: bench-api-layers

@@ -12,8 +12,6 @@ from collections.abc import AsyncIterator, Iterator
 import uvicorn
 from starlette.types import ASGIApp
 
-from talk_backend.entrypoints.http.server import uvicorn_server
-
 
 def bind_loopback(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     """A listening-ready socket, bound before the app exists so its URL can be configured.
@@ -37,7 +35,8 @@ def socket_url(sock: socket.socket) -> str:
 
 
 def _server(app: ASGIApp, log_level: str) -> uvicorn.Server:
-    return uvicorn_server(app, log_level=log_level, access_log=False)
+    config = uvicorn.Config(app, log_level=log_level, lifespan="on", access_log=False)
+    return uvicorn.Server(config)
 
 
 @contextlib.asynccontextmanager

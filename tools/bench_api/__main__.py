@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from talk_backend.devtools.dev_bluesky import DEV_USER_HANDLE
 from talk_backend.devtools.embedded_postgres import embedded_postgres, migrate
 from tools.bench_api import wrk
+from tools.bench_api.cleanup import runtime_dir_removed
 
 COOKIE = "talk_session"  # SessionSettings' default cookie name
 ROWS = (
@@ -55,18 +56,6 @@ def _process(command: list[str], env: dict[str, str], log: Path) -> Iterator[int
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-
-
-@contextmanager
-def _runtime_dir_removed() -> Iterator[None]:
-    """pgserver's lock lands in platformdirs' fallback runtime dir: removed if made here."""
-    runtime = Path(f"/tmp/runtime-{os.getuid()}")
-    existed = runtime.exists()
-    try:
-        yield
-    finally:
-        if not existed:
-            shutil.rmtree(runtime, ignore_errors=True)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -122,7 +111,7 @@ def main() -> None:
     results: dict[str, wrk.WrkResult] = {}
     cpu_per_request: dict[str, float] = {}
     with ExitStack() as stack:
-        stack.enter_context(_runtime_dir_removed())
+        stack.enter_context(runtime_dir_removed())
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-api-")))
         url = stack.enter_context(embedded_postgres())
         migrate(url)
