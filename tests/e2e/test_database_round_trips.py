@@ -6,8 +6,10 @@ statement log they read."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from contextlib import asynccontextmanager
 
+import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
@@ -50,7 +52,7 @@ async def api(postgres: LocalPostgres) -> AsyncIterator[tuple[httpx.AsyncClient,
         environment=Environment.TEST,
     )
     container = create_container(settings, replace={"bluesky": FakeBlueskyProvider()})
-    did = f"did:plc:{'abcdefghijklmnopqrstuvwx'}"
+    did = "did:plc:abcdefghijklmnopqrstuvwx"
     async with container() as request:
         member = await (await request.get(RegisterFounder)).execute(Did.parse(did), None)
     async with container() as request:
@@ -65,18 +67,13 @@ async def api(postgres: LocalPostgres) -> AsyncIterator[tuple[httpx.AsyncClient,
             await conn.execute("DELETE FROM users")
 
 
-class _admin:
-    def __init__(self, postgres: LocalPostgres) -> None:
-        self._postgres = postgres
-
-    async def __aenter__(self):  # type: ignore[no-untyped-def]
-        import asyncpg
-
-        self._conn = await asyncpg.connect(**connect_kwargs(self._postgres.url))
-        return self._conn
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._conn.close()
+@asynccontextmanager
+async def _admin(postgres: LocalPostgres) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(**connect_kwargs(postgres.url))
+    try:
+        yield conn
+    finally:
+        await conn.close()
 
 
 async def _me(client: httpx.AsyncClient, token: str) -> httpx.Response:
@@ -115,7 +112,7 @@ async def statement_log(postgres: LocalPostgres) -> AsyncIterator[LocalPostgres]
         await conn.execute("SELECT pg_reload_conf()")
 
 
-async def _statements_of(postgres: LocalPostgres, request) -> list[str]:  # type: ignore[no-untyped-def]
+async def _statements_of(postgres: LocalPostgres, request: Awaitable[httpx.Response]) -> list[str]:
     offset = postgres.log_size()
     response = await request
     assert response.status_code in (200, 401), response.text

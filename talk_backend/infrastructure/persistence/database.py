@@ -17,7 +17,12 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
 
     No overflow: connections beyond pool_size were closed on return, so under more
     concurrent requests than that every checkout paid for a new backend (connect,
-    authenticate, fork); requests now wait for a pooled connection instead."""
+    authenticate, fork); requests now wait for a pooled connection instead. No request
+    holds two at once: the signed-in member's lookup returns its connection before a
+    use case's session takes one.
+
+    A connection that dies during a query (the server goes away mid-request) fails that
+    request; SQLAlchemy invalidates the pool, and the check above catches the rest."""
     engine = create_async_engine(
         url, pool_size=pool_size, max_overflow=0, pool_pre_ping=False, echo=echo
     )
