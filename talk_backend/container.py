@@ -47,7 +47,7 @@ from talk_backend.infrastructure.bluesky.token_refresh import (
 )
 from talk_backend.infrastructure.clock import SystemClock
 from talk_backend.infrastructure.persistence.database import create_engine, create_session_factory
-from talk_backend.infrastructure.persistence.health import SqlaHealthCheck
+from talk_backend.infrastructure.persistence.health import AsyncpgHealthCheck
 from talk_backend.infrastructure.persistence.invites import SqlaInviteRepository
 from talk_backend.infrastructure.persistence.oauth_state import (
     SqlaAuthRequestStore,
@@ -114,7 +114,7 @@ class PersistenceProvider(Provider):
     web_sessions = provide(
         SqlaWebSessionRepository, scope=Scope.REQUEST, provides=WebSessionRepository
     )
-    health = provide(SqlaHealthCheck, scope=Scope.APP, provides=HealthCheck)
+    health = provide(AsyncpgHealthCheck, scope=Scope.APP, provides=HealthCheck)
     signed_in = provide(AsyncpgSignedInMembers, scope=Scope.APP, provides=SignedInMembers)
 
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
-import sqlalchemy as sa
+import asyncpg
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-_PROBE = sa.text("SELECT 1")
 
-
-class SqlaHealthCheck:
-    """One `SELECT 1` on a pooled connection in autocommit mode: no BEGIN and no
-    ROLLBACK around it, so a probe costs one round trip."""
+class AsyncpgHealthCheck:
+    """`SELECT 1` on the asyncpg driver of a pooled connection, outside any
+    transaction: one round trip (no BEGIN, no ROLLBACK), through the engine's pool and
+    its disconnect policy, so a probe also proves the pool can hand out a connection."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -21,8 +20,9 @@ class SqlaHealthCheck:
     async def database_ok(self) -> bool:
         try:
             async with asyncio.timeout(3), self._engine.connect() as conn:
-                autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-                await autocommit.execute(_PROBE)
-        except (SQLAlchemyError, OSError, TimeoutError):
-            return False
+                driver = (await conn.get_raw_connection()).driver_connection
+                assert driver is not None
+                await driver.fetchval("SELECT 1")
+        except (SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            return False  # TimeoutError is an OSError
         return True
