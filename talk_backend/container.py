@@ -19,6 +19,7 @@ from talk_backend.application.ports import (
     Clock,
     HealthCheck,
     InviteRepository,
+    SignedInMembers,
     TransactionManager,
     UserRepository,
     WebSessionRepository,
@@ -47,13 +48,14 @@ from talk_backend.infrastructure.bluesky.token_refresh import (
 )
 from talk_backend.infrastructure.clock import SystemClock
 from talk_backend.infrastructure.persistence.database import create_engine, create_session_factory
-from talk_backend.infrastructure.persistence.health import SqlaHealthCheck
+from talk_backend.infrastructure.persistence.health import AsyncpgHealthCheck
 from talk_backend.infrastructure.persistence.invites import SqlaInviteRepository
 from talk_backend.infrastructure.persistence.oauth_state import (
     SqlaAuthRequestStore,
     SqlaBlueskyGrantStore,
     SqlaOAuthSessionStore,
 )
+from talk_backend.infrastructure.persistence.signed_in_members import AsyncpgSignedInMembers
 from talk_backend.infrastructure.persistence.transaction import SqlaTransactionManager
 from talk_backend.infrastructure.persistence.users import SqlaUserRepository
 from talk_backend.infrastructure.persistence.web_sessions import SqlaWebSessionRepository
@@ -114,7 +116,8 @@ class PersistenceProvider(Provider):
     web_sessions = provide(
         SqlaWebSessionRepository, scope=Scope.REQUEST, provides=WebSessionRepository
     )
-    health = provide(SqlaHealthCheck, scope=Scope.REQUEST, provides=HealthCheck)
+    health = provide(AsyncpgHealthCheck, scope=Scope.APP, provides=HealthCheck)
+    signed_in = provide(AsyncpgSignedInMembers, scope=Scope.APP, provides=SignedInMembers)
 
 
 class ClockProvider(Provider):

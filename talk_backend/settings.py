@@ -101,6 +101,8 @@ class Settings(BaseSettings):
     debug: bool = False
     # Larger request bodies are refused with 413 before they are parsed.
     max_request_body_bytes: Annotated[int, Field(ge=1024, le=16 * 1024 * 1024)] = 64 * 1024
+    # ACCESS_LOG=off: no line per request (a reverse proxy may log them already).
+    access_log: bool = True
     invites: InviteSettings = InviteSettings()
     oauth: OAuthSettings = OAuthSettings()
     sessions: SessionSettings = SessionSettings()

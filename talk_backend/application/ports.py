@@ -131,6 +131,14 @@ class WebSessionRepository(Protocol):
     async def delete(self, token_hash: str) -> None: ...
 
 
+class SignedInMembers(Protocol):
+    """Every signed-in request asks who its cookie belongs to: one read, outside the
+    request's unit of work (no transaction to begin and roll back for it)."""
+
+    async def session_with_member(self, token_hash: str) -> tuple[WebSession, User] | None:
+        """The web session with this token hash and its user, or None."""
+
+
 class HealthCheck(Protocol):
     async def database_ok(self) -> bool:
         """True when the database answers a trivial query now."""

@@ -100,11 +100,10 @@ class _PortTaken(Exception):
 async def _serve(
     settings: Settings, sock: socket.socket, dev_bluesky: bool, stop: _Stop, max_body: int
 ) -> None:
-    import uvicorn
-
     from talk_backend.container import create_container
     from talk_backend.devtools.local_server import socket_url
     from talk_backend.entrypoints.http.app import create_app
+    from talk_backend.entrypoints.http.server import uvicorn_server
 
     stop.check()  # the imports take seconds on a busy machine
     api_url = socket_url(sock)
@@ -133,7 +132,7 @@ async def _serve(
             max_body_bytes=max_body,
             debug=settings.debug,
         )
-        server = uvicorn.Server(uvicorn.Config(app, log_level=settings.log_level))
+        server = uvicorn_server(app, log_level=settings.log_level, access_log=settings.access_log)
         stop.server = server
         stop.check()  # from here on the handler sets server.should_exit itself
         await server.serve(sockets=[sock])

@@ -13,6 +13,7 @@ from talk_backend.application.ports import (
     Clock,
     HealthCheck,
     InviteRepository,
+    SignedInMembers,
     TransactionManager,
     UserRepository,
     WebSessionRepository,
@@ -24,6 +25,7 @@ from tests.fakes.repositories import InMemoryInviteRepository, InMemoryUserRepos
 from tests.fakes.sessions import (
     AlwaysHealthy,
     FakeBlueskySessions,
+    InMemorySignedInMembers,
     InMemoryWebSessionRepository,
 )
 
@@ -44,6 +46,7 @@ class FakePersistenceProvider(Provider):
         InMemoryWebSessionRepository, scope=Scope.REQUEST, provides=WebSessionRepository
     )
     health = provide(AlwaysHealthy, scope=Scope.APP, provides=HealthCheck)
+    signed_in = provide(InMemorySignedInMembers, scope=Scope.APP, provides=SignedInMembers)
 
 
 class FakeBlueskyProvider(Provider):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from talk_backend.application.ports import BlueskySessionStatus, Clock
 from talk_backend.domain.identity import Did
 from talk_backend.domain.sessions import WebSession
+from talk_backend.domain.users import User
 from talk_backend.infrastructure.bluesky.state import OAuthTokens, PendingAuthorization, Save
 from tests.fakes.memory_store import MemoryStore
 
@@ -30,6 +31,19 @@ class InMemoryWebSessionRepository:
 
     async def delete(self, token_hash: str) -> None:
         self._store.web_sessions.pop(token_hash, None)
+
+
+class InMemorySignedInMembers:
+    """Reads the store as SqlaSignedInMembers reads committed rows; the store keeps no
+    separate committed view, and no request writes a session before asking this."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def session_with_member(self, token_hash: str) -> tuple[WebSession, User] | None:
+        session = self._store.web_sessions.get(token_hash)
+        user = self._store.users.get(session.user_id) if session else None
+        return (session, user) if session and user else None
 
 
 class InMemoryAuthRequestStore:

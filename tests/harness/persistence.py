@@ -9,7 +9,27 @@ from __future__ import annotations
 from dishka import Scope, provide
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
+from talk_backend.application.ports import SignedInMembers
 from talk_backend.container import PersistenceProvider
+from talk_backend.domain.sessions import WebSession
+from talk_backend.domain.users import User
+from talk_backend.infrastructure.persistence.signed_in_members import (
+    SESSION_WITH_MEMBER,
+    session_and_user,
+)
+
+
+class JoinedSignedInMembers:
+    """AsyncpgSignedInMembers' statement on the test's connection: rows the test wrote
+    in its outer transaction are invisible to a pooled connection of its own."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def session_with_member(self, token_hash: str) -> tuple[WebSession, User] | None:
+        result = await self._connection.execute(SESSION_WITH_MEMBER, {"token_hash": token_hash})
+        row = result.first()
+        return session_and_user(row._mapping) if row else None
 
 
 class JoinedTransactionPersistenceProvider(PersistenceProvider):
@@ -24,3 +44,7 @@ class JoinedTransactionPersistenceProvider(PersistenceProvider):
             expire_on_commit=False,
             join_transaction_mode="create_savepoint",
         )
+
+    @provide(scope=Scope.APP)
+    def signed_in(self) -> SignedInMembers:  # type: ignore[override]
+        return JoinedSignedInMembers(self._connection)

@@ -13,6 +13,7 @@ import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from talk_backend.application.ports import (
+    SignedInMembers,
     TransactionManager,
     UserRepository,
     WebSessionRepository,
@@ -79,6 +80,34 @@ class TestWebSessionRepositoryContract:
     async def _session_for(self, env: Env, did: str) -> WebSession:
         member = await seed_member(env, did)
         return WebSession.open(member.id, env.clock.now(), timedelta(hours=1))[0]
+
+
+@pytest.fixture(params=["fake_env", "sqla_db_env"])
+def members_env(request) -> Env:
+    """The real SignedInMembers as production wires it: its own pooled connection."""
+    return request.getfixturevalue(request.param)
+
+
+class TestSignedInMembersContract:
+    async def test_finds_the_committed_session_and_its_member(self, members_env):
+        env = members_env
+        member = await seed_member(env, ALICE)
+        session, _ = WebSession.open(member.id, env.clock.now(), timedelta(hours=1))
+        await (await env.get(WebSessionRepository)).add(session)
+        await (await env.get(TransactionManager)).commit()
+        members = await env.get(SignedInMembers)
+        assert await members.session_with_member(session.token_hash) == (session, member)
+        assert await members.session_with_member("0" * 64) is None
+
+    async def test_an_expired_session_is_returned_for_the_use_case_to_judge(self, members_env):
+        env = members_env
+        member = await seed_member(env, CAROL)
+        opened = env.clock.now() - timedelta(hours=2)
+        session, _ = WebSession.open(member.id, opened, timedelta(hours=1))
+        await (await env.get(WebSessionRepository)).add(session)
+        await (await env.get(TransactionManager)).commit()
+        found = await (await env.get(SignedInMembers)).session_with_member(session.token_hash)
+        assert found == (session, member)
 
 
 # --- the OAuth client's state -------------------------------------------------------
