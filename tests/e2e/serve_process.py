@@ -13,8 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from talk_backend.devtools import embedded_leftovers
-from talk_backend.devtools.embedded_postgres import ROOT
+from talk_backend.devtools import embedded_leftovers, embedded_server
 
 REPO = Path(__file__).absolute().parents[2]
 
@@ -106,7 +105,12 @@ class Serve:
         """This run's embedded database, found by the owner file naming its pid."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self.proc.poll() is None:
-            for marker in ROOT.glob(f"{embedded_leftovers.PREFIX}*.owner"):
+            markers = (
+                marker
+                for root in embedded_server.data_roots()
+                for marker in root.glob(f"{embedded_leftovers.PREFIX}*.owner")
+            )
+            for marker in markers:
                 try:
                     pid = int(marker.read_text().split()[0])
                 except (OSError, ValueError, IndexError):
