@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 
 from talk_backend.application.ports import AuthorizationCallback, AuthorizationRedirect
-from talk_backend.domain.errors import SignInFailed
+from talk_backend.domain.errors import SignInDeclined, SignInFailed
 from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
 
 FAKE_ISSUER = "https://bluesky.fake.invalid"
@@ -60,6 +60,8 @@ class FakeBlueskySignIn:
             raise SignInFailed("unknown or already used sign-in state")
         if callback.browser_binding != flow.browser_binding:
             raise SignInFailed("sign-in was started in another browser")
+        if (callback.error or flow.refusal) == "access_denied":
+            raise SignInDeclined("Bluesky refused the sign-in: access_denied (the person declined)")
         if callback.error or flow.refusal:
             raise SignInFailed(f"Bluesky refused the sign-in: {callback.error or flow.refusal}")
         if callback.iss != FAKE_ISSUER:
