@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts `talk-backend serve --dev-bluesky` on a free loopback port, signs in with curl
-# following every redirect, and checks GET /me returns the new member.
+# (following the redirects, approving at the fake's consent page as its form does), and
+# checks GET /me returns the new member.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port="${PORT:-$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
@@ -26,8 +27,20 @@ for _ in $(seq 1 100); do
   kill -0 "$server" 2>/dev/null || { cat "$work/serve.log"; exit 1; }
   sleep 0.2
 done
-curl -fsS -c "$work/jar" -b "$work/jar" -L -H 'Content-Type: application/json' \
-  -d '{"account": "newcomer.dev.test"}' "$base/auth/login" >/dev/null
+# The page a browser shows at / is there, with its sign-in button.
+curl -fsS "$base/" | grep -q 'Sign in with Bluesky'
+# Start sign-in; curl follows the redirect to the fake's consent page (as a browser would).
+consent_url="$(curl -fsS -c "$work/jar" -b "$work/jar" -L -H 'Content-Type: application/json' \
+  -d '{"account": "newcomer.dev.test"}' -o "$work/consent.html" -w '%{url_effective}' \
+  "$base/auth/login")"
+grep -q 'newcomer.dev.test' "$work/consent.html"
+field() { sed -n "s/.*name=\"$1\" value=\"\([^\"]*\)\".*/\1/p" "$work/consent.html"; }
+# Approve as the page's own form does (same cookie jar, its CSRF token), then follow the
+# authorization response back through /auth/callback.
+curl -fsS -c "$work/jar" -b "$work/jar" -L -o /dev/null \
+  --data-urlencode "request_uri=$(field request_uri)" \
+  --data-urlencode "csrf_token=$(field csrf_token)" \
+  --data-urlencode "decision=approve" "${consent_url%%\?*}"
 me="$(curl -fsS -b "$work/jar" "$base/me")"
 echo "GET /me -> $me"
 grep -q '"did":"did:plc:devuser2devuser2devuser2"' <<<"$me"
