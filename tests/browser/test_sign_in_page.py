@@ -229,6 +229,12 @@ async def test_consent_decision_from_another_browser_is_refused(
         form={**fields, "csrf_token": "forged", "decision": "approve"},
     )
     assert forged.status == 403 and "CSRF" in await forged.text()
+    cross_origin = await page.context.request.post(
+        f"{fake_atproto.base_url}/oauth/authorize",
+        form={**fields, "decision": "approve"},
+        headers={"Origin": "http://127.0.0.1:9"},
+    )
+    assert cross_origin.status == 403 and "cross-origin" in await cross_origin.text()
 
     await decide(page, app_url, "Approve")  # the real page still works
     await expect(page.locator("#who-handle")).to_have_text("@bob.test")
