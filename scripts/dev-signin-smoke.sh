@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Starts `talk-backend serve --dev-bluesky` on a free loopback port, signs in with curl
-# following every redirect, and checks GET /me returns the new member.
+# (following the redirects, approving at the fake's consent page as its form does), and
+# checks GET /me returns the new member.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port="${PORT:-$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 work="$(mktemp -d)"
 unset DATABASE__URL
-# pgserver's lock lands in platformdirs' fallback runtime dir: remove it if we made it.
+# The embedded server's lock lands in platformdirs' fallback runtime dir: remove it if we made it.
 runtime="/tmp/runtime-$(id -u)"
 made_runtime=1
 [[ -e $runtime ]] && made_runtime=0
@@ -25,8 +26,25 @@ for _ in $(seq 1 100); do
   kill -0 "$server" 2>/dev/null || { cat "$work/serve.log"; exit 1; }
   sleep 0.2
 done
-curl -fsS -c "$work/jar" -b "$work/jar" -L -H 'Content-Type: application/json' \
-  -d '{"account": "newcomer.dev.test"}' "$base/auth/login" >/dev/null
+# The page a browser shows at / is there, with its sign-in button.
+curl -fsS "$base/" | grep -q 'Sign in with Bluesky'
+
+# Signs ACCOUNT in with cookie jar JAR as a browser would: POST /auth/login, follow the
+# redirect to the fake's consent page, approve through its form (same cookie jar, its
+# CSRF token), follow the redirects back through /auth/callback. Prints the last status.
+sign_in() {
+  local jar=$1 account=$2 page="$work/consent-$2.html" consent_url
+  consent_url="$(curl -fsS -c "$jar" -b "$jar" -L -H 'Content-Type: application/json' \
+    -d "{\"account\": \"$account\"}" -o "$page" -w '%{url_effective}' "$base/auth/login")"
+  grep -q "$account" "$page"
+  field() { sed -n "s/.*name=\"$1\" value=\"\([^\"]*\)\".*/\1/p" "$page"; }
+  curl -sS -c "$jar" -b "$jar" -L -o /dev/null -w '%{http_code}' \
+    --data-urlencode "request_uri=$(field request_uri)" \
+    --data-urlencode "csrf_token=$(field csrf_token)" \
+    --data-urlencode "decision=approve" "${consent_url%%\?*}"
+}
+status="$(sign_in "$work/jar" newcomer.dev.test)"
+[[ $status == 200 ]] || { echo "the invited user's sign-in ended with $status"; exit 1; }
 # This run's embedded database: the data directory whose owner file names this serve
 # (other runs on the machine have their own); tmpfs or disk, as serve chose.
 ours="$(grep -l "^$server " /dev/shm/talk-dev-pg-*.owner "${TMPDIR:-/tmp}"/talk-dev-pg-*.owner 2>/dev/null | sed 's/\.owner$//' || true)"
@@ -35,8 +53,7 @@ me="$(curl -fsS -b "$work/jar" "$base/me")"
 echo "GET /me -> $me"
 grep -q '"did":"did:plc:devuser2devuser2devuser2"' <<<"$me"
 # Any other *.dev.test handle is a stranger without an invite: refused, as the README shows.
-stranger="$(curl -sS -o /dev/null -w '%{http_code}' -c "$work/jar2" -b "$work/jar2" -L \
-  -H 'Content-Type: application/json' -d '{"account": "stranger.dev.test"}' "$base/auth/login")"
+stranger="$(sign_in "$work/jar2" stranger.dev.test)"
 [[ $stranger == 403 ]] || { echo "a stranger's sign-in answered $stranger, not 403"; exit 1; }
 
 # A graceful stop (SIGTERM) must exit 0 and stop and delete the embedded database.

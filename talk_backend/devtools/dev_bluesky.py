@@ -64,12 +64,9 @@ def instructions(api_url: str) -> str:
     return f"""
 talk-backend (dev Bluesky) on {api_url}
   founder: {FOUNDER_HANDLE} ({FOUNDER_DID}); invited: {DEV_USER_HANDLE}
-Sign in with curl (follows the redirects through the fake authorization server):
-  curl -sS -c jar -b jar -L -H 'Content-Type: application/json' \\
-       -d '{{"account": "{DEV_USER_HANDLE}"}}' {api_url}/auth/login
-  curl -sS -b jar {api_url}/me
-Any other *.dev.test handle is a stranger without an invite (403, nothing stored):
-  curl -sS -c jar2 -b jar2 -L -H 'Content-Type: application/json' \\
-       -d '{{"account": "stranger.dev.test"}}' {api_url}/auth/login
+Open {api_url}/ in a browser and sign in as {DEV_USER_HANDLE}
+  (the fake Bluesky shows a consent page: approve or deny).
+Any other *.dev.test handle is a stranger without an invite: refused, nothing stored.
+Without a browser, scripts/dev-signin-smoke.sh signs in with curl.
 API docs: {api_url}/docs
 """

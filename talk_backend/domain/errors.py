@@ -63,3 +63,7 @@ class DuplicateUser(DomainError):
 
 class SignInFailed(DomainError):
     """The identity provider did not vouch for the user (bad state, code, issuer...)."""
+
+
+class SignInDeclined(SignInFailed):
+    """The person chose not to sign in at their authorization server (access_denied)."""

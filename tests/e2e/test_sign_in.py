@@ -21,7 +21,7 @@ async def test_invited_user_signs_in_and_invite_is_accepted(e2e_env, fake_atprot
 
     done = await browser.sign_in("bob.test")
 
-    assert done.status_code == 303 and done.headers["location"] == "/me"
+    assert done.status_code == 303 and done.headers["location"] == "/"
     set_cookie = done.headers.get_list("set-cookie")
     session = next(c for c in set_cookie if c.startswith("talk_session="))
     assert "HttpOnly" in session and "SameSite=lax" in session and "Secure" not in session

@@ -14,8 +14,9 @@ from talk_backend.settings import OAuthSettings, Settings
 
 @pytest.fixture
 def fake_atproto() -> Iterator[FakeAtproto]:
-    """Served in a thread of its own: sync, so settings hooks can reach it."""
-    fake = FakeAtproto()
+    """Served in a thread of its own: sync, so settings hooks can reach it. Approves at
+    once (no consent page): these tests drive the flow without a browser."""
+    fake = FakeAtproto(auto_approve=True)
     with serving_in_thread(fake.app()) as url:
         fake.base_url = url
         yield fake

@@ -13,7 +13,7 @@ from talk_backend.application.ports import (
     AuthorizationRedirect,
     CompletedSignIn,
 )
-from talk_backend.domain.errors import SignInFailed
+from talk_backend.domain.errors import SignInDeclined, SignInFailed
 from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
 
 FAKE_ISSUER = "https://bluesky.fake.invalid"
@@ -68,6 +68,8 @@ class FakeBlueskySignIn:
             # Like the real client: another browser cannot use up the state.
             raise SignInFailed("sign-in was started in another browser")
         del self._flows[callback.state]  # single use, like the real state
+        if (callback.error or flow.refusal) == "access_denied":
+            raise SignInDeclined("Bluesky refused the sign-in: access_denied (the person declined)")
         if callback.error or flow.refusal:
             raise SignInFailed(f"Bluesky refused the sign-in: {callback.error or flow.refusal}")
         if callback.iss != FAKE_ISSUER:

@@ -21,6 +21,9 @@ class Par:
     params: dict[str, str]
     jkt: str
     expires: float
+    # Set when the consent page is first shown: the browser it is bound to.
+    device: str | None = None
+    csrf: str | None = None
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from talk_backend.devtools.fake_atproto import consent
 from talk_backend.devtools.fake_atproto.dpop_check import DpopRejected, check_proof
 from talk_backend.devtools.fake_atproto.grants import Grant, Grants, Par, Refused
 
@@ -54,6 +55,9 @@ class FakeAtproto:
     token_scope: str | None = None
     trusted_client_keys: dict[str, KeySet] = field(default_factory=dict)
     access_token_ttl: int = 1800
+    # Test-only: skip the consent page and approve as the hinted account, for tests
+    # that drive the flow without a browser. Off by default: a browser sees the page.
+    auto_approve: bool = False
     # Seconds a refresh_token grant waits before it is looked at: widens race windows.
     refresh_delay: float = 0.0
     # What happened, for tests to look at.
@@ -188,22 +192,64 @@ class FakeAtproto:
         return JSONResponse({"request_uri": request_uri, "expires_in": 300}, 201, headers)
 
     async def authorize(self, request: Request) -> Response:
-        """Approves at once, as the account named by login_hint, or without one as the
-        account the person picks here (`chosen_account`)."""
-        par = self.grants.pars.pop(request.query_params.get("request_uri", ""), None)
+        """Shows the consent page naming the account: the login_hint's, or without one
+        the account the person picks here (`chosen_account`). With auto_approve (tests
+        that are not about consent) approves at once as that account."""
+        request_uri = request.query_params.get("request_uri", "")
+        par = self.grants.pars.get(request_uri)
         if par is None or par.expires < time.time():
             return JSONResponse({"error": "invalid_request_uri"}, 400)
         if request.query_params.get("client_id") != par.params.get("client_id"):
             return JSONResponse({"error": "invalid_client"}, 400)
+        account = self._hinted_account(par)
+        if self.auto_approve or account is None:
+            del self.grants.pars[request_uri]
+            return self._redirect_back(par, account.did if account else None, 302)
+        try:
+            device = consent.bind(par, request.cookies.get(consent.DEVICE_COOKIE))
+        except consent.ConsentRefused as exc:
+            return JSONResponse({"error": "access_denied", "error_description": str(exc)}, 400)
+        body = consent.page(par, request_uri, account.handle, account.did)
+        response = HTMLResponse(body, headers=consent.PAGE_HEADERS)
+        response.set_cookie(
+            consent.DEVICE_COOKIE, device, httponly=True, samesite="lax", path=consent.COOKIE_PATH
+        )
+        return response
+
+    async def decide(self, request: Request) -> Response:
+        """The consent page's POST: approve or deny, then back to the client."""
+        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+        request_uri = form.get("request_uri", "")
+        par = self.grants.pars.get(request_uri)
+        if par is None or par.expires < time.time():
+            return JSONResponse({"error": "invalid_request_uri"}, 400)
+        try:
+            approved = consent.check_decision(
+                par,
+                form,
+                request.cookies.get(consent.DEVICE_COOKIE),
+                request.headers.get("origin"),
+                self.base_url,
+            )
+        except consent.ConsentRefused as exc:
+            return JSONResponse({"error": "access_denied", "error_description": str(exc)}, 403)
+        del self.grants.pars[request_uri]  # single use, whichever the decision
+        account = self._hinted_account(par) if approved else None
+        return self._redirect_back(par, account.did if account else None, 303)
+
+    def _hinted_account(self, par: Par) -> FakeAccount | None:
         hint = par.params.get("login_hint", self.chosen_account or "").lower()
-        account = next((a for a in self.accounts.values() if hint in (a.did, a.handle)), None)
+        return next((a for a in self.accounts.values() if hint in (a.did, a.handle)), None)
+
+    def _redirect_back(self, par: Par, did: str | None, status: int) -> Response:
+        """The authorization response: a code for `did`, or access_denied without one."""
         query: dict[str, str] = {"state": par.params["state"]}
         query["iss"] = self.callback_iss or self.base_url
-        if account is None:
+        if did is None:
             query["error"] = "access_denied"
         else:
-            query["code"] = self.grants.new_code(par, account.did)
-        return RedirectResponse(f"{par.params['redirect_uri']}?{urlencode(query)}", 302)
+            query["code"] = self.grants.new_code(par, did)
+        return RedirectResponse(f"{par.params['redirect_uri']}?{urlencode(query)}", status)
 
     async def token(self, request: Request) -> Response:
         try:
@@ -243,7 +289,8 @@ class FakeAtproto:
                 Route("/.well-known/oauth-protected-resource", self.protected_resource),
                 Route("/.well-known/oauth-authorization-server", self.server_metadata),
                 Route("/oauth/par", self.par, methods=["POST"]),
-                Route("/oauth/authorize", self.authorize),
+                Route("/oauth/authorize", self.authorize, methods=["GET"]),
+                Route("/oauth/authorize", self.decide, methods=["POST"]),
                 Route("/oauth/token", self.token, methods=["POST"]),
             ]
         )

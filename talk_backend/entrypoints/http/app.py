@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from talk_backend.container import create_container
 from talk_backend.entrypoints.http.body_limit import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from talk_backend.entrypoints.http.errors import install_error_handlers
-from talk_backend.entrypoints.http.routers import auth, invites, members, operations
+from talk_backend.entrypoints.http.routers import auth, invites, members, operations, pages
 from talk_backend.settings import Settings
 
 
@@ -33,7 +33,7 @@ def create_app(
             await container.close()
 
     app = FastAPI(title="talk-backend", version="0.1.0", lifespan=lifespan)
-    for router in (auth.router, members.router, invites.router, operations.router):
+    for router in (auth.router, members.router, invites.router, operations.router, pages.router):
         app.include_router(router)
     install_error_handlers(app, debug=debug)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)

@@ -15,7 +15,7 @@ from talk_backend.application.ports import (
     Clock,
     CompletedSignIn,
 )
-from talk_backend.domain.errors import SignInFailed
+from talk_backend.domain.errors import SignInDeclined, SignInFailed
 from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
 from talk_backend.infrastructure.bluesky.client_identity import ClientIdentity
 from talk_backend.infrastructure.bluesky.discovery import discover, issuer_of
@@ -132,6 +132,8 @@ class AtprotoOAuthSignIn:
         now = self._clock.now()
         if now >= pending.expires_at:
             raise SignInFailed("the sign-in took too long; start again")
+        if callback.error == "access_denied":
+            raise SignInDeclined("Bluesky refused the sign-in: access_denied (the person declined)")
         if callback.error:
             raise SignInFailed(f"Bluesky refused the sign-in: {callback.error[:100]}")
         if callback.iss != pending.issuer:

@@ -14,6 +14,7 @@ from talk_backend.application.usecase.auth.login import Login
 from talk_backend.application.usecase.auth.start_login import StartLogin
 from talk_backend.application.usecase.sessions.close import CloseSession
 from talk_backend.application.usecase.sessions.open import OpenSession
+from talk_backend.domain.errors import DomainError
 from talk_backend.entrypoints.http.openapi import errors
 from talk_backend.entrypoints.http.schemas import LoginRequest, LoginStarted
 from talk_backend.entrypoints.http.security import (
@@ -25,10 +26,11 @@ from talk_backend.entrypoints.http.security import (
     set_binding_cookie,
     set_session_cookie,
 )
+from talk_backend.entrypoints.http.sign_in_outcome import back_to_page, is_browser_navigation
 from talk_backend.settings import Settings
 
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=DishkaRoute)
-AFTER_SIGN_IN = "/me"
+AFTER_SIGN_IN = "/"
 _Param = Annotated[str | None, Query(max_length=4096)]
 _State = Annotated[str, Query(min_length=1, max_length=4096)]
 
@@ -40,6 +42,7 @@ _State = Annotated[str, Query(min_length=1, max_length=4096)]
     dependencies=[SameOrigin],
     responses={
         303: {"description": "Redirect to the account's authorization server"},
+        200: {"description": "The same, without the redirect, for Accept: application/json"},
         **errors(
             400,
             403,
@@ -49,16 +52,20 @@ _State = Annotated[str, Query(min_length=1, max_length=4096)]
     },
 )
 async def login(
-    body: LoginRequest, start: FromDishka[StartLogin], settings: FromDishka[Settings]
+    request: Request,
+    body: LoginRequest,
+    start: FromDishka[StartLogin],
+    settings: FromDishka[Settings],
 ) -> JSONResponse:
-    """Starts sign-in: binds the flow to this browser with an HttpOnly cookie."""
+    """Starts sign-in: binds the flow to this browser with an HttpOnly cookie. A page
+    script asks for JSON: fetch cannot follow a redirect to another origin's page."""
     binding = secrets.token_urlsafe(32)
     redirect = await start.execute(body.account, binding)
-    response = JSONResponse(
-        LoginStarted(authorization_url=redirect.url).model_dump(),
-        status_code=303,
-        headers={"Location": redirect.url},
-    )
+    body_out = LoginStarted(authorization_url=redirect.url).model_dump()
+    if "application/json" in request.headers.get("accept", ""):
+        response = JSONResponse(body_out)
+    else:
+        response = JSONResponse(body_out, status_code=303, headers={"Location": redirect.url})
     set_binding_cookie(response, binding, settings)
     return response
 
@@ -73,6 +80,7 @@ async def login(
     },
 )
 async def callback(
+    request: Request,
     login: FromDishka[Login],
     open_session: FromDishka[OpenSession],
     settings: FromDishka[Settings],
@@ -83,8 +91,16 @@ async def callback(
     error: _Param = None,
 ) -> RedirectResponse:
     """Completes sign-in; an unknown DID needs a valid invite (403 otherwise). A
-    refused sign-in stores nothing: no user, no session, no Bluesky tokens."""
-    result = await login.execute(AuthorizationCallback(state, code, iss, binding, error))
+    refused sign-in stores nothing: no user, no session, no Bluesky tokens. A browser is
+    sent back to the page, with the refusal as a code when refused."""
+    try:
+        result = await login.execute(AuthorizationCallback(state, code, iss, binding, error))
+    except DomainError as exc:
+        if not is_browser_navigation(request):
+            raise
+        refused = back_to_page(exc)
+        clear_binding_cookie(refused, settings)
+        return refused
     token = await open_session.execute(result.user.id)
     response = RedirectResponse(AFTER_SIGN_IN, status_code=303)
     set_session_cookie(response, token, settings)
