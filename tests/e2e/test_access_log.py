@@ -4,6 +4,7 @@ none when off, and never the OAuth callback's `code` or `state`."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -55,8 +56,15 @@ def _sign_in(base: str) -> dict[str, str]:
     with httpx.Client(base_url=base, timeout=10) as browser:
         started = browser.post("/auth/login", json={"account": DEV_USER_HANDLE})
         assert started.status_code == 303, started.text
-        approved = httpx.get(started.headers["location"], timeout=10)
-        assert approved.status_code == 302, approved.text
+        # The dev fake asks for consent; approve through its form, as a person would (the
+        # fake's device cookie is kept by this client: same host, another port).
+        consent = browser.get(started.headers["location"])
+        assert consent.status_code == 200, consent.text
+        form = dict(re.findall(r'name="(request_uri|csrf_token)" value="([^"]*)"', consent.text))
+        approved = browser.post(
+            started.headers["location"].split("?")[0], data={**form, "decision": "approve"}
+        )
+        assert approved.status_code == 303, approved.text
         callback = approved.headers["location"]
         params = {k: v[0] for k, v in parse_qs(urlsplit(callback).query).items()}
         finished = browser.get(callback)

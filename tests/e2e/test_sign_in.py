@@ -194,7 +194,7 @@ async def test_sign_in_without_an_account_starts_at_the_entryway(e2e_env, fake_a
     assert "login_hint" not in par.params  # the client named nobody
     done = await browser.callback(await browser.authorize(started.headers["location"]))
 
-    assert done.status_code == 303 and done.headers["location"] == "/me", done.text
+    assert done.status_code == 303 and done.headers["location"] == "/", done.text
     me = (await browser.api.get("/me")).json()
     assert me["did"] == BOB and me["handle"] == "bob.test"
     stored = await e2e_env.fetch("SELECT did, pds_url FROM oauth_sessions")
