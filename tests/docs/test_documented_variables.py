@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from talk_backend.settings import Settings
 
-REPO = Path(__file__).absolute().parents[2]
+REPO = Path(__file__).absolute().parents[2]  # tests/docs: not in the Bazel graph (reads the repo)
 _NAME = re.compile(r"`([A-Z][A-Z0-9_]*[A-Z0-9])`")
 
 
