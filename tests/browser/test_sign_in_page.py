@@ -68,12 +68,8 @@ async def test_stranger_is_refused_with_the_invite_message_and_nothing_is_writte
     await screenshots.take(page, "refused")
     assert (await page.request.get(f"{app_url}/me")).status == 401
     after = await row_counts(browser_env)
-    changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
-    if changed == {"oauth_sessions": (before["oauth_sessions"], before["oauth_sessions"] + 1)}:
-        # The one known write, and nothing else: tokens stored for a refused
-        # non-member (issue 11 fixes it; then this branch is dead and can go).
-        pytest.xfail("issue 11: a refused sign-in still stores the oauth_sessions row")
-    assert changed == {}
+    # Every table, the stranger's Bluesky tokens (oauth_sessions) included.
+    assert {t: (before[t], after[t]) for t in before if before[t] != after[t]} == {}
 
 
 async def test_denying_at_consent_comes_back_with_a_clear_message(
