@@ -96,7 +96,8 @@ def check_module() -> list[str]:
     for line in workflow.splitlines():
         if "--remote_header=$" in line and "if " not in line and "&&" not in line:
             problems.append(
-                f"bazel-remote.yml: {line.strip()!r} writes --remote_header= when the secret is unset"
+                f"bazel-remote.yml: {line.strip()!r} writes an empty --remote_header= "
+                "when the secret is unset"
             )
     if "actions/cache" not in workflow:
         problems.append("bazel-remote.yml: no repository or disk cache is kept between runs")
@@ -150,7 +151,8 @@ def check_imports(xml_file: str, modules_file: str) -> list[str]:
         for dist, files in sorted(wanted.items()):
             if dist not in direct:
                 problems.append(
-                    f"{name}: imports {dist} ({', '.join(sorted(files))}) without @pypi//{dist} in deps"
+                    f"{name}: imports {dist} ({', '.join(sorted(files))}) "
+                    f"without @pypi//{dist} in deps"
                 )
     return problems
 

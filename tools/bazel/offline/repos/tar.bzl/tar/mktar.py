@@ -25,8 +25,7 @@ def main(mtree: str, out: str) -> None:
     if links:
         sys.exit(
             "tar: declared symlinks cannot be packed as files (tar.bzl 0.10.2 writes "
-            "every runfile as a file; see rules_python issues 2864/3388):\n  "
-            + "\n  ".join(links)
+            "every runfile as a file; see rules_python issues 2864/3388):\n  " + "\n  ".join(links)
         )
     with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as archive:
         for path, src in entries:

@@ -119,11 +119,13 @@ def main(lock_path: str, site_packages: str) -> None:
                 dep = normalize(req.name)
                 if dep in installed and locked.get(dep) and dep != name:
                     deps.add(dep)
+        py = ["site-packages/" + f for f in files if f.endswith(".py")]
+        other = ["site-packages/" + f for f in files if not f.endswith(".py")]
         libraries.append(
             "py_library(\n"
             f'    name = "_whl_{name}",\n'
-            f"    srcs = {json.dumps(['site-packages/' + f for f in files if f.endswith('.py')])},\n"
-            f"    data = {json.dumps(['site-packages/' + f for f in files if not f.endswith('.py')])},\n"
+            f"    srcs = {json.dumps(py)},\n"
+            f"    data = {json.dumps(other)},\n"
             '    imports = ["site-packages"],\n'
             f"    deps = {json.dumps([':_whl_' + d for d in sorted(deps)])},\n"
             ")\n"
