@@ -19,7 +19,8 @@
 #     4. bazel run //:integration_runner (migrate + one module) against a throwaway
 #        PostgreSQL, and //tools:db_connect against the same server;
 #     5. bazel build //:test_image (the layer tar of every runfile).
-#   image: build //:test_image and load it into Docker (talk-backend-test:bazel).
+#   image: build //:test_image, load it into Docker (talk-backend-test:bazel), run it
+#     against compose's postgres: the suite passes (exit 0), a failing test exits 1.
 #   shell: run `bazel CMD...` in the staging workspace (e.g. `shell query //...`).
 # Extra settings (another config, a remote cache or executor): TALK_BAZEL_OFFLINE_RC
 # names an rc file appended to the generated one; TALK_BAZEL_OFFLINE_FLAGS holds
@@ -123,6 +124,10 @@ cleanup() {
     rm -rf "$PG_DIR"
   fi
   if ((MADE_PG_RUNTIME)); then rm -rf "$PG_RUNTIME"; fi
+  if [[ -n $IMAGE_PROJECT ]]; then
+    docker compose -f "$ROOT/deployment/local/docker-compose.yml" -p "$IMAGE_PROJECT" down -v \
+      >/dev/null 2>&1 || true
+  fi
   [[ -d $WS ]] && bazel_ shutdown 2>/dev/null || true
   exit "$code"
 }
@@ -198,7 +203,7 @@ check_runner() {
   # run by a `python3` that execs it again never would.
   DATABASE_HOST="$socket_dir" DATABASE_PORT=5432 DATABASE_USER=postgres \
     DATABASE__URL="postgresql+asyncpg://postgres@/postgres?host=$socket_dir" TALK_DB_WAIT_SECONDS=10 \
-    timed "integration-runner" timeout 300 "$@" -q -k test_guide_example ||
+    timed "integration-runner" timeout "${TALK_BAZEL_OFFLINE_RUNNER_TIMEOUT:-300}" "$@" -q -k test_guide_example ||
     die "bazel run //:integration_runner failed (exit $?; 124: timed out)"
 }
 
@@ -228,6 +233,38 @@ check_image() {
   docker info >/dev/null 2>&1 || die "no Docker engine answers: cannot load the image"
   log "bazel run //:test_image_load"
   bazel_ run //:test_image_load
+  check_image_runs
+}
+
+# The loaded image against the compose `postgres` service (a project of its own, so
+# that nobody else's compose run is touched): the whole integration suite must pass
+# with exit 0, and a failing test must come out as pytest's exit code 1.
+IMAGE_PROJECT=""
+check_image_runs() {
+  local compose=(docker compose -f "$ROOT/deployment/local/docker-compose.yml")
+  IMAGE_PROJECT="talk-bazel-image-$$"
+  local probe
+  probe="$(mktemp -d)"
+  printf 'def test_probe_fails():\n    assert 1 == 2, "this probe fails on purpose"\n' >"$probe/test_probe.py"
+  chmod -R a+rX "$probe"
+  log "compose postgres (project $IMAGE_PROJECT)"
+  "${compose[@]}" -p "$IMAGE_PROJECT" up -d --wait postgres >&2
+  local run=(docker run --rm --network "${IMAGE_PROJECT}_default" --label talk-backend.bazel-image=probe
+    -e DATABASE__URL=postgresql+asyncpg://talk:talk@postgres:5432/talk
+    -e DATABASE_HOST=postgres -e DATABASE_PORT=5432 -e DATABASE_USER=talk
+    -v "$probe:/probe:ro" talk-backend-test:bazel)
+  local code=0
+  log "docker run talk-backend-test:bazel: the integration suite"
+  timed "image-suite" "${run[@]}" -q || code=$?
+  log "docker run talk-backend-test:bazel with a failing probe test"
+  local failing=0
+  "${run[@]}" -q -k "test_guide_example or test_probe_fails" /probe/test_probe.py || failing=$?
+  "${compose[@]}" -p "$IMAGE_PROJECT" down -v >&2 2>/dev/null
+  IMAGE_PROJECT=""
+  rm -rf "$probe"
+  ((code == 0)) || die "the image's integration suite failed (exit $code)"
+  ((failing == 1)) || die "a failing test in the image gave exit $failing, not pytest's 1"
+  log "image: suite passed (exit 0); failing probe propagated pytest's exit code 1"
 }
 
 main() {

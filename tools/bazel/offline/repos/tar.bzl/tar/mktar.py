@@ -12,6 +12,24 @@ import sys
 import tarfile
 
 
+def declared_symlink(src: str) -> bool:
+    """A symlink a rule declared, not one of Bazel's own links to a file.
+
+    In the (unsandboxed) execroot Bazel links sources and some outputs to the file
+    by an absolute path into the output base or the workspace; a declared symlink
+    points wherever its rule said (rules_python: relative to the venv)."""
+    if not os.path.islink(src):
+        return False
+    target = os.readlink(src)
+    execroot = os.getcwd()
+    output_base = os.path.dirname(os.path.dirname(execroot))
+    workspace = os.path.dirname(os.readlink(os.path.join(execroot, "WORKSPACE")))
+    return not (
+        os.path.isabs(target)
+        and (target.startswith(output_base + "/") or target.startswith(workspace + "/"))
+    )
+
+
 def main(mtree: str, out: str) -> None:
     entries = []
     with open(mtree) as lines:
@@ -21,7 +39,7 @@ def main(mtree: str, out: str) -> None:
             path, kind, content = line.split()
             assert kind == "type=file", line
             entries.append((path, content[len("content=") :]))
-    links = [f"{path} -> {os.readlink(src)}" for path, src in entries if os.path.islink(src)]
+    links = [f"{path} -> {os.readlink(src)}" for path, src in entries if declared_symlink(src)]
     if links:
         sys.exit(
             "tar: declared symlinks cannot be packed as files (tar.bzl 0.10.2 writes "
@@ -29,7 +47,8 @@ def main(mtree: str, out: str) -> None:
         )
     with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as archive:
         for path, src in entries:
-            info = archive.gettarinfo(src, arcname=path)
+            # Bazel's own links to files are followed: the entry is the file.
+            info = archive.gettarinfo(os.path.realpath(src), arcname=path)
             info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
             info.mode = 0o755 if os.access(src, os.X_OK) else 0o644
             with open(src, "rb") as data:
