@@ -46,10 +46,22 @@ def run_needs_bytes() -> int:
 # cost several times less than on the disk, and durability is worthless here. Short
 # paths: the unix socket lives inside the data directory and socket paths are
 # length-limited. Decided once per process; PLACEMENT.line says which.
-PLACEMENT = embedded_server.data_root(run_needs_bytes())
+# Under Bazel, TEST_TMPDIR: the test's own directory (Bazel removes it, a sandbox lets
+# the test write there); the socket then goes to a short directory (pytest_main.py).
+PLACEMENT = (
+    embedded_server.DataRoot(
+        Path(os.environ["TEST_TMPDIR"]),
+        False,
+        f"embedded PostgreSQL data in Bazel's TEST_TMPDIR {os.environ['TEST_TMPDIR']}",
+    )
+    if os.environ.get("TEST_TMPDIR")
+    else embedded_server.data_root(run_needs_bytes())
+)
 DATA_ROOT = PLACEMENT.path
-# Dead runs may have used either place.
-DATA_ROOTS = tuple(dict.fromkeys((embedded_server.TMPFS, Path(tempfile.gettempdir()))))
+# Dead runs may have used any of these places.
+DATA_ROOTS = tuple(
+    dict.fromkeys((DATA_ROOT, embedded_server.TMPFS, Path(tempfile.gettempdir())))
+)
 # Outside TEMP_PREFIX's pattern of owner pids, so dead-run cleanup never touches it.
 REUSE_NAME = "talk-test-pg-reuse"
 REUSE_DIR = DATA_ROOT / REUSE_NAME
