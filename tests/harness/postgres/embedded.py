@@ -59,9 +59,7 @@ PLACEMENT = (
 )
 DATA_ROOT = PLACEMENT.path
 # Dead runs may have used any of these places.
-DATA_ROOTS = tuple(
-    dict.fromkeys((DATA_ROOT, embedded_server.TMPFS, Path(tempfile.gettempdir())))
-)
+DATA_ROOTS = tuple(dict.fromkeys((DATA_ROOT, embedded_server.TMPFS, Path(tempfile.gettempdir()))))
 # Outside TEMP_PREFIX's pattern of owner pids, so dead-run cleanup never touches it.
 REUSE_NAME = "talk-test-pg-reuse"
 REUSE_DIR = DATA_ROOT / REUSE_NAME
