@@ -39,6 +39,8 @@ def _free_port() -> int:
 
 
 def test_readme_sign_in_commands_work_as_written(tmp_path: Path):
+    if os.environ.get("TEST_SRCDIR"):
+        pytest.skip("under Bazel there is no .venv/bin/talk-backend, which the README runs")
     text = section(REPO / "README.md", "Sign in locally")
     commands = [
         command
