@@ -1,0 +1,13 @@
+# Remote cache and remote execution on this machine (owner: issue 10,
+# tools/bazel/remote/). BuildGrid + two stand-in workers + the offline Bazel.
+.PHONY: bazel-remote bazel-remote-lock
+
+# Starts everything, runs the three checks, prints the wall-time table, and
+# stops everything it started (also on failure).
+bazel-remote: venv
+	tools/bazel/remote/run.sh
+
+# BuildGrid's own hash-pinned requirements (a virtualenv apart from the project's).
+bazel-remote-lock: venv
+	$(PY) -m uv pip compile -q --universal --generate-hashes --python-version 3.11 \
+		tools/bazel/remote/requirements.in -o tools/bazel/remote/requirements.txt
