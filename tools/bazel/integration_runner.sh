@@ -2,7 +2,9 @@
 # Runs scripts/run-integration-tests.sh (migrate, then pytest) from Bazel runfiles:
 # `bazel run //:integration_runner`, and the entrypoint of //:test_image.
 # The script stays Bazel-agnostic: it finds the repository layout in the working
-# directory and gets `python`/$PYTHON = the runfiles interpreter with every dependency.
+# directory and gets $PYTHON = //:test_python, the runfiles interpreter with every
+# dependency. Nothing named python/python3 is put on PATH: a launcher that starts
+# with `#!/usr/bin/env python3` would find it and run itself again, forever.
 set -euo pipefail
 
 runfiles="${RUNFILES_DIR:-$0.runfiles}"
@@ -14,13 +16,7 @@ done
   exit 2
 }
 
-shims="$(mktemp -d)"
-trap 'rm -rf "$shims"' EXIT
-for name in python python3; do
-  printf '#!/bin/sh\nexec "%s" "$@"\n' "$root/test_python" >"$shims/$name"
-  chmod +x "$shims/$name"
-done
-export RUNFILES_DIR="$runfiles" PATH="$shims:$PATH" PYTHON="$shims/python"
+export RUNFILES_DIR="$runfiles" PYTHON="$root/test_python"
 export TALK_ALEMBIC_INI="$root/alembic.ini"
 cd "$root"
-bash scripts/run-integration-tests.sh "$@"
+exec bash scripts/run-integration-tests.sh "$@"

@@ -10,13 +10,22 @@ load("@rules_python//python:py_test.bzl", "py_test")
 
 _MAIN = "//tools/bazel:pytest_main.py"
 
-# `requires-docker` is a convention remote executors use to pick workers that
-# offer Docker; `requires-network` keeps the host network, where testcontainers
-# publishes PostgreSQL on 127.0.0.1. `no-sandbox`: the embedded fallback
-# (pgserver, as root) chmods every parent of its data directory, which the
-# sandbox's read-only root refuses, and the harness tells its runs apart by PID,
-# which the sandbox's PID namespaces make ambiguous. Results are still cached.
-INTEGRATION_TAGS = ["integration", "requires-docker", "requires-network", "no-sandbox"]
+# `requires-network` keeps the host network, where testcontainers publishes
+# PostgreSQL on 127.0.0.1. `requires-docker` is only a convention: tags never reach
+# a remote executor, so the same need is said in exec_properties below. The tests
+# run sandboxed: the harness keeps pgserver's data under TEST_TMPDIR and tells
+# runs apart by a lock each run holds, not by PIDs (the sandbox has its own).
+INTEGRATION_TAGS = ["integration", "requires-docker", "requires-network"]
+
+# What a Docker-using test asks of a remote worker (Google-RBE-style keys; see
+# docs/bazel.md for other services): the host network and the worker's Docker
+# engine for sibling containers. The image under test must be on that engine,
+# and testcontainers must be told its host (TESTCONTAINERS_HOST_OVERRIDE).
+DOCKER_EXEC_PROPERTIES = {
+    "dockerNetwork": "standard",
+    "dockerPrivileged": "true",
+    "dockerSiblingContainers": "true",
+}
 
 # Ryuk's image cannot be pulled here, and testcontainers must reach published
 # ports on localhost, not through the bridge gateway it guesses from /.dockerenv.
@@ -29,7 +38,7 @@ _INTEGRATION_ENV = {
 # (relative to the runfiles root; pytest_main makes it absolute).
 _MIGRATIONS_ENV = {"TALK_ALEMBIC_INI": "alembic.ini"}
 
-def pytest_test(name, src, deps = [], data = [], integration = False, env = {}, tags = [], **kwargs):
+def pytest_test(name, src, deps = [], data = [], integration = False, env = {}, tags = [], exec_properties = {}, **kwargs):
     """A py_test that runs one pytest module under the Bazel test protocol.
 
     Args:
@@ -40,8 +49,11 @@ def pytest_test(name, src, deps = [], data = [], integration = False, env = {}, 
       integration: tag as an integration test and give it PostgreSQL settings.
       env: extra environment for the test.
       tags: extra tags.
+      exec_properties: extra exec properties (integration tests get DOCKER_EXEC_PROPERTIES).
       **kwargs: passed to py_test (shard_count, size, timeout, ...).
     """
+    properties = dict(DOCKER_EXEC_PROPERTIES) if integration else {}
+    properties.update(exec_properties)
     test_env = dict(_MIGRATIONS_ENV)
     test_env.update(_INTEGRATION_ENV if integration else {})
     test_env.update(env)
@@ -55,10 +67,11 @@ def pytest_test(name, src, deps = [], data = [], integration = False, env = {}, 
         deps = deps + ["@pypi//pytest"],
         env = test_env,
         tags = tags + (INTEGRATION_TAGS if integration else []),
+        exec_properties = properties,
         **kwargs
     )
 
-def pytest_suite(name, deps = [], data = [], integration = False, shard_counts = {}, sizes = {}, size = None, **kwargs):
+def pytest_suite(name, deps = [], data = [], integration = False, shard_counts = {}, sizes = {}, size = None, tags_by_file = {}, **kwargs):
     """One pytest_test per test_*.py below this package, plus a test_suite `name`.
 
     Also defines `<name>_support` (conftest.py, __init__.py and helper modules, a
@@ -72,6 +85,7 @@ def pytest_suite(name, deps = [], data = [], integration = False, shard_counts =
       shard_counts: {"path/test_x.py": n} for modules worth splitting across n shards.
       sizes: {"path/test_x.py": "large"} for modules that need a longer timeout.
       size: test size; integration tests default to medium, others to small.
+      tags_by_file: {"path/test_x.py": ["slow"]}: extra tags for some modules.
       **kwargs: passed to every pytest_test.
     """
     support = name + "_support"
@@ -81,10 +95,10 @@ def pytest_suite(name, deps = [], data = [], integration = False, shard_counts =
         name = support,
         testonly = True,
         srcs = native.glob(["**/*.py"], exclude = ["**/test_*.py"], allow_empty = True),
-        deps = deps,
+        deps = deps + ["@pypi//pytest"],
     )
     srcs = native.glob(["**/test_*.py"], allow_empty = True)
-    for src in list(shard_counts) + list(sizes):
+    for src in list(shard_counts) + list(sizes) + list(tags_by_file):
         if src not in srcs:
             fail("%s is not a test module of this suite" % src)
     tests = []
@@ -98,6 +112,7 @@ def pytest_suite(name, deps = [], data = [], integration = False, shard_counts =
             integration = integration,
             shard_count = shard_counts.get(src),
             size = sizes.get(src) or size or ("medium" if integration else "small"),
+            tags = tags_by_file.get(src, []),
             **kwargs
         )
         tests.append(":" + target)

@@ -11,6 +11,10 @@ none of them, so this main translates each one:
 - TEST_UNDECLARED_OUTPUTS_DIR: the full DEBUG log, kept in outputs.zip.
 - TEST_PREMATURE_EXIT_FILE: present while running, so a crash is reported as one.
 
+TEST_TMPDIR is too long a path for a unix socket (about 107 bytes), so an embedded
+PostgreSQL, whose data lives there, gets its socket in a short directory of this
+run's own (XDG_RUNTIME_DIR, where pgserver looks), removed when pytest ends.
+
 Arguments are the test files, relative to the runfiles root (the working
 directory Bazel gives a test).
 """
@@ -18,7 +22,9 @@ directory Bazel gives a test).
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -82,7 +88,15 @@ def main(argv: list[str]) -> int:
         plugins.append(BazelShard(int(env["TEST_SHARD_INDEX"]), total))
 
     _touch(env.get("TEST_PREMATURE_EXIT_FILE"))
-    code = int(pytest.main(_pytest_args(env, argv), plugins=plugins))
+    runtime = None
+    if "TEST_TMPDIR" in env and "XDG_RUNTIME_DIR" not in env:
+        runtime = tempfile.mkdtemp(prefix="talk-sock-", dir="/tmp")
+        os.environ["XDG_RUNTIME_DIR"] = runtime
+    try:
+        code = int(pytest.main(_pytest_args(env, argv), plugins=plugins))
+    finally:
+        if runtime:
+            shutil.rmtree(runtime, ignore_errors=True)
     premature = env.get("TEST_PREMATURE_EXIT_FILE")
     if premature:
         Path(premature).unlink(missing_ok=True)

@@ -1,7 +1,9 @@
 """PostgreSQL in a container started by testcontainers.
 
 Ryuk (testcontainers' reaper) needs a registry to start, so cleanup is ours:
-containers carry labels naming the run, and each run removes what dead runs left."""
+containers carry labels naming the run, and each run removes what dead runs left.
+A run is alive while it holds its lock (liveness.py), not while some process has its
+PID: under Bazel's sandbox every test has PID namespace of its own."""
 
 from __future__ import annotations
 
@@ -14,14 +16,15 @@ from typing import Any
 
 from sqlalchemy.engine import URL
 
-from tests.harness.postgres import reuse
+from tests.harness.postgres import liveness, reuse
 from tests.harness.postgres.processes import alive
 from tests.harness.postgres.readiness import PostgresNotReady, wait_until_ready
 from tests.harness.postgres.server import PostgresServer
 
 DEFAULT_IMAGE = "talk-postgres:15"
 LABEL = "talk-backend.test"
-LABEL_PID = "talk-backend.test.pid"
+LABEL_PID = "talk-backend.test.pid"  # kept for runs of older harness code
+LABEL_RUN = "talk-backend.test.run"  # the lock of the run that owns the container
 LABEL_HOST = "talk-backend.test.host"
 LABEL_REUSE = "talk-backend.test.reuse"  # settings key of a container kept across runs
 _PASSWORD = "talk-test"  # throwaway server reachable only on 127.0.0.1
@@ -75,6 +78,11 @@ def remove_dead_runs(client: Any, keep_reuse_key: str | None = None) -> int:
         if LABEL_REUSE in labels:
             if keep_reuse_key is None or labels[LABEL_REUSE] == keep_reuse_key:
                 continue
+        elif LABEL_RUN in labels:
+            if liveness.held(labels[LABEL_RUN]):
+                continue
+        elif os.environ.get("TEST_TMPDIR"):
+            continue  # an older run's PID label means nothing inside a PID namespace
         else:
             pid = int(labels.get(LABEL_PID, "0"))
             if pid and alive(pid):
@@ -106,6 +114,7 @@ def _labels(reuse_key: str | None) -> dict[str, str]:
     labels = {LABEL: uuid.uuid4().hex[:12], LABEL_HOST: socket.gethostname()}
     if reuse_key is None:
         labels[LABEL_PID] = str(os.getpid())
+        labels[LABEL_RUN] = liveness.this_run()
     else:
         labels[LABEL_REUSE] = reuse_key
     return labels

@@ -24,7 +24,15 @@ TEMP_PREFIX = "talk-test-pg-"
 # Data on tmpfs, as in the container: cloning and dropping databases cost several
 # times less than on the disk, and durability is worthless here. Short paths: the
 # unix socket lives inside the data directory and socket paths are length-limited.
-DATA_ROOT = Path("/dev/shm") if os.access("/dev/shm", os.W_OK) else Path("/tmp")
+# Under Bazel, TEST_TMPDIR: the test's own directory (Bazel removes it, a sandbox
+# lets the test write there); pgserver puts the socket elsewhere when it is too long.
+DATA_ROOT = (
+    Path(os.environ["TEST_TMPDIR"])
+    if os.environ.get("TEST_TMPDIR")
+    else Path("/dev/shm")
+    if os.access("/dev/shm", os.W_OK)
+    else Path("/tmp")
+)
 # Outside TEMP_PREFIX's pattern of owner pids, so dead-run cleanup never touches it.
 REUSE_DIR = DATA_ROOT / "talk-test-pg-reuse"
 

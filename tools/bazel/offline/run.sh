@@ -5,14 +5,26 @@
 # WORKSPACE.offline and the external rulesets are replaced by the small stand-ins in
 # repos/ (see README.md). The BUILD files and the test runner are the real ones.
 #
-# Usage: tools/bazel/offline/run.sh [all|integration|everything|db_connect|image|shell CMD...]
-#   all (default): the three checks of issue 4, timed:
+# Usage: tools/bazel/offline/run.sh [all|static|integration|everything|graph|runner|
+#                                      db_connect|image|shell CMD...]
+#   all (default), timed:
+#     0. static: MODULE.bazel/.bazelrc/workflow checks (checks.py module), among them
+#        every bazel_dep against the registry's versions (registry_versions.json);
 #     1. bazel test //tests/integration/...   executed (cache bypassed), then again:
 #        every result must be "(cached)" and at least one target sharded;
-#     2. bazel test //...;
-#     3. bazel run //tools:db_connect -- -c 'select 1' against a throwaway PostgreSQL.
-#   image: build //:test_image (and load it into Docker when the engine answers).
+#     2. bazel test //... (the soak target excepted: `make slow-tests` runs it);
+#     3. graph: no orphan test file, no placeholder in a platform's exec properties,
+#        Docker tests ask for Docker in exec_properties, third-party imports are
+#        direct deps;
+#     4. bazel run //:integration_runner (migrate + one module) against a throwaway
+#        PostgreSQL, and //tools:db_connect against the same server;
+#     5. bazel build //:test_image (the layer tar of every runfile).
+#   image: build //:test_image, load it into Docker (talk-backend-test:bazel), run it
+#     against compose's postgres: the suite passes (exit 0), a failing test exits 1.
 #   shell: run `bazel CMD...` in the staging workspace (e.g. `shell query //...`).
+# Extra settings (another config, a remote cache or executor): TALK_BAZEL_OFFLINE_RC
+# names an rc file appended to the generated one; TALK_BAZEL_OFFLINE_FLAGS holds
+# flags for every build/test/run (`build FLAG` lines).
 # Leaves no Bazel server and no database running. Output base: .build/bazel-offline.
 set -euo pipefail
 
@@ -26,6 +38,7 @@ MOCKS=/usr/src/bazel-bootstrap/mock_repos
 # and look for a Bazel it cannot find. Its install base is unpacked by the package.
 BAZEL=/usr/bin/bazel-4
 PG_DIR=""
+PG_URI=""
 PG_RUNTIME="/tmp/runtime-$(id -u)"
 MADE_PG_RUNTIME=0
 
@@ -37,6 +50,8 @@ ensure_packages() {
   [[ -x $BAZEL ]] || missing+=(bazel-bootstrap)
   [[ -d $MOCKS ]] || missing+=(bazel-bootstrap-source)
   command -v psql >/dev/null || missing+=(postgresql-client)
+  # The stand-in Python toolchain (the test image's base has the same interpreter).
+  [[ -x /usr/bin/python3.11 ]] || missing+=(python3.11)
   ((${#missing[@]} == 0)) && return
   local sudo=""
   ((EUID == 0)) || sudo=sudo
@@ -75,6 +90,10 @@ stage_workspace() {
   local repo flag
   {
     cat "$OFFLINE/bazelrc"
+    # The rules_python flags of the real .bazelrc (bootstrap, venv symlinks): the
+    # stand-ins honour them, so the offline launchers are the ones Bazel 9 builds.
+    grep -E '^(common|build|test|run)(:[a-z_-]+)? +--@rules_python//' "$ROOT/.bazelrc" |
+      sed -E 's/^common/build/' || true
     for repo in remote_coverage_tools rules_cc rules_java rules_proto rules_pkg platforms \
       bazel_skylib remote_java_tools_linux; do
       if [[ -d $OFFLINE/repos/$repo ]]; then
@@ -85,6 +104,9 @@ stage_workspace() {
       # Not `common`: that also reaches `shutdown`, which rejects the flag in Bazel 4.
       printf 'build %s\nquery %s\nfetch %s\n' "$flag" "$flag" "$flag"
     done
+    # A caller's own settings last (e.g. a remote cache or executor): TALK_BAZEL_OFFLINE_RC.
+    if [[ -n ${TALK_BAZEL_OFFLINE_RC:-} ]]; then cat "$TALK_BAZEL_OFFLINE_RC"; fi
+    for flag in ${TALK_BAZEL_OFFLINE_FLAGS:-}; do echo "build $flag"; done
   } >"$WORK/bazelrc"
 }
 
@@ -102,6 +124,10 @@ cleanup() {
     rm -rf "$PG_DIR"
   fi
   if ((MADE_PG_RUNTIME)); then rm -rf "$PG_RUNTIME"; fi
+  if [[ -n $IMAGE_PROJECT ]]; then
+    docker compose -f "$ROOT/deployment/local/docker-compose.yml" -p "$IMAGE_PROJECT" down -v \
+      >/dev/null 2>&1 || true
+  fi
   [[ -d $WS ]] && bazel_ shutdown 2>/dev/null || true
   exit "$code"
 }
@@ -128,17 +154,62 @@ check_integration() {
   fi
 }
 
-check_everything() {
-  log "bazel test //..."
-  timed "everything" bazel_ test //...
+check_static() {
+  log "MODULE.bazel, .bazelrc and the workflow against the registry and the rulesets"
+  timed "static" "$VENV/bin/python" "$OFFLINE/checks.py" module
 }
 
-check_db_connect() {
+check_everything() {
+  log "bazel test //... (the soak target is left to make slow-tests)"
+  timed "everything" bazel_ test --test_tag_filters=-soak //...
+}
+
+check_graph() {
+  log "every test file belongs to a test target"
+  bazel_ query 'labels(srcs, tests(//...))' >"$WORK/test_srcs.txt"
+  "$VENV/bin/python" "$OFFLINE/checks.py" orphans "$WORK/test_srcs.txt"
+
+  log "no platform fixes a placeholder exec property"
+  bazel_ query --output=build 'kind(platform, //...)' >"$WORK/platforms.txt"
+  if grep -n 'exec_properties' -A8 "$WORK/platforms.txt" | grep -E '\.invalid|placeholder'; then
+    die "a platform fixes a placeholder exec property: --remote_default_exec_properties cannot replace it"
+  fi
+
+  log "tests that need Docker ask remote executors for it (exec_properties, not only tags)"
+  local blind
+  blind="$(bazel_ query 'attr(tags, "requires-docker", tests(//...)) except attr(exec_properties, "dockerNetwork", tests(//...))')"
+  [[ -z $blind ]] || die "tagged requires-docker without Docker exec_properties: $blind"
+
+  log "third-party imports are direct deps (@pypi//<distribution>)"
+  bazel_ query --output=xml 'kind("py_library|py_binary|py_test", //...)' >"$WORK/py_targets.xml"
+  "$VENV/bin/python" "$OFFLINE/checks.py" imports "$WORK/py_targets.xml" \
+    "$(bazel_ info output_base)/external/pypi/modules.json"
+}
+
+start_postgres() {
+  [[ -n $PG_DIR ]] && return
   PG_DIR="$(mktemp -d)"
   # pgserver's lock lands in platformdirs' fallback runtime dir: removed if we made it.
   [[ -e $PG_RUNTIME ]] || MADE_PG_RUNTIME=1
-  local uri
-  uri="$("$VENV/bin/python" -W ignore "$OFFLINE/throwaway_postgres.py" start "$PG_DIR")"
+  PG_URI="$("$VENV/bin/python" -W ignore "$OFFLINE/throwaway_postgres.py" start "$PG_DIR")"
+}
+
+check_runner() {
+  start_postgres
+  local socket_dir="${PG_URI##*host=}"
+  socket_dir="${socket_dir%%&*}"
+  log "bazel run //:integration_runner: migrate, then one module (launchers must not loop)"
+  # The launcher of //:test_python must start within the time limit: a launcher
+  # run by a `python3` that execs it again never would.
+  DATABASE_HOST="$socket_dir" DATABASE_PORT=5432 DATABASE_USER=postgres \
+    DATABASE__URL="postgresql+asyncpg://postgres@/postgres?host=$socket_dir" TALK_DB_WAIT_SECONDS=10 \
+    timed "integration-runner" timeout "${TALK_BAZEL_OFFLINE_RUNNER_TIMEOUT:-300}" "$@" -q -k test_guide_example ||
+    die "bazel run //:integration_runner failed (exit $?; 124: timed out)"
+}
+
+check_db_connect() {
+  start_postgres
+  local uri="$PG_URI"
   log "bazel run //tools:db_connect against a throwaway PostgreSQL ($uri)"
   # The app's spelling of the URL: db_connect must strip the driver suffix.
   DATABASE__URL="${uri/postgresql:/postgresql+asyncpg:}" \
@@ -152,13 +223,48 @@ check_db_connect() {
   fi
 }
 
+check_image_build() {
+  log "bazel build //:test_image (layer: every runfile of //:integration_runner)"
+  timed "image-build" bazel_ build //:test_image
+}
+
 check_image() {
-  log "bazel build //:test_image"
-  bazel_ build //:test_image
-  if docker info >/dev/null 2>&1; then
-    log "bazel run //:test_image_load"
-    bazel_ run //:test_image_load
-  fi
+  check_image_build
+  docker info >/dev/null 2>&1 || die "no Docker engine answers: cannot load the image"
+  log "bazel run //:test_image_load"
+  bazel_ run //:test_image_load
+  check_image_runs
+}
+
+# The loaded image against the compose `postgres` service (a project of its own, so
+# that nobody else's compose run is touched): the whole integration suite must pass
+# with exit 0, and a failing test must come out as pytest's exit code 1.
+IMAGE_PROJECT=""
+check_image_runs() {
+  local compose=(docker compose -f "$ROOT/deployment/local/docker-compose.yml")
+  IMAGE_PROJECT="talk-bazel-image-$$"
+  local probe
+  probe="$(mktemp -d)"
+  printf 'def test_probe_fails():\n    assert 1 == 2, "this probe fails on purpose"\n' >"$probe/test_probe.py"
+  chmod -R a+rX "$probe"
+  log "compose postgres (project $IMAGE_PROJECT)"
+  "${compose[@]}" -p "$IMAGE_PROJECT" up -d --wait postgres >&2
+  local run=(docker run --rm --network "${IMAGE_PROJECT}_default" --label talk-backend.bazel-image=probe
+    -e DATABASE__URL=postgresql+asyncpg://talk:talk@postgres:5432/talk
+    -e DATABASE_HOST=postgres -e DATABASE_PORT=5432 -e DATABASE_USER=talk
+    -v "$probe:/probe:ro" talk-backend-test:bazel)
+  local code=0
+  log "docker run talk-backend-test:bazel: the integration suite"
+  timed "image-suite" "${run[@]}" -q || code=$?
+  log "docker run talk-backend-test:bazel with a failing probe test"
+  local failing=0
+  "${run[@]}" -q -k "test_guide_example or test_probe_fails" /probe/test_probe.py || failing=$?
+  "${compose[@]}" -p "$IMAGE_PROJECT" down -v >&2 2>/dev/null
+  IMAGE_PROJECT=""
+  rm -rf "$probe"
+  ((code == 0)) || die "the image's integration suite failed (exit $code)"
+  ((failing == 1)) || die "a failing test in the image gave exit $failing, not pytest's 1"
+  log "image: suite passed (exit 0); failing probe propagated pytest's exit code 1"
 }
 
 main() {
@@ -170,12 +276,19 @@ main() {
   : >"$WORK/timings.txt"
   case "$what" in
     all)
+      check_static
       check_integration
       check_everything
+      check_graph
+      check_runner bazel_ run //:integration_runner --
       check_db_connect
+      check_image_build
       ;;
+    static) check_static ;;
     integration) check_integration ;;
     everything) check_everything ;;
+    graph) check_graph ;;
+    runner) check_runner bazel_ run //:integration_runner -- ;;
     db_connect) check_db_connect ;;
     image) check_image ;;
     shell) bazel_ "${@:2}" ;;

@@ -1,3 +1,5 @@
-"""Stand-in: Bazel 4's built-in py_binary under the rules_python load path."""
+"""Stand-in for rules_python's py_binary (see private/py_rules.bzl)."""
 
-py_binary = native.py_binary
+load("//python/private:py_rules.bzl", _py_binary = "py_binary")
+
+py_binary = _py_binary

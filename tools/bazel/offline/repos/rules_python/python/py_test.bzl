@@ -1,3 +1,5 @@
-"""Stand-in: Bazel 4's built-in py_test under the rules_python load path."""
+"""Stand-in for rules_python's py_test (see private/py_rules.bzl)."""
 
-py_test = native.py_test
+load("//python/private:py_rules.bzl", _py_test = "py_test")
+
+py_test = _py_test
