@@ -13,6 +13,7 @@
 #      remotely.
 # It prints Bazel's process summaries and a wall-time table (local, remote, remote
 # cache), and stops everything it started by PID, also on failure.
+# `run.sh serve` only starts BuildGrid and the workers, for Bazel run by hand.
 set -euo pipefail
 
 REMOTE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -71,8 +72,26 @@ remote_cleanup() {
     "$VENV/bin/python" -W ignore "$REMOTE_DIR/postgres.py" stop "$RUN/pg" || true
   fi
   [[ -d $WS ]] && bazel_ shutdown 2>/dev/null || true
-  [[ -n $RUN ]] && rm -rf "$RUN"
+  if [[ -n $RUN ]]; then
+    # Anything still running from the run's directory (a test's PostgreSQL that a
+    # killed worker could not stop) goes too.
+    local left
+    left="$(pgrep -f "$RUN/" || true)"
+    if [[ -n $left ]]; then
+      log "killing leftover processes: $(xargs <<<"$left")"
+      kill -KILL $left 2>/dev/null || true
+      ((code != 0)) || code=1
+    fi
+    rm -rf "$RUN"
+  fi
   if ((MADE_RUNTIME)); then rm -rf "$RUNTIME"; fi
+  for pid in "${WORKER_PIDS[@]}" $SERVER_PID; do
+    if kill -0 "$pid" 2>/dev/null; then
+      log "process $pid is still running"
+      code=1
+    fi
+  done
+  ((code != 0)) || log "left nothing behind: workers, BuildGrid and PostgreSQL stopped, $RUN removed"
   exit "$code"
 }
 
@@ -137,29 +156,21 @@ timed_bazel() {
 
 seconds() { printf '%d.%d' $(($1 / 1000)) $((($1 % 1000) / 100)); }
 
-# Every test's log (one per shard) shows a worker's directory.
-check_logs_on_workers() {
-  local testlogs="$1" log_file worker missing=0 count=0
-  while IFS= read -r log_file; do
-    count=$((count + 1))
-    worker="$(grep -oE "rootdir: $RUN/w[0-9]+/" "$log_file" | head -n1 | grep -oE 'w[0-9]+/$' || true)"
-    if [[ -z $worker ]]; then
-      echo "  NOT on a worker: ${log_file#"$testlogs"/}" >&2
-      missing=1
-      continue
-    fi
-    grep -q 'from embedded (pgserver)' "$log_file" ||
-      die "${log_file#"$testlogs"/}: no embedded PostgreSQL line in the test log"
-    printf '  %-4s %s\n' "${worker%/}" "${log_file#"$testlogs"/}" >&2
-  done < <(find "$testlogs/tests/integration" -name test.log | sort)
-  ((count > 0)) || die "no test logs under $testlogs/tests/integration"
-  ((missing == 0)) || die "some integration tests did not run on a worker"
+# Every test log (one per shard) must show a worker's action directory, with the
+# test's PostgreSQL (binaries and data) inside it; prints the shards' workers last.
+check_logs() {
+  "$VENV/bin/python" "$REMOTE_DIR/check_logs.py" "$RUN" "$1" --shards "$2"
 }
 
-shard_workers() { # prints the worker of each shard log of the sharded target
-  local dir="$1"
-  find "$dir" -path '*shard_*' -name test.log -exec grep -ohE "rootdir: $RUN/w[0-9]+/" {} + |
-    grep -oE 'w[0-9]+' | sort -u
+# `bazel clean`, quickly: Bazel 4 deletes a tree of runfiles links (about 11,500
+# per test target) at a few hundred files a second on a busy machine, rm at far
+# more. The check of the remote cache itself uses a plain `bazel clean`.
+fresh_outputs() {
+  local out
+  out="$(bazel_ info output_path 2>/dev/null)"
+  [[ $out == "$WORK"/root/* ]] || die "unexpected output path: $out"
+  rm -rf "$out"
+  bazel_ clean 2>/dev/null
 }
 
 main_remote() {
@@ -167,7 +178,9 @@ main_remote() {
   ensure_venv
   ensure_buildgrid
   stage_workspace
-  trap remote_cleanup EXIT INT TERM
+  trap remote_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
   start_services
   REMOTE_FLAGS=(--config=remote-local "--remote_executor=grpc://127.0.0.1:$PORT")
   local testlogs sharded expected shards
@@ -178,15 +191,15 @@ main_remote() {
   shards="$(bazel_ query --output=build "$sharded" 2>/dev/null | grep -oE 'shard_count = [0-9]+' | grep -oE '[0-9]+')"
   expected=$(($(bazel_ query "tests($INTEGRATION)" 2>/dev/null | wc -l) - 1 + shards))
 
-  # Each timed run starts from `bazel clean`: no result of an earlier run in the
-  # local cache, and the same analysis and runfiles work in each.
-  log "1/5 local: bazel clean, bazel test $INTEGRATION (embedded PostgreSQL)"
-  bazel_ clean
+  # Each timed run starts from an empty output tree: no result of an earlier run
+  # in the local cache, the same analysis and runfiles work in each.
+  log "1/5 local: bazel test $INTEGRATION (embedded PostgreSQL), from an empty output tree"
+  fresh_outputs
   timed_bazel local "$WORK/local.log" test --test_env=TALK_TEST_POSTGRES=embedded "$INTEGRATION" ||
     die "local run failed"
 
-  bazel_ clean
-  log "2/5 remote: bazel clean, bazel test --config=remote-local $INTEGRATION ($WORKERS workers)"
+  fresh_outputs
+  log "2/5 remote: bazel test --config=remote-local $INTEGRATION ($WORKERS workers), from an empty output tree"
   timed_bazel remote "$WORK/remote.log" test "${REMOTE_FLAGS[@]}" "$INTEGRATION" ||
     die "remote run failed (worker logs: $(tail -n 5 "$RUN"/w*.log))"
   local remote_count
@@ -196,18 +209,19 @@ main_remote() {
   if grep -E '^INFO: [0-9]+ process' "$WORK/remote.log" | tail -n1 | grep -qE 'local|sandbox|worker'; then
     die "some processes ran locally: $(grep -E '^INFO: [0-9]+ process' "$WORK/remote.log" | tail -n1)"
   fi
-  log "test logs, by worker:"
-  check_logs_on_workers "$testlogs"
-  local spread sharded_logs
+  log "where each test ran, and its PostgreSQL"
+  local sharded_logs spread
   sharded_logs="$testlogs/$(tr ':' '/' <<<"${sharded#//}")"
-  spread="$(shard_workers "$sharded_logs" | xargs)"
+  check_logs "$testlogs" "$sharded_logs" | tee "$WORK/where.txt" || die "a test did not run on a worker"
+  spread="$(sed -n 's/^shard workers: //p' "$WORK/where.txt")"
   if [[ $(wc -w <<<"$spread") -lt 2 ]]; then
-    # Both shards were given to one worker because the other was busy with another
+    # Both shards went to one worker because the other was busy with another
     # target. Alone, with both workers idle, the scheduler must split them.
     log "shards of $sharded ran on $spread only; again alone, with both workers idle"
     bazel_ test "${REMOTE_FLAGS[@]}" --cache_test_results=no --noremote_accept_cached "$sharded" ||
       die "sharded target failed remotely"
-    spread="$(shard_workers "$sharded_logs" | xargs)"
+    check_logs "$testlogs" "$sharded_logs" >"$WORK/where-shards.txt" || die "a shard did not run on a worker"
+    spread="$(sed -n 's/^shard workers: //p' "$WORK/where-shards.txt")"
   fi
   [[ $(wc -w <<<"$spread") -ge 2 ]] || die "shards of $sharded did not spread over the workers ($spread)"
   log "shards of $sharded ran on: $spread"
@@ -255,4 +269,21 @@ main_remote() {
   log "bazel-remote: all checks passed"
 }
 
-main_remote "$@"
+# `run.sh serve`: BuildGrid and the workers only, until Ctrl-C, for bazel by hand.
+serve() {
+  ensure_venv
+  ensure_buildgrid
+  trap remote_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  start_services
+  log "serving on 127.0.0.1:$PORT until Ctrl-C (workers stop by themselves after 30 min); e.g.
+  tools/bazel/offline/run.sh shell test --config=remote-local --remote_executor=grpc://127.0.0.1:$PORT //tests/integration/..."
+  wait "${WORKER_PIDS[@]}" || true
+}
+
+case "${1:-check}" in
+  check) main_remote ;;
+  serve) serve ;;
+  *) die "usage: $0 [check|serve]" ;;
+esac
