@@ -82,6 +82,8 @@ remote_cleanup() {
       kill -KILL $left 2>/dev/null || true
       ((code != 0)) || code=1
     fi
+    # The server's and workers' logs stay for a look afterwards.
+    mkdir -p "$WORK/logs" && cp "$RUN"/*.log "$WORK/logs/" 2>/dev/null || true
     rm -rf "$RUN"
   fi
   if ((MADE_RUNTIME)); then rm -rf "$RUNTIME"; fi
@@ -162,7 +164,7 @@ check_logs() {
   "$VENV/bin/python" "$REMOTE_DIR/check_logs.py" "$RUN" "$1" --shards "$2"
 }
 
-# `bazel clean`, quickly: Bazel 4 deletes a tree of runfiles links (about 11,500
+# `bazel clean`, quickly: Bazel 4 deletes a tree of runfiles links (about 15,000
 # per test target) at a few hundred files a second on a busy machine, rm at far
 # more. The check of the remote cache itself uses a plain `bazel clean`.
 fresh_outputs() {
