@@ -133,9 +133,10 @@ cleanup() {
 }
 
 timed() { # timed LABEL CMD... : runs CMD, appends "LABEL seconds" to timings
-  local start=$SECONDS
-  "${@:2}"
+  local start=$SECONDS rc=0
+  "${@:2}" || rc=$?
   echo "$1 $((SECONDS - start))s" >>"$WORK/timings.txt"
+  return "$rc"
 }
 
 check_integration() {
@@ -165,25 +166,33 @@ check_everything() {
 }
 
 check_graph() {
+  local failed=0
   log "every test file belongs to a test target"
   bazel_ query 'labels(srcs, tests(//...))' >"$WORK/test_srcs.txt"
-  "$VENV/bin/python" "$OFFLINE/checks.py" orphans "$WORK/test_srcs.txt"
+  "$VENV/bin/python" "$OFFLINE/checks.py" orphans "$WORK/test_srcs.txt" || failed=1
 
   log "no platform fixes a placeholder exec property"
   bazel_ query --output=build 'kind(platform, //...)' >"$WORK/platforms.txt"
   if grep -n 'exec_properties' -A8 "$WORK/platforms.txt" | grep -E '\.invalid|placeholder'; then
-    die "a platform fixes a placeholder exec property: --remote_default_exec_properties cannot replace it"
+    echo "check graph: a platform fixes a placeholder exec property:" \
+      "--remote_default_exec_properties cannot replace it" >&2
+    failed=1
   fi
 
   log "tests that need Docker ask remote executors for it (exec_properties, not only tags)"
   local blind
   blind="$(bazel_ query 'attr(tags, "requires-docker", tests(//...)) except attr(exec_properties, "dockerNetwork", tests(//...))')"
-  [[ -z $blind ]] || die "tagged requires-docker without Docker exec_properties: $blind"
+  if [[ -n $blind ]]; then
+    echo "check graph: tagged requires-docker without Docker exec_properties:" $blind >&2
+    failed=1
+  fi
 
   log "third-party imports are direct deps (@pypi//<distribution>)"
   bazel_ query --output=xml 'kind("py_library|py_binary|py_test", //...)' >"$WORK/py_targets.xml"
+  bazel_ query '@pypi//:all' >/dev/null # fetches the hub, whose modules.json maps imports
   "$VENV/bin/python" "$OFFLINE/checks.py" imports "$WORK/py_targets.xml" \
-    "$(bazel_ info output_base)/external/pypi/modules.json"
+    "$(bazel_ info output_base)/external/pypi/modules.json" || failed=1
+  ((failed == 0)) || die "graph checks failed (see above)"
 }
 
 start_postgres() {
@@ -195,16 +204,18 @@ start_postgres() {
 }
 
 check_runner() {
+  bazel_ build //:integration_runner
   start_postgres
   local socket_dir="${PG_URI##*host=}"
   socket_dir="${socket_dir%%&*}"
-  log "bazel run //:integration_runner: migrate, then one module (launchers must not loop)"
+  log "//:integration_runner (what bazel run runs): migrate, then one module (launchers must not loop)"
   # The launcher of //:test_python must start within the time limit: a launcher
   # run by a `python3` that execs it again never would.
   DATABASE_HOST="$socket_dir" DATABASE_PORT=5432 DATABASE_USER=postgres \
     DATABASE__URL="postgresql+asyncpg://postgres@/postgres?host=$socket_dir" TALK_DB_WAIT_SECONDS=10 \
-    timed "integration-runner" timeout "${TALK_BAZEL_OFFLINE_RUNNER_TIMEOUT:-300}" "$@" -q -k test_guide_example ||
-    die "bazel run //:integration_runner failed (exit $?; 124: timed out)"
+    timed "integration-runner" timeout "${TALK_BAZEL_OFFLINE_RUNNER_TIMEOUT:-300}" \
+    "$WS/bazel-bin/integration_runner" -q -k test_guide_example ||
+    die "//:integration_runner failed (exit $?; 124: timed out)"
 }
 
 check_db_connect() {
@@ -280,7 +291,7 @@ main() {
       check_integration
       check_everything
       check_graph
-      check_runner bazel_ run //:integration_runner --
+      check_runner
       check_db_connect
       check_image_build
       ;;
@@ -288,7 +299,7 @@ main() {
     integration) check_integration ;;
     everything) check_everything ;;
     graph) check_graph ;;
-    runner) check_runner bazel_ run //:integration_runner -- ;;
+    runner) check_runner ;;
     db_connect) check_db_connect ;;
     image) check_image ;;
     shell) bazel_ "${@:2}" ;;
