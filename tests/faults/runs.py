@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness.postgres import liveness
 from tests.harness.postgres.docker import (
     LABEL,
     LABEL_PID,
+    LABEL_RUN,
     DockerUnavailable,
     docker_client,
     image_id,
@@ -93,6 +95,8 @@ def leftovers(pid: int) -> list[str]:
     except DockerUnavailable:
         return found
     containers = client.containers.list(all=True, filters={"label": f"{LABEL_PID}={pid}"})
+    # Under Bazel another sandbox may have a live run with the same PID: its lock is held.
+    containers = [c for c in containers if not liveness.held(c.labels.get(LABEL_RUN, ""))]
     return found + [f"container {c.short_id} ({LABEL})" for c in containers]
 
 

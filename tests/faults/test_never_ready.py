@@ -4,7 +4,6 @@ container removed."""
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import time
 
@@ -12,7 +11,8 @@ import pytest
 from sqlalchemy.engine import URL
 
 from tests.faults.runs import require_docker_image
-from tests.harness.postgres.docker import LABEL_PID, docker_client, start_container
+from tests.harness.postgres import liveness
+from tests.harness.postgres.docker import LABEL_RUN, docker_client, start_container
 from tests.harness.postgres.readiness import PostgresNotReady, wait_until_ready
 
 
@@ -39,7 +39,9 @@ def test_a_container_that_never_becomes_ready_is_removed():
 
     def mine() -> set[str]:
         # This process may hold its own session container too (docker source): compare.
-        found = client.containers.list(all=True, filters={"label": f"{LABEL_PID}={os.getpid()}"})
+        # By run, not PID: under Bazel another sandbox has a process with this PID.
+        run = f"{LABEL_RUN}={liveness.this_run()}"
+        found = client.containers.list(all=True, filters={"label": run})
         return {c.id for c in found}
 
     before = mine()
