@@ -309,4 +309,5 @@ main() {
   cat "$WORK/timings.txt" >&2
 }
 
-main "$@"
+# Sourced (tools/bazel/remote/run.sh reuses the functions above): no main.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then main "$@"; fi
