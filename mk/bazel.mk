@@ -20,8 +20,10 @@ bazel-offline-image: venv images
 	tools/bazel/offline/run.sh image
 
 # From npm (prebuilt binaries, nothing downloaded at install); --no-save: no
-# lockfile with registry addresses lands in the repository.
+# lockfile with registry addresses lands in the repository. npm from Debian when the
+# machine has none.
 $(BUILDIFIER):
+	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq npm; }
 	npm install --silent --no-save --no-package-lock --prefix .build/npm \
 		@bazel/buildifier@$(BUILDIFIER_VERSION)
 

@@ -59,7 +59,7 @@ CASES = [(signal.SIGTERM, *moment) for moment in MOMENTS[1:]] + [(signal.SIGINT,
 )
 def test_a_signal_at_any_moment_stops_cleanly(signum, moment, after, delay, tmp_path):
     # A runtime directory of its own: what the embedded PostgreSQL package keeps there
-    # (pgserver: a lock file) must be gone after the run too.
+    # (the embedded server's lock file) must be gone after the run too.
     runtime = tmp_path / "run"
     runtime.mkdir(mode=0o700)  # platformdirs ignores a runtime dir others can read
     serve = Serve.start("--dev-bluesky", "--port", "0", XDG_RUNTIME_DIR=str(runtime))

@@ -45,7 +45,9 @@ async def _boom() -> None:
 async def _get_boom(debug: bool) -> httpx.Response:
     app = create_app(make_async_container(), debug=debug)
     app.add_api_route("/boom", _boom)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    # raise_app_exceptions: an error that escaped the app (to be logged by the server,
+    # message and all) would fail the test here.
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=True)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         return await client.get("/boom")
 
@@ -64,3 +66,14 @@ async def test_with_debug_a_500_names_type_and_place_but_never_the_message():
     error = response.json()["error"]
     assert error.startswith("RuntimeError at test_debug_setting.py:") and "_boom" in error
     assert "s3cret" not in response.text and "db.internal" not in response.text
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("debug", [False, True])
+async def test_an_unexpected_error_is_logged_without_its_message(debug, caplog):
+    caplog.set_level("DEBUG")
+    response = await _get_boom(debug=debug)
+    assert response.status_code == 500
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "unhandled RuntimeError at test_debug_setting.py:" in logged
+    assert "s3cret" not in logged and "db.internal" not in logged

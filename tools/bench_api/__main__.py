@@ -8,6 +8,7 @@ import argparse
 import datetime
 import os
 import platform
+import re
 import shutil
 import socket
 import subprocess
@@ -79,9 +80,15 @@ def _wait_for(url: str, log: Path, timeout: float = 60) -> None:
 
 def _sign_in(api: str) -> str:
     """The session cookie of the dev user, signed in through the fake Bluesky along
-    the real redirects (login, authorization server, callback)."""
+    the real redirects (login, the consent page approved through its form, callback)."""
     with httpx.Client(follow_redirects=True, timeout=10) as client:
-        client.post(f"{api}/auth/login", json={"account": DEV_USER_HANDLE}).raise_for_status()
+        consent = client.post(f"{api}/auth/login", json={"account": DEV_USER_HANDLE})
+        consent.raise_for_status()
+        form = dict(re.findall(r'name="(request_uri|csrf_token)" value="([^"]*)"', consent.text))
+        if set(form) != {"request_uri", "csrf_token"}:
+            raise SystemExit(f"no consent page after POST /auth/login: {consent.text[:200]}")
+        authorize = str(consent.url).split("?")[0]
+        client.post(authorize, data={**form, "decision": "approve"}).raise_for_status()
         token = client.cookies.get(COOKIE)
         if not token:
             raise SystemExit("sign-in through the fake Bluesky gave no session cookie")

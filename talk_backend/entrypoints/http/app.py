@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from talk_backend.container import create_container
 from talk_backend.entrypoints.http.body_limit import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
-from talk_backend.entrypoints.http.errors import install_error_handlers
+from talk_backend.entrypoints.http.errors import UnexpectedErrors, install_error_handlers
 from talk_backend.entrypoints.http.routers import auth, invites, members, operations, pages
 from talk_backend.settings import Settings
 
@@ -35,9 +35,11 @@ def create_app(
     app = FastAPI(title="talk-backend", version="0.1.0", lifespan=lifespan)
     for router in (auth.router, members.router, invites.router, operations.router, pages.router):
         app.include_router(router)
-    install_error_handlers(app, debug=debug)
+    install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     setup_dishka(container, app)
+    # Added last, so outermost: it also catches what the middlewares above raise.
+    app.add_middleware(UnexpectedErrors, debug=debug)
     return app
 
 

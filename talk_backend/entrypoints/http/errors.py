@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -18,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from talk_backend.domain import errors
 
@@ -128,21 +128,44 @@ def _where(exc: BaseException) -> str:
     return f"{last.filename.rsplit('/', 1)[-1]}:{last.lineno} in {last.name}"
 
 
-def _unexpected(debug: bool) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
-    async def handler(request: Request, exc: Exception) -> JSONResponse:
-        # Frames only, in the log as in the answer: the message may carry secrets.
-        frames = "".join(traceback.format_tb(exc.__traceback__)) if debug else ""
-        _log.error("unhandled %s at %s\n%s", type(exc).__name__, _where(exc), frames)
-        body = {"detail": "internal error"}
-        if debug:  # DEBUG=true, never in production (settings refuse it)
-            body["error"] = f"{type(exc).__name__} at {_where(exc)}"
-        return JSONResponse(body, status_code=500)
+class UnexpectedErrors:
+    """The outermost middleware inside Starlette's own: an exception nothing handled
+    becomes a JSON 500 here and is NOT re-raised. Starlette's ServerErrorMiddleware
+    re-raises after any `Exception` handler, and uvicorn then logs the traceback with
+    the exception's message, which may carry secrets (a database URL, a token)."""
 
-    return handler
+    def __init__(self, app: ASGIApp, debug: bool = False) -> None:
+        self._app = app
+        self._debug = debug
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self._app(scope, receive, tracking_send)
+        except Exception as exc:
+            # Frames only, in the log as in the answer: the message may carry secrets.
+            frames = "".join(traceback.format_tb(exc.__traceback__)) if self._debug else ""
+            _log.error("unhandled %s at %s\n%s", type(exc).__name__, _where(exc), frames)
+            if started:
+                return  # the answer is under way; the server closes the connection
+            body: dict[str, str] = {"detail": "internal error"}
+            if self._debug:  # DEBUG=true, never in production (settings refuse it)
+                body["error"] = f"{type(exc).__name__} at {_where(exc)}"
+            await JSONResponse(body, status_code=500)(scope, receive, send)
 
 
-def install_error_handlers(app: FastAPI, *, debug: bool = False) -> None:
+def install_error_handlers(app: FastAPI) -> None:
+    """Handlers for what a client can cause. Unexpected errors are UnexpectedErrors'
+    (a middleware the app factory adds last, so it wraps everything)."""
     app.add_exception_handler(errors.DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected(debug))

@@ -21,7 +21,8 @@ import zipfile
 from pathlib import Path
 
 ROOTDIR = re.compile(r"^rootdir: (\S+)", re.MULTILINE)
-INITDB = re.compile(r"'(\S+/bin/initdb)', '-D', '([^']+)'")
+# The embedded server logs initdb's argument list; -D may come anywhere in it.
+INITDB = re.compile(r"'(\S+/bin/initdb)'[^)\]]*?'-D', '([^']+)'")
 
 
 def action_dir(run: Path, path: str) -> tuple[str, str] | None:

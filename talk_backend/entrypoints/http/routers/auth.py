@@ -75,7 +75,10 @@ async def login(
     status_code=303,
     response_model=None,
     responses={
-        303: {"description": "Signed in"},
+        303: {
+            "description": "Signed in: to / with the session cookie. A browser navigation "
+            "that is refused goes to /?sign_in_error=invite|declined|failed instead of a 4xx"
+        },
         **errors(400, 403, e403="The account has no membership and no valid invite"),
     },
 )
