@@ -12,6 +12,8 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import make_url
 
+_BINDIR = "SELECT setting FROM pg_config WHERE name = 'BINDIR'"
+
 
 @dataclass(frozen=True)
 class LocalPostgres:
@@ -26,21 +28,28 @@ class LocalPostgres:
         conn = await asyncpg.connect(**connect_kwargs(url))
         try:
             data_dir = Path(await conn.fetchval("SELECT current_setting('data_directory')"))
+            bin_dir = Path(await conn.fetchval(_BINDIR))
         finally:
             await conn.close()
-        return cls.running_in(url, data_dir)
+        return cls.running_in(url, data_dir, bin_dir)
 
     @classmethod
-    def running_in(cls, url: str, data_dir: Path) -> LocalPostgres:
+    def running_in(cls, url: str, data_dir: Path, bin_dir: Path) -> LocalPostgres:
         pid = int((data_dir / "postmaster.pid").read_text().split()[0])
-        log = Path(os.readlink(f"/proc/{pid}/fd/2"))
-        return cls(
+        log = _stderr_file(pid)
+        server = cls(
             url=url,
             data_dir=data_dir,
-            bin_dir=Path(os.readlink(f"/proc/{pid}/exe")).parent,
+            bin_dir=bin_dir,
             owner=data_dir.stat().st_uid,
-            log_file=log if log.is_file() else data_dir / "restarted.log",
+            log_file=log or data_dir / "restarted.log",
         )
+        if log is None:
+            # Only a process with ptrace rights over the postmaster can see where it
+            # logs (a container without CAP_SYS_PTRACE cannot): restart it with a log
+            # file of ours, same options, socket and port.
+            server.restart()
+        return server
 
     def pg_ctl(self, *args: str) -> None:
         # PostgreSQL refuses to run as root: act as the data directory's owner.
@@ -70,6 +79,14 @@ class LocalPostgres:
                 if marker in line:
                     found.append(line.split(marker, 1)[1])
         return found
+
+
+def _stderr_file(pid: int) -> Path | None:
+    try:
+        log = Path(os.readlink(f"/proc/{pid}/fd/2"))
+    except PermissionError:
+        return None
+    return log if log.is_file() else None
 
 
 def connect_kwargs(url: str) -> dict[str, str]:
