@@ -1,5 +1,9 @@
-"""The full integration suite, 20 times in a row: nothing left behind, and no
-slowdown (a leak of servers, connections or databases shows up as both)."""
+"""The full integration suite, 20 times in a row, each run leaving nothing behind (a
+leak of servers, containers, databases or directories would pile up run after run).
+
+How long the runs take is not asserted: wall-clock time on a shared machine is noise
+to a test, and speed is measured by `make bench`, which prints a table. The durations
+are printed here for a reader of the log."""
 
 from __future__ import annotations
 
@@ -13,14 +17,11 @@ import pytest
 from tests.faults.runs import REPO, child_env, leftovers
 
 RUNS = 20
-# Wall-clock noise on a shared 2-core machine reaches tens of percent, so only a
-# gross trend fails: the last five runs' median above twice the first five's.
-SLOWDOWN_FACTOR = 2.0
 _SUITE = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 
 
 @pytest.mark.slow
-def test_twenty_runs_leave_nothing_and_do_not_slow_down(tmp_path):
+def test_twenty_runs_leave_nothing_behind(tmp_path, capsys):
     durations: list[float] = []
     for n in range(RUNS):
         started = time.monotonic()
@@ -36,5 +37,6 @@ def test_twenty_runs_leave_nothing_and_do_not_slow_down(tmp_path):
         durations.append(time.monotonic() - started)
         assert proc.returncode == 0, f"run {n + 1}:\n{out[-4000:]}"
         assert leftovers(proc.pid) == [], f"run {n + 1} left {leftovers(proc.pid)}"
-    first, last = statistics.median(durations[:5]), statistics.median(durations[-5:])
-    assert last < first * SLOWDOWN_FACTOR, f"runs slowed down: {durations}"
+    with capsys.disabled():
+        first, last = statistics.median(durations[:5]), statistics.median(durations[-5:])
+        print(f"\nsoak: {RUNS} runs, median of the first five {first:.1f} s, last {last:.1f} s")
