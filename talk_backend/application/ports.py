@@ -10,7 +10,7 @@ import uuid
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, Self
 
 from talk_backend.application.oauth_state import OAuthTokens, PendingAuthorization, Save
 from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
@@ -68,11 +68,23 @@ class Clock(Protocol):
 
 
 class TransactionManager(Protocol):
-    """The unit-of-work boundary: everything since the last commit lands or none does."""
+    """The unit of work: `async with tx:` opens it, `await tx.commit()` lands what was
+    written since the last commit, and leaving the block undoes whatever was not
+    committed, whether the block returned or raised (the exception propagates).
+
+    Adapters subclass this Protocol to inherit the block's behaviour, so the contract
+    is written once, here."""
 
     async def commit(self) -> None: ...
 
-    async def rollback(self) -> None: ...
+    async def rollback(self) -> None:
+        """Undoes what was written since the last commit; a no-op when nothing was."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.rollback()
 
 
 @dataclass(frozen=True, slots=True)

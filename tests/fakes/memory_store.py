@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+from talk_backend.application.ports import TransactionManager
 from talk_backend.domain.invites import Invite
 from talk_backend.domain.users import User
 from talk_backend.domain.web_sessions import WebSession
@@ -20,22 +21,19 @@ class MemoryStore:
 _Snapshot = tuple[dict[uuid.UUID, User], dict[uuid.UUID, Invite], dict[str, WebSession]]
 
 
-class InMemoryTransactionManager:
+class InMemoryTransactionManager(TransactionManager):
     """Rollback restores the state of the last commit (objects are immutable, so a
     shallow copy of the tables is a full snapshot)."""
 
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
         self._snapshot = self._take()
-        self.commits = 0
-        self.rollbacks = 0
 
     def _take(self) -> _Snapshot:
         return dict(self._store.users), dict(self._store.invites), dict(self._store.web_sessions)
 
     async def commit(self) -> None:
         self._snapshot = self._take()
-        self.commits += 1
 
     async def rollback(self) -> None:
         users, invites, web_sessions = self._snapshot
@@ -45,4 +43,3 @@ class InMemoryTransactionManager:
         self._store.invites.update(invites)
         self._store.web_sessions.clear()
         self._store.web_sessions.update(web_sessions)
-        self.rollbacks += 1

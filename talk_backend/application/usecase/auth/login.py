@@ -25,25 +25,17 @@ class LoginResult:
     created: bool
 
 
+@dataclass(frozen=True, slots=True)
 class Login:
-    def __init__(
-        self,
-        bluesky: BlueskySignIn,
-        users: UserRepository,
-        invites: InviteRepository,
-        tx: TransactionManager,
-        clock: Clock,
-        grants: BlueskyGrantStore,
-    ) -> None:
-        self._bluesky = bluesky
-        self._grants = grants
-        self._users = users
-        self._invites = invites
-        self._tx = tx
-        self._clock = clock
+    bluesky: BlueskySignIn
+    users: UserRepository
+    invites: InviteRepository
+    tx: TransactionManager
+    clock: Clock
+    grants: BlueskyGrantStore
 
     async def execute(self, callback: AuthorizationCallback) -> LoginResult:
-        return await self.sign_in(await self._bluesky.complete(callback))
+        return await self.sign_in(await self.bluesky.complete(callback))
 
     async def sign_in(self, signed_in: CompletedSignIn | VerifiedIdentity) -> LoginResult:
         """A known DID signs in. An unknown DID needs a usable invite: the invite is
@@ -53,8 +45,8 @@ class Login:
         if isinstance(signed_in, VerifiedIdentity):
             signed_in = CompletedSignIn(signed_in)
         identity = signed_in.identity
-        try:
-            existing = await self._users.get_by_did(identity.did)
+        async with self.tx:
+            existing = await self.users.get_by_did(identity.did)
             if existing is not None:
                 return await self._admit(existing, signed_in, created=False)
             try:
@@ -65,33 +57,30 @@ class Login:
                 # Losing a race to a concurrent first login of the same DID looks like
                 # "no invite left" or a duplicate DID. The winner's commit is visible
                 # now (READ COMMITTED), so sign in as its user.
-                await self._tx.rollback()
-                existing = await self._users.get_by_did(identity.did)
+                await self.tx.rollback()
+                existing = await self.users.get_by_did(identity.did)
                 if existing is not None:
                     return await self._admit(existing, signed_in, created=False)
                 raise InviteRequired(
                     f"{identity.did} has no account and no valid invite; ask a member to invite you"
                 )
             return await self._admit(user, signed_in, created=True)
-        except BaseException:
-            await self._tx.rollback()
-            raise
 
     async def _admit(self, user: User, signed_in: CompletedSignIn, *, created: bool) -> LoginResult:
         if signed_in.grant is not None:
-            await self._grants.keep(signed_in)
-            await self._tx.commit()
+            await self.grants.keep(signed_in)
+            await self.tx.commit()
         elif created:
-            await self._tx.commit()
+            await self.tx.commit()
         return LoginResult(user, created=created)
 
     async def _claim_invite_and_register(self, identity: VerifiedIdentity) -> User | None:
-        now = self._clock.now()
-        for invite in await self._invites.find_usable_for(identity, now):
+        now = self.clock.now()
+        for invite in await self.invites.find_usable_for(identity, now):
             user = User.register(identity.did, identity.verified_handle, now, invite.inviter_id)
             # Claim first: the conditional UPDATE is what serialises racing logins.
             # invites.accepted_by is a deferred foreign key, checked at commit.
-            if await self._invites.mark_accepted(invite.id, user.id, now):
-                await self._users.add(user)
+            if await self.invites.mark_accepted(invite.id, user.id, now):
+                await self.users.add(user)
                 return user
         return None

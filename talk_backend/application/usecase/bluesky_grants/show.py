@@ -5,15 +5,17 @@ this server can act for the member at their PDS now. Tokens never leave the port
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from talk_backend.application.ports import BlueskyGrants, BlueskyGrantStatus
 from talk_backend.domain.users import User
 
 
+@dataclass(frozen=True, slots=True)
 class ShowBlueskyGrant:
-    def __init__(self, grants: BlueskyGrants) -> None:
-        self._grants = grants
+    grants: BlueskyGrants
 
     async def execute(self, member: User) -> BlueskyGrantStatus | None:
         # The store commits its own short transaction: a refresh must stay saved once
         # the authorization server has spent the old refresh token.
-        return await self._grants.fresh_status(member.did)
+        return await self.grants.fresh_status(member.did)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from talk_backend.application.invite_policy import InvitePolicy
@@ -24,20 +25,13 @@ from talk_backend.domain.identity import Did, Handle, parse_account
 from talk_backend.domain.invites import Invite
 
 
+@dataclass(frozen=True, slots=True)
 class CreateInvite:
-    def __init__(
-        self,
-        users: UserRepository,
-        invites: InviteRepository,
-        tx: TransactionManager,
-        clock: Clock,
-        policy: InvitePolicy,
-    ) -> None:
-        self._users = users
-        self._invites = invites
-        self._tx = tx
-        self._clock = clock
-        self._policy = policy
+    users: UserRepository
+    invites: InviteRepository
+    tx: TransactionManager
+    clock: Clock
+    policy: InvitePolicy
 
     async def execute(
         self, inviter_id: uuid.UUID, invitee: str, expires_at: datetime | None = None
@@ -46,33 +40,30 @@ class CreateInvite:
         target = parse_account(invitee)
         if not isinstance(target, Did) and target.is_invalid_marker:
             raise InvalidInvitee("handle.invalid names nobody; invite by DID instead")
-        now = self._clock.now()
-        if expires_at is None and self._policy.default_ttl is not None:
-            expires_at = now + self._policy.default_ttl
-        try:
+        now = self.clock.now()
+        if expires_at is None and self.policy.default_ttl is not None:
+            expires_at = now + self.policy.default_ttl
+        async with self.tx:
             # The row lock makes the quota check and the insert atomic per inviter.
-            inviter = await self._users.lock(inviter_id)
+            inviter = await self.users.lock(inviter_id)
             if inviter is None:
                 raise UserNotFound(f"inviter {inviter_id} does not exist")
             if not inviter.is_active:
                 raise InviterNotActive("deactivated members cannot invite")
-            if isinstance(target, Did) and await self._users.get_by_did(target) is not None:
+            if isinstance(target, Did) and await self.users.get_by_did(target) is not None:
                 raise AlreadyMember(f"{target} is already a member")
-            if isinstance(target, Handle) and await self._users.get_by_handle(target) is not None:
+            if isinstance(target, Handle) and await self.users.get_by_handle(target) is not None:
                 # Such an invite could never be used (a member signs in as themselves),
                 # yet it would count against the quota.
                 raise AlreadyMember(f"{target} is already a member's handle")
-            if await self._invites.has_pending_for(target, now):
+            if await self.invites.has_pending_for(target, now):
                 raise InviteAlreadyPending(f"{target} already has a pending invite")
-            pending = await self._invites.count_pending(inviter_id, now)
-            if pending >= self._policy.max_pending_per_inviter:
+            pending = await self.invites.count_pending(inviter_id, now)
+            if pending >= self.policy.max_pending_per_inviter:
                 raise InviteQuotaExceeded(
-                    f"at most {self._policy.max_pending_per_inviter} pending invites per member"
+                    f"at most {self.policy.max_pending_per_inviter} pending invites per member"
                 )
             invite = Invite.issue(inviter_id, target, now, expires_at)
-            await self._invites.add(invite)
-            await self._tx.commit()
-            return invite
-        except BaseException:
-            await self._tx.rollback()
-            raise
+            await self.invites.add(invite)
+            await self.tx.commit()
+        return invite

@@ -15,14 +15,14 @@ class InviteSummary:
     status: InviteStatus
 
 
+@dataclass(frozen=True, slots=True)
 class ListInvites:
-    def __init__(self, invites: InviteRepository, clock: Clock) -> None:
-        self._invites = invites
-        self._clock = clock
+    invites: InviteRepository
+    clock: Clock
 
     async def execute(self, inviter_id: uuid.UUID) -> list[InviteSummary]:
-        now = self._clock.now()
+        now = self.clock.now()
         return [
             InviteSummary(invite, invite.status_at(now))
-            for invite in await self._invites.list_by_inviter(inviter_id)
+            for invite in await self.invites.list_by_inviter(inviter_id)
         ]

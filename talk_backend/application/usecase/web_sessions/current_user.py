@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from talk_backend.application.ports import Clock, SignedInMembers
 from talk_backend.domain.users import User
 from talk_backend.domain.web_sessions import web_session_token_hash
 
 
+@dataclass(frozen=True, slots=True)
 class CurrentUser:
-    def __init__(self, members: SignedInMembers, clock: Clock) -> None:
-        self._members = members
-        self._clock = clock
+    members: SignedInMembers
+    clock: Clock
 
     async def execute(self, token: str | None) -> User | None:
         if not token:
             return None
-        found = await self._members.web_session_with_member(web_session_token_hash(token))
+        found = await self.members.web_session_with_member(web_session_token_hash(token))
         if found is None:
             return None
         session, user = found
-        if not session.is_live_at(self._clock.now()) or not user.is_active:
+        if not session.is_live_at(self.clock.now()) or not user.is_active:
             return None
         return user

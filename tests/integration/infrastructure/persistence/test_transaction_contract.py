@@ -1,0 +1,105 @@
+"""One unit-of-work contract, two implementations: SqlaTransactionManager and the
+in-memory InMemoryTransactionManager. Use cases rely on it to leave nothing
+half-written, so the fake must undo exactly what the database undoes."""
+
+from datetime import timedelta
+
+import pytest
+
+from talk_backend.application.ports import (
+    Clock,
+    InviteRepository,
+    TransactionManager,
+    UserRepository,
+)
+from talk_backend.domain.identity import Did
+from talk_backend.domain.invites import Invite
+from talk_backend.domain.users import User
+from tests.factories import ALICE, BOB, CAROL, seed_member
+from tests.harness import create_env_fixture
+
+fake_env = create_env_fixture()
+sqla_env = create_env_fixture(unmock={"persistence"})
+
+
+@pytest.fixture(params=["fake_env", "sqla_env"])
+def env(request):
+    return request.getfixturevalue(request.param)
+
+
+async def _user(env, did: str) -> User:
+    return User.register(Did(did), None, (await env.get(Clock)).now(), None)
+
+
+async def _stored(env, user: User) -> bool:
+    """Asked in a fresh request scope: what another request would see."""
+    async with env.scope() as request:
+        return await (await request.get(UserRepository)).get(user.id) is not None
+
+
+@pytest.mark.asyncio
+async def test_a_commit_lands(env):
+    tx, users = await env.get(TransactionManager), await env.get(UserRepository)
+    bob = await _user(env, BOB)
+    async with tx:
+        await users.add(bob)
+        await tx.commit()
+    assert await _stored(env, bob)
+
+
+@pytest.mark.asyncio
+async def test_leaving_without_a_commit_rolls_back(env):
+    tx, users = await env.get(TransactionManager), await env.get(UserRepository)
+    bob = await _user(env, BOB)
+    async with tx:
+        await users.add(bob)
+    assert await users.get(bob.id) is None
+    assert not await _stored(env, bob)
+
+
+@pytest.mark.asyncio
+async def test_only_what_came_after_the_last_commit_is_undone(env):
+    tx, users = await env.get(TransactionManager), await env.get(UserRepository)
+    bob, carol = await _user(env, BOB), await _user(env, CAROL)
+    async with tx:
+        await users.add(bob)
+        await tx.commit()
+        await users.add(carol)
+    assert await _stored(env, bob)
+    assert not await _stored(env, carol)
+
+
+@pytest.mark.asyncio
+async def test_an_exception_rolls_back_and_propagates(env):
+    """Writes that belong together: a user and an invite, then a failure. Neither stays."""
+    alice = await seed_member(env, ALICE)
+    tx = await env.get(TransactionManager)
+    users, invites = await env.get(UserRepository), await env.get(InviteRepository)
+    bob = await _user(env, BOB)
+    now = (await env.get(Clock)).now()
+    invite = Invite.issue(alice.id, Did(CAROL), now, now + timedelta(days=1))
+
+    with pytest.raises(RuntimeError, match="after both writes"):
+        async with tx:
+            await users.add(bob)
+            await invites.add(invite)
+            raise RuntimeError("failed after both writes")
+
+    assert await users.get(bob.id) is None
+    assert await invites.get(invite.id) is None
+    assert not await _stored(env, bob)
+    assert await _stored(env, alice)  # committed before the block: untouched
+
+
+@pytest.mark.asyncio
+async def test_the_unit_is_usable_after_a_rollback(env):
+    """Login rolls back mid-flow and carries on in the same block."""
+    tx, users = await env.get(TransactionManager), await env.get(UserRepository)
+    bob, carol = await _user(env, BOB), await _user(env, CAROL)
+    async with tx:
+        await users.add(bob)
+        await tx.rollback()
+        await users.add(carol)
+        await tx.commit()
+    assert not await _stored(env, bob)
+    assert await _stored(env, carol)
