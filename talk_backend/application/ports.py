@@ -123,10 +123,15 @@ class BlueskySignIn(Protocol):
     ) -> AuthorizationRedirect:
         """Resolves the account and starts an authorization request at its server; with
         no account, starts at the entryway's authorization server, where the person
-        picks the account (ATPROTO_PDS_URL)."""
+        picks the account (ATPROTO_PDS_URL).
+
+        Raises SignInFailed when the account does not resolve, UnsafeUrl when its
+        documents lead somewhere this server must not go, UpstreamFailure when a
+        server on the way could not be reached or answered unusably."""
 
     async def complete(self, callback: AuthorizationCallback) -> CompletedSignIn:
-        """Finishes the flow; raises SignInFailed unless Bluesky vouched for the user.
+        """Finishes the flow; raises SignInFailed unless Bluesky vouched for the user,
+        UpstreamFailure when its servers could not be reached or answered unusably.
 
         Stores nothing about the account: a refused sign-in must leave no trace."""
 

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from talk_backend.application.errors import ExternalServiceError, UnsafeUrl, UpstreamFailure
 from talk_backend.domain import errors
 
 # How much of a client's input an error may echo back.
@@ -28,7 +29,7 @@ MESSAGE_CHARS = 300
 
 _log = logging.getLogger("talk_backend.http")
 
-_STATUS: dict[type[errors.DomainError], int] = {
+_STATUS: dict[type[Exception], int] = {
     errors.InvalidDid: 422,
     errors.InvalidHandle: 422,
     errors.InvalidInvitee: 422,
@@ -44,10 +45,15 @@ _STATUS: dict[type[errors.DomainError], int] = {
     errors.UserNotFound: 404,
     errors.DuplicateUser: 409,
     errors.SignInFailed: 400,
+    # Not rule violations: Bluesky's side failed. The account's own documents lead
+    # somewhere forbidden (a client-side problem, 400), or its servers did not answer
+    # usably (this server's gateway call failed, 502).
+    UnsafeUrl: 400,
+    UpstreamFailure: 502,
 }
 
 
-def status_for(exc: errors.DomainError) -> int:
+def status_for(exc: errors.DomainError | ExternalServiceError) -> int:
     for kind in type(exc).__mro__:
         if kind in _STATUS:
             return _STATUS[kind]
@@ -81,8 +87,10 @@ def validation_issue(msg: str, loc: tuple[str | int, ...] = ("body",)) -> dict[s
     return {"type": "value_error", "loc": list(loc), "msg": safe_text(msg, MESSAGE_CHARS)}
 
 
-async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, errors.DomainError)
+async def _known_error(_: Request, exc: Exception) -> JSONResponse:
+    """Messages name the problem and never a secret: adapters put origins in them,
+    not URLs with paths or credentials, and never a token."""
+    assert isinstance(exc, errors.DomainError | ExternalServiceError)
     status = status_for(exc)
     if status == 422:
         return JSONResponse({"detail": [validation_issue(str(exc))]}, status_code=422)
@@ -166,6 +174,7 @@ class UnexpectedErrors:
 def install_error_handlers(app: FastAPI) -> None:
     """Handlers for what a client can cause. Unexpected errors are UnexpectedErrors'
     (a middleware the app factory adds last, so it wraps everything)."""
-    app.add_exception_handler(errors.DomainError, _domain_error)
+    app.add_exception_handler(errors.DomainError, _known_error)
+    app.add_exception_handler(ExternalServiceError, _known_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -7,28 +7,23 @@ they came from another site."""
 # No `from __future__ import annotations`: dishka's wrapper needs real annotations.
 
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from dishka.integrations.fastapi import FromDishka, inject
 from fastapi import Cookie, Depends, HTTPException, Request, Response
 
 from talk_backend.application.usecase.web_sessions.current_user import CurrentUser
 from talk_backend.domain.users import User
+from talk_backend.infrastructure.origin import origin_of
 from talk_backend.settings import Settings
 
 BINDING_COOKIE = "talk_oauth_binding"
 BINDING_PATH = "/auth"
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
-
-
 @inject
 async def same_origin(request: Request, settings: FromDishka[Settings]) -> None:
     origin = request.headers.get("origin")
-    if origin is not None and origin.lower() != _origin(settings.oauth.public_url):
+    if origin is not None and origin.lower() != origin_of(settings.oauth.public_url).lower():
         raise HTTPException(403, "cross-origin request refused")
     if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
         raise HTTPException(403, "cross-site request refused")

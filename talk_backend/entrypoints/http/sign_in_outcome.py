@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 
-from talk_backend.domain.errors import DomainError, InviteRequired, SignInDeclined
+from talk_backend.domain.errors import InviteRequired, SignInDeclined
 
 PAGE = "/"
 
@@ -18,7 +18,7 @@ def is_browser_navigation(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
-def refusal_code(exc: DomainError) -> str:
+def refusal_code(exc: Exception) -> str:
     if isinstance(exc, InviteRequired):
         return "invite"
     if isinstance(exc, SignInDeclined):
@@ -26,5 +26,5 @@ def refusal_code(exc: DomainError) -> str:
     return "failed"
 
 
-def back_to_page(exc: DomainError) -> RedirectResponse:
+def back_to_page(exc: Exception) -> RedirectResponse:
     return RedirectResponse(f"{PAGE}?sign_in_error={refusal_code(exc)}", status_code=303)

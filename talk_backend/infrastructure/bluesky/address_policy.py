@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import ipaddress
 
-from talk_backend.domain.errors import SignInFailed
+from talk_backend.application.errors import UnsafeUrl
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
-
-
-class UnsafeUrl(SignInFailed):
-    """A URL from the resolution chain points somewhere this server must not go."""
 
 
 def effective(address: IPAddress) -> IPAddress:

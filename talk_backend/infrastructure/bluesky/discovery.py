@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from talk_backend.domain.errors import SignInFailed
 from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
+from talk_backend.infrastructure.origin import origin_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,11 +16,6 @@ class AuthorizationServer:
     par_endpoint: str
     authorization_endpoint: str
     token_endpoint: str
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 async def issuer_of(http: GuardedHttpClient, pds_url: str) -> str:
@@ -43,7 +38,7 @@ def _checked(meta: Any, origin: str) -> AuthorizationServer:
     are required by the profile."""
     if not isinstance(meta, dict):
         raise SignInFailed("authorization server metadata is not a JSON object")
-    if meta.get("issuer") != origin or _origin(origin) != origin:
+    if meta.get("issuer") != origin or origin_of(origin) != origin:
         raise SignInFailed("authorization server metadata names a different issuer")
     if meta.get("require_pushed_authorization_requests") is not True:
         raise SignInFailed("the authorization server does not require PAR")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import secrets
 import time
@@ -11,6 +9,9 @@ from urllib.parse import urlsplit
 
 from joserfc import jwt
 from joserfc.jwk import ECKey
+
+from talk_backend.infrastructure.bluesky.s256 import s256
+from talk_backend.infrastructure.origin import origin_of
 
 
 def htu(url: str) -> str:
@@ -20,8 +21,7 @@ def htu(url: str) -> str:
 
 
 def access_token_hash(token: str) -> str:
-    digest = hashlib.sha256(token.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return s256(token)
 
 
 class DpopKey:
@@ -68,13 +68,8 @@ class DpopNonces:
         self._by_origin: dict[str, str] = {}
 
     def get(self, url: str) -> str | None:
-        return self._by_origin.get(_origin(url))
+        return self._by_origin.get(origin_of(url))
 
     def remember(self, url: str, nonce: str | None) -> None:
         if nonce:
-            self._by_origin[_origin(url)] = nonce
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+            self._by_origin[origin_of(url)] = nonce

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from talk_backend.application.errors import UpstreamFailure
 from talk_backend.domain.errors import SignInFailed
 from talk_backend.infrastructure.bluesky.dpop import DpopKey, DpopNonces
 from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
+from talk_backend.infrastructure.origin import origin_of
 
 
 class DpopPoster:
@@ -27,7 +29,7 @@ class DpopPoster:
             try:
                 body = response.json()
             except ValueError:
-                raise SignInFailed(f"{url} did not answer with JSON") from None
+                raise UpstreamFailure(f"{origin_of(url)} did not answer with JSON") from None
             wants_nonce = isinstance(body, dict) and body.get("error") == "use_dpop_nonce"
             if response.status_code in (400, 401) and wants_nonce and attempt == 0:
                 if "DPoP-Nonce" not in response.headers:

@@ -17,16 +17,16 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
+from talk_backend.application.errors import UnsafeUrl, UpstreamFailure
 from talk_backend.domain.errors import SignInFailed
-from talk_backend.infrastructure.bluesky.address_policy import AddressPolicy, UnsafeUrl, is_loopback
+from talk_backend.infrastructure.bluesky.address_policy import AddressPolicy, is_loopback
 from talk_backend.infrastructure.bluesky.pinned_transport import (
     GuardedNetworkBackend,
     GuardedTransport,
     Resolver,
     SystemResolver,
 )
-
-__all__ = ["GuardedHttpClient", "UnsafeUrl"]
+from talk_backend.infrastructure.origin import origin_of
 
 _MAX_BODY = 256 * 1024
 _BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
@@ -74,8 +74,11 @@ class GuardedHttpClient:
         behind the switch. Where the host leads is checked when connecting."""
         parts = urlsplit(url)
         host = parts.hostname
-        if host is None or parts.username or parts.password:
+        if host is None:
             raise UnsafeUrl(f"not a usable URL: {url!r}")
+        if parts.username or parts.password:
+            # Not echoed: the credentials are someone's secret.
+            raise UnsafeUrl(f"a URL for {host} carries credentials")
         if parts.scheme == "https":
             return
         if parts.scheme == "http" and self._allow_loopback and _names_loopback(host):
@@ -84,8 +87,11 @@ class GuardedHttpClient:
 
     async def get_json(self, url: str) -> Any:
         response = await self.request("GET", url)
+        if response.status_code >= 500:
+            raise UpstreamFailure(f"{origin_of(url)} answered HTTP {response.status_code}")
         if response.status_code != 200:
-            raise SignInFailed(f"{_origin(url)} answered HTTP {response.status_code}")
+            # The server works and refused: what was asked for does not exist there.
+            raise SignInFailed(f"{origin_of(url)} answered HTTP {response.status_code}")
         return _json(response, url)
 
     async def request(
@@ -101,7 +107,9 @@ class GuardedHttpClient:
             async with self._http.stream(method, url, data=data, headers=headers) as response:
                 body = await _bounded_body(response, url)
         except httpx.HTTPError as exc:
-            raise SignInFailed(f"could not reach {_origin(url)}: {type(exc).__name__}") from None
+            raise UpstreamFailure(
+                f"could not reach {origin_of(url)}: {type(exc).__name__}"
+            ) from None
         # The body is decoded already: the encoding headers no longer describe it.
         kept = [
             (name, value)
@@ -119,7 +127,7 @@ async def _bounded_body(response: httpx.Response, url: str) -> bytes:
     async for chunk in response.aiter_bytes():
         body += chunk
         if len(body) > _MAX_BODY:
-            raise SignInFailed(f"{_origin(url)} sent an oversized response")
+            raise UpstreamFailure(f"{origin_of(url)} sent an oversized response")
     return bytes(body)
 
 
@@ -136,9 +144,4 @@ def _json(response: httpx.Response, url: str) -> Any:
     try:
         return response.json()
     except ValueError:
-        raise SignInFailed(f"{_origin(url)} did not answer with JSON") from None
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+        raise UpstreamFailure(f"{origin_of(url)} did not answer with JSON") from None

@@ -13,6 +13,7 @@ import dns.asyncresolver
 import dns.exception
 from atproto_core.did_doc import DidDocument
 
+from talk_backend.application.errors import ExternalServiceError
 from talk_backend.domain.errors import DomainError, SignInFailed
 from talk_backend.domain.identity import Did, Handle
 from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
@@ -59,8 +60,8 @@ class AtprotoIdentityResolver:
             return None
         try:
             back = await self.resolve_handle(claimed)
-        except SignInFailed:
-            return None
+        except (SignInFailed, ExternalServiceError):
+            return None  # a handle that cannot be checked now is not verified
         return claimed if back is not None and back.value == document.id else None
 
     async def resolve_handle(self, handle: Handle) -> Did | None:

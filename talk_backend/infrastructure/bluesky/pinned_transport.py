@@ -19,7 +19,8 @@ from typing import Protocol
 import httpcore
 import httpx
 
-from talk_backend.infrastructure.bluesky.address_policy import AddressPolicy, IPAddress, UnsafeUrl
+from talk_backend.application.errors import UnsafeUrl
+from talk_backend.infrastructure.bluesky.address_policy import AddressPolicy, IPAddress
 
 
 class Resolver(Protocol):

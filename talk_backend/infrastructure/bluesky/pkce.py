@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
+
+from talk_backend.infrastructure.bluesky.s256 import s256
 
 
 def s256_challenge(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return s256(verifier)
 
 
 def new_verifier() -> str:

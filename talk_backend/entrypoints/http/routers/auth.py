@@ -9,6 +9,7 @@ from dishka.integrations.fastapi import DishkaRoute, FromDishka
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
+from talk_backend.application.errors import ExternalServiceError
 from talk_backend.application.ports import AuthorizationCallback
 from talk_backend.application.usecase.auth.login import Login
 from talk_backend.application.usecase.auth.start_login import StartLogin
@@ -47,6 +48,7 @@ _State = Annotated[str, Query(min_length=1, max_length=4096)]
             400,
             403,
             413,
+            502,
             e400="Not UTF-8, or the account did not resolve or its server refused",
         ),
     },
@@ -79,7 +81,7 @@ async def login(
             "description": "Signed in: to / with the session cookie. A browser navigation "
             "that is refused goes to /?sign_in_error=invite|declined|failed instead of a 4xx"
         },
-        **errors(400, 403, e403="The account has no membership and no valid invite"),
+        **errors(400, 403, 502, e403="The account has no membership and no valid invite"),
     },
 )
 async def callback(
@@ -98,7 +100,7 @@ async def callback(
     sent back to the page, with the refusal as a code when refused."""
     try:
         result = await login.execute(AuthorizationCallback(state, code, iss, binding, error))
-    except DomainError as exc:
+    except (DomainError, ExternalServiceError) as exc:
         if not is_browser_navigation(request):
             raise
         refused = back_to_page(exc)

@@ -23,6 +23,7 @@ async def me(member: Member) -> UserOut:
     responses=errors(
         400,
         404,
+        502,
         e400="Bluesky refused to refresh the session: sign in again",
         e404="No Bluesky session for this member: sign in again",
     ),

@@ -4,7 +4,8 @@ import ipaddress
 
 import pytest
 
-from talk_backend.infrastructure.bluesky.address_policy import AddressPolicy, UnsafeUrl
+from talk_backend.application.errors import UnsafeUrl
+from talk_backend.infrastructure.bluesky.address_policy import AddressPolicy
 
 PRIVATE = [
     "10.0.0.1",

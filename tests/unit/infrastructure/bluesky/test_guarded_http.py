@@ -6,8 +6,8 @@ really connects to 127.0.0.1: nothing here leaves the machine."""
 
 import pytest
 
-from talk_backend.domain.errors import SignInFailed
-from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient, UnsafeUrl
+from talk_backend.application.errors import UnsafeUrl, UpstreamFailure
+from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
 from tests.unit.infrastructure.bluesky.network_doubles import (
     FakeResolver,
     RecordingBackend,
@@ -102,7 +102,7 @@ async def test_the_switch_does_not_open_private_addresses(url):
 async def test_the_switch_opens_loopback(url):
     client, network = guard(True)
     # The double refuses to connect; what matters is that the guard let it try.
-    with pytest.raises(SignInFailed, match="could not reach") as refused:
+    with pytest.raises(UpstreamFailure, match="could not reach") as refused:
         await client.request("GET", url)
     assert not isinstance(refused.value, UnsafeUrl)
     assert len(network.connects) == 1
@@ -110,7 +110,7 @@ async def test_the_switch_opens_loopback(url):
 
 async def test_public_https_connects_to_the_checked_address():
     client, network = guard(False)
-    with pytest.raises(SignInFailed, match="could not reach"):
+    with pytest.raises(UpstreamFailure, match="could not reach"):
         await client.request("GET", "https://public.example.test/.well-known/atproto-did")
     assert network.connects == [PUBLIC]
 
@@ -120,7 +120,7 @@ async def test_a_rebinding_dns_answer_is_never_connected_to():
     that was checked, and the next connection's answer is checked anew."""
     rebinding = FakeResolver({"rebind.example.test": [[PUBLIC], ["127.0.0.1"]]})
     client, network = guard(False, rebinding)
-    with pytest.raises(SignInFailed, match="could not reach"):
+    with pytest.raises(UpstreamFailure, match="could not reach"):
         await client.request("GET", "https://rebind.example.test/x")
     assert rebinding.calls == ["rebind.example.test"]  # one lookup: checked and used
     with pytest.raises(UnsafeUrl):
@@ -146,7 +146,7 @@ async def test_tls_is_verified_for_the_hostname_not_the_pinned_address():
         assert ok.status_code == 200
         assert server.sni == ["pds.example.test"]
         # Same address, but the certificate does not name this host: refused.
-        with pytest.raises(SignInFailed, match="could not reach"):
+        with pytest.raises(UpstreamFailure, match="could not reach"):
             await client.request("GET", f"https://other.example.test:{server.port}/x")
     assert network.connects == ["127.0.0.1", "127.0.0.1"]
 
@@ -163,5 +163,13 @@ async def test_no_redirects_are_followed():
 async def test_an_oversized_body_is_refused():
     client, _ = guard(True)
     async with local_http(http_response("200 OK", b"x" * (300 * 1024))) as server:
-        with pytest.raises(SignInFailed, match="oversized"):
+        with pytest.raises(UpstreamFailure, match="oversized"):
             await client.request("GET", f"http://127.0.0.1:{server.port}/x")
+
+
+async def test_a_url_with_credentials_is_refused_without_echoing_them():
+    client, network = guard(True)
+    with pytest.raises(UnsafeUrl, match="carries credentials") as refused:
+        await client.request("GET", "https://user:s3cret@public.example.test/x")
+    assert "s3cret" not in str(refused.value)
+    assert network.connects == []
