@@ -15,6 +15,3 @@ class FakeClock:
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta
-
-    def set(self, when: datetime) -> None:
-        self._now = when

@@ -9,11 +9,9 @@ from dishka import AsyncContainer
 from dishka.integrations.fastapi import setup_dishka
 from fastapi import FastAPI
 
-from talk_backend.container import create_container
 from talk_backend.entrypoints.http.body_limit import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from talk_backend.entrypoints.http.errors import UnexpectedErrors, install_error_handlers
 from talk_backend.entrypoints.http.routers import auth, invites, members, operations, pages
-from talk_backend.settings import Settings
 
 
 def create_app(
@@ -41,11 +39,3 @@ def create_app(
     # Added last, so outermost: it also catches what the middlewares above raise.
     app.add_middleware(UnexpectedErrors, debug=debug)
     return app
-
-
-def app_from_settings(settings: Settings) -> FastAPI:
-    return create_app(
-        create_container(settings),
-        max_body_bytes=settings.max_request_body_bytes,
-        debug=settings.debug,
-    )

@@ -47,10 +47,6 @@ class ClientIdentity:
             self.client_id = f"http://localhost?{query}"
             self._jwks_uri = ""
 
-    @property
-    def is_confidential(self) -> bool:
-        return self._key is not None
-
     def metadata(self) -> dict[str, Any]:
         document: dict[str, Any] = {
             "client_id": self.client_id,

@@ -36,7 +36,7 @@ def test_the_run_needs_more_than_a_small_dev_shm_holds(monkeypatch):
 
     monkeypatch.delenv("PYTEST_XDIST_WORKER_COUNT", raising=False)
     one = embedded.run_needs_bytes()
-    assert one > 64 * MB  # a plain `docker run` /dev/shm: measured to fill (issue 15)
+    assert one > 64 * MB  # a plain `docker run` /dev/shm (64 MB) was measured to fill up
     monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "4")
     assert embedded.run_needs_bytes() > one  # workers share one server, more clones
 
