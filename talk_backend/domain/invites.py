@@ -58,7 +58,12 @@ class Invite:
         return self.expires_at is not None and self.expires_at <= now
 
     def is_usable_at(self, now: datetime) -> bool:
+        """The invite rule: it can be accepted while stored pending and not expired."""
         return self.status_at(now) is InviteStatus.PENDING
+
+    def is_revocable(self) -> bool:
+        """Withdrawing is allowed while stored pending, expired or not."""
+        return self.stored_status is InviteStatus.PENDING
 
     def names(self, identity: VerifiedIdentity) -> bool:
         """An invite names a person by DID, or by a handle that was verified both ways."""
@@ -74,6 +79,6 @@ class Invite:
         )
 
     def revoked(self, now: datetime) -> Invite:
-        if self.stored_status is not InviteStatus.PENDING:
+        if not self.is_revocable():
             raise InviteNotPending(f"invite {self.id} is {self.status_at(now)}")
         return replace(self, stored_status=InviteStatus.REVOKED, revoked_at=now)

@@ -1,14 +1,14 @@
-"""In-memory UserRepository and InviteRepository."""
+"""In-memory UserRepository and InviteRepository. The invite rule is the domain's
+(Invite.is_usable_at, names, accepted, revoked): nothing here restates it."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from datetime import datetime
 
 from talk_backend.domain.errors import DuplicateUser
 from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
-from talk_backend.domain.invites import Invite, Invitee, InviteStatus
+from talk_backend.domain.invites import Invite, Invitee
 from talk_backend.domain.users import User
 from tests.fakes.memory_store import MemoryStore
 
@@ -78,9 +78,7 @@ class InMemoryInviteRepository:
 
     async def mark_revoked(self, invite_id: uuid.UUID, now: datetime) -> bool:
         invite = self._store.invites.get(invite_id)
-        if invite is None or invite.stored_status is not InviteStatus.PENDING:
+        if invite is None or not invite.is_revocable():
             return False
-        self._store.invites[invite_id] = replace(
-            invite, stored_status=InviteStatus.REVOKED, revoked_at=now
-        )
+        self._store.invites[invite_id] = invite.revoked(now)
         return True

@@ -32,14 +32,28 @@ def _to_invite(row: sa.Row[Any]) -> Invite:
     )
 
 
+# The domain's invite rule in SQL, so the database decides races with one conditional
+# statement. Keep each in step with its method in domain/invites.py; the repository
+# contract test (tests/integration/infrastructure/persistence) checks both agree.
+
+
 def _usable(now: datetime) -> sa.ColumnElement[bool]:
+    """Invite.is_usable_at: stored pending, and no expiry or one still ahead (an
+    expiry equal to now has lapsed)."""
     return sa.and_(
         invites.c.status == InviteStatus.PENDING.value,
         sa.or_(invites.c.expires_at.is_(None), invites.c.expires_at > now),
     )
 
 
+def _revocable() -> sa.ColumnElement[bool]:
+    """Invite.is_revocable: stored pending, expired or not."""
+    return invites.c.status == InviteStatus.PENDING.value
+
+
 def _naming(invitee: Invitee) -> sa.ColumnElement[bool]:
+    """Invite.names, one side of it: a DID matches the DID column, a (verified)
+    handle the handle column. Handles are stored normalised, so equality suffices."""
     if isinstance(invitee, Did):
         return invites.c.invitee_did == invitee.value
     return invites.c.invitee_handle == invitee.value
@@ -113,7 +127,7 @@ class SqlaInviteRepository:
     async def mark_revoked(self, invite_id: uuid.UUID, now: datetime) -> bool:
         stmt = (
             sa.update(invites)
-            .where(invites.c.id == invite_id, invites.c.status == InviteStatus.PENDING.value)
+            .where(invites.c.id == invite_id, _revocable())
             .values(status=InviteStatus.REVOKED.value, revoked_at=now)
         )
         return _rowcount(await self._db.execute(stmt)) == 1

@@ -103,3 +103,62 @@ class TestInviteRepositoryContract:
         assert not await invites.mark_accepted(second.id, bob.id, now)
         revoked = await invites.get(second.id)
         assert revoked is not None and revoked.revoked_at == now
+
+
+# Every state the invite rule distinguishes, for an invite naming a DID and one naming
+# a handle: what the repository answers must be what the domain says.
+STATES = ["pending", "pending-forever", "expires-now", "expired", "accepted", "revoked"]
+
+
+async def _invite_in_state(env, invites, inviter, member, invitee, state):
+    now = env.clock.now()
+    created = now - timedelta(days=2)
+    expiry = {
+        "pending-forever": None,
+        "expires-now": now,  # an expiry equal to now has lapsed
+        "expired": now - timedelta(days=1),
+    }.get(state, now + timedelta(days=1))
+    invite = Invite.issue(inviter.id, invitee, created, expiry)
+    await invites.add(invite)
+    if state == "accepted":
+        assert await invites.mark_accepted(invite.id, member.id, now)
+    if state == "revoked":
+        assert await invites.mark_revoked(invite.id, now)
+    stored = await invites.get(invite.id)
+    assert stored is not None
+    return stored
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("kind", ["did", "handle"])
+@pytest.mark.asyncio
+async def test_the_invite_rule_is_the_domains(env, state, kind):
+    alice = await seed_member(env, ALICE)
+    carol = await seed_member(env, CAROL)
+    invites = await env.get(InviteRepository)
+    invitee = Did(BOB) if kind == "did" else Handle("bob.test")
+    invite = await _invite_in_state(env, invites, alice, carol, invitee, state)
+    now = env.clock.now()
+    usable = invite.is_usable_at(now)
+    assert usable == (state in ("pending", "pending-forever"))
+
+    assert await invites.count_pending(alice.id, now) == int(usable)
+    assert await invites.has_pending_for(invitee, now) == usable
+    bob = VerifiedIdentity(Did(BOB), Handle("bob.test"))
+    assert [i.id for i in await invites.find_usable_for(bob, now)] == (
+        [invite.id] if usable and invite.names(bob) else []
+    )
+    unverified = VerifiedIdentity(Did(BOB), None)
+    assert [i.id for i in await invites.find_usable_for(unverified, now)] == (
+        [invite.id] if usable and invite.names(unverified) else []
+    )
+    someone_else = VerifiedIdentity(Did(CAROL), Handle("carol.test"))
+    assert await invites.find_usable_for(someone_else, now) == []
+
+    # Revoking follows Invite.is_revocable (an expired pending invite can be withdrawn);
+    # accepting follows is_usable_at. Neither changes an invite that does not qualify.
+    revocable = invite.is_revocable()
+    assert await invites.mark_revoked(invite.id, now) == revocable
+    after = await invites.get(invite.id)
+    assert after is not None
+    assert after == (invite.revoked(now) if revocable else invite)
