@@ -32,16 +32,17 @@ curl -fsS "$base/" | grep -q 'Sign in with Bluesky'
 # Signs ACCOUNT in with cookie jar JAR as a browser would: POST /auth/login, follow the
 # redirect to the fake's consent page, approve through its form (same cookie jar, its
 # CSRF token), follow the redirects back through /auth/callback. Prints the last status.
+approve_py='import sys, urllib.parse
+from talk_backend.devtools.fake_atproto.consent import decision_form
+print(urllib.parse.urlencode(decision_form(sys.stdin.read())))'
 sign_in() {
   local jar=$1 account=$2 page="$work/consent-$2.html" consent_url
   consent_url="$(curl -fsS -c "$jar" -b "$jar" -L -H 'Content-Type: application/json' \
     -d "{\"account\": \"$account\"}" -o "$page" -w '%{url_effective}' "$base/auth/login")"
   grep -q "$account" "$page"
-  field() { sed -n "s/.*name=\"$1\" value=\"\([^\"]*\)\".*/\1/p" "$page"; }
   curl -sS -c "$jar" -b "$jar" -L -o /dev/null -w '%{http_code}' \
-    --data-urlencode "request_uri=$(field request_uri)" \
-    --data-urlencode "csrf_token=$(field csrf_token)" \
-    --data-urlencode "decision=approve" "${consent_url%%\?*}"
+    --data "$(.venv/bin/python -c "$approve_py" <"$page")" \
+    "${consent_url%%\?*}"
 }
 status="$(sign_in "$work/jar" newcomer.dev.test)"
 [[ $status == 200 ]] || { echo "the invited user's sign-in ended with $status"; exit 1; }

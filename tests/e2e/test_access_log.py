@@ -4,7 +4,6 @@ none when off, and never the OAuth callback's `code` or `state`."""
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import httpx
 import pytest
 
 from talk_backend.devtools.dev_bluesky import DEV_USER_HANDLE
+from talk_backend.devtools.fake_atproto.consent import decision_form
 from talk_backend.devtools.local_server import bind_loopback
 from tests.harness import Env, create_env_fixture
 
@@ -60,9 +60,8 @@ def _sign_in(base: str) -> dict[str, str]:
         # fake's device cookie is kept by this client: same host, another port).
         consent = browser.get(started.headers["location"])
         assert consent.status_code == 200, consent.text
-        form = dict(re.findall(r'name="(request_uri|csrf_token)" value="([^"]*)"', consent.text))
         approved = browser.post(
-            started.headers["location"].split("?")[0], data={**form, "decision": "approve"}
+            started.headers["location"].split("?")[0], data=decision_form(consent.text)
         )
         assert approved.status_code == 303, approved.text
         callback = approved.headers["location"]

@@ -8,7 +8,6 @@ import argparse
 import datetime
 import os
 import platform
-import re
 import shutil
 import socket
 import subprocess
@@ -25,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 from talk_backend.devtools.dev_bluesky import DEV_USER_HANDLE
 from talk_backend.devtools.embedded_postgres import embedded_postgres, migrate
+from talk_backend.devtools.fake_atproto.consent import decision_form
 from tools.bench_api import wrk
 from tools.bench_api.cleanup import runtime_dir_removed
 
@@ -84,11 +84,12 @@ def _sign_in(api: str) -> str:
     with httpx.Client(follow_redirects=True, timeout=10) as client:
         consent = client.post(f"{api}/auth/login", json={"account": DEV_USER_HANDLE})
         consent.raise_for_status()
-        form = dict(re.findall(r'name="(request_uri|csrf_token)" value="([^"]*)"', consent.text))
-        if set(form) != {"request_uri", "csrf_token"}:
-            raise SystemExit(f"no consent page after POST /auth/login: {consent.text[:200]}")
+        try:
+            form = decision_form(consent.text)
+        except ValueError as exc:
+            raise SystemExit(f"no consent page after POST /auth/login: {exc}") from None
         authorize = str(consent.url).split("?")[0]
-        client.post(authorize, data={**form, "decision": "approve"}).raise_for_status()
+        client.post(authorize, data=form).raise_for_status()
         token = client.cookies.get(COOKIE)
         if not token:
             raise SystemExit("sign-in through the fake Bluesky gave no session cookie")

@@ -6,6 +6,7 @@ the page), name a live request_uri, and not come from another origin."""
 from __future__ import annotations
 
 import html
+import re
 import secrets
 from urllib.parse import urlsplit
 
@@ -21,6 +22,20 @@ PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "same-origin",
 }
+
+
+# The page's hidden fields, as page() writes them.
+_HIDDEN_FIELD = re.compile(r'<input type="hidden" name="(request_uri|csrf_token)" value="([^"]*)">')
+
+
+def decision_form(page_html: str, decision: str = "approve") -> dict[str, str]:
+    """What a person's click on the consent page POSTs to /oauth/authorize (the page's
+    hidden fields and the decision): for clients that drive the fake without a
+    browser. ValueError when the text is not a consent page."""
+    fields = {name: html.unescape(value) for name, value in _HIDDEN_FIELD.findall(page_html)}
+    if set(fields) != {"request_uri", "csrf_token"}:
+        raise ValueError(f"not the fake's consent page: {page_html[:200]!r}")
+    return {**fields, "decision": decision}
 
 
 class ConsentRefused(Exception):

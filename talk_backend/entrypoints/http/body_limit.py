@@ -10,6 +10,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from talk_backend.entrypoints.http.asgi_middleware import HttpMiddleware, SendWatch
+
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 
 
@@ -20,21 +22,17 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, f"request body is larger than {limit} bytes")
 
 
-class BodySizeLimit:
+class BodySizeLimit(HttpMiddleware):
     def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
-        self._app = app
+        super().__init__(app)
         self._max = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self._app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = _content_length(scope)
         if declared is not None and declared > self._max:
             await _answer(BodyTooLarge(self._max), scope, receive, send)
             return
         received = 0
-        started = False
 
         async def counted_receive() -> Message:
             nonlocal received
@@ -45,15 +43,11 @@ class BodySizeLimit:
                     raise BodyTooLarge(self._max)
             return message
 
-        async def watched_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        watched_send = SendWatch(send)
         try:
-            await self._app(scope, counted_receive, watched_send)
+            await self.app(scope, counted_receive, watched_send)
         except BodyTooLarge as exc:
-            if started:
+            if watched_send.started:
                 raise
             await _answer(exc, scope, receive, send)
 

@@ -17,10 +17,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from talk_backend.application.errors import ExternalServiceError, UnsafeUrl, UpstreamFailure
 from talk_backend.domain import errors
+from talk_backend.entrypoints.http.asgi_middleware import HttpMiddleware, SendWatch
 
 # How much of a client's input an error may echo back.
 EXCERPT_CHARS = 100
@@ -136,34 +137,25 @@ def _where(exc: BaseException) -> str:
     return f"{last.filename.rsplit('/', 1)[-1]}:{last.lineno} in {last.name}"
 
 
-class UnexpectedErrors:
+class UnexpectedErrors(HttpMiddleware):
     """The outermost middleware inside Starlette's own: an exception nothing handled
     becomes a JSON 500 here and is NOT re-raised. Starlette's ServerErrorMiddleware
     re-raises after any `Exception` handler, and uvicorn then logs the traceback with
     the exception's message, which may carry secrets (a database URL, a token)."""
 
     def __init__(self, app: ASGIApp, debug: bool = False) -> None:
-        self._app = app
+        super().__init__(app)
         self._debug = debug
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self._app(scope, receive, send)
-            return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        watched_send = SendWatch(send)
         try:
-            await self._app(scope, receive, tracking_send)
+            await self.app(scope, receive, watched_send)
         except Exception as exc:
             # Frames only, in the log as in the answer: the message may carry secrets.
             frames = "".join(traceback.format_tb(exc.__traceback__)) if self._debug else ""
             _log.error("unhandled %s at %s\n%s", type(exc).__name__, _where(exc), frames)
-            if started:
+            if watched_send.started:
                 return  # the answer is under way; the server closes the connection
             body: dict[str, str] = {"detail": "internal error"}
             if self._debug:  # DEBUG=true, never in production (settings refuse it)
