@@ -160,28 +160,7 @@ class BlueskyProvider(Provider):
     bluesky_grants = provide(AtprotoBlueskyGrants, provides=BlueskyGrants)
     # Request scope: the grant is written with the login's own db session.
     grants = provide(SqlaBlueskyGrantStore, scope=Scope.REQUEST, provides=BlueskyGrantStore)
-
-    @provide
-    def sign_in(
-        self,
-        client: ClientIdentity,
-        http: GuardedHttpClient,
-        resolver: AtprotoIdentityResolver,
-        poster: DpopPoster,
-        requests: AuthRequestStore,
-        clock: Clock,
-        settings: Settings,
-    ) -> BlueskySignIn:
-        return AtprotoOAuthSignIn(
-            client,
-            http,
-            resolver,
-            poster,
-            requests,
-            clock,
-            timedelta(seconds=settings.oauth.auth_request_ttl_seconds),
-            entryway=settings.atproto_pds_url,
-        )
+    sign_in = provide(AtprotoOAuthSignIn, provides=BlueskySignIn)
 
 
 class UseCaseProvider(Provider):

@@ -37,9 +37,7 @@ class PendingAuthorization:
     expires_at: datetime
 
     def origin(self) -> GrantOrigin:
-        return GrantOrigin(
-            self.did, self.issuer, self.pds_url, self.token_endpoint, self.dpop_private_jwk
-        )
+        return _origin(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +54,13 @@ class OAuthTokens:
     updated_at: datetime
 
     def origin(self) -> GrantOrigin:
-        return GrantOrigin(
-            self.did, self.issuer, self.pds_url, self.token_endpoint, self.dpop_private_jwk
-        )
+        return _origin(self)
+
+
+def _origin(record: PendingAuthorization | OAuthTokens) -> GrantOrigin:
+    return GrantOrigin(
+        record.did, record.issuer, record.pds_url, record.token_endpoint, record.dpop_private_jwk
+    )
 
 
 Save = Callable[[OAuthTokens], Awaitable[None]]

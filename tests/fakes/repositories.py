@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from talk_backend.domain.errors import DuplicateUser
@@ -13,72 +14,72 @@ from talk_backend.domain.users import User
 from tests.fakes.memory_store import MemoryStore
 
 
+@dataclass(frozen=True, slots=True)
 class InMemoryUserRepository:
-    def __init__(self, store: MemoryStore) -> None:
-        self._store = store
+    store: MemoryStore
 
     async def add(self, user: User) -> None:
-        if any(u.did == user.did for u in self._store.users.values()):
+        if any(u.did == user.did for u in self.store.users.values()):
             raise DuplicateUser(f"{user.did} is already registered")
-        self._store.users[user.id] = user
+        self.store.users[user.id] = user
 
     async def get(self, user_id: uuid.UUID) -> User | None:
-        return self._store.users.get(user_id)
+        return self.store.users.get(user_id)
 
     async def get_by_did(self, did: Did) -> User | None:
-        return next((u for u in self._store.users.values() if u.did == did), None)
+        return next((u for u in self.store.users.values() if u.did == did), None)
 
     async def get_by_handle(self, handle: Handle) -> User | None:
-        return next((u for u in self._store.users.values() if u.handle == handle), None)
+        return next((u for u in self.store.users.values() if u.handle == handle), None)
 
     async def lock(self, user_id: uuid.UUID) -> User | None:
         # One event loop, no awaits between check and write: nothing to serialise.
-        return self._store.users.get(user_id)
+        return self.store.users.get(user_id)
 
 
+@dataclass(frozen=True, slots=True)
 class InMemoryInviteRepository:
-    def __init__(self, store: MemoryStore) -> None:
-        self._store = store
+    store: MemoryStore
 
     async def add(self, invite: Invite) -> None:
-        self._store.invites[invite.id] = invite
+        self.store.invites[invite.id] = invite
 
     async def get(self, invite_id: uuid.UUID) -> Invite | None:
-        return self._store.invites.get(invite_id)
+        return self.store.invites.get(invite_id)
 
     async def list_by_inviter(self, inviter_id: uuid.UUID) -> list[Invite]:
-        mine = [i for i in self._store.invites.values() if i.inviter_id == inviter_id]
+        mine = [i for i in self.store.invites.values() if i.inviter_id == inviter_id]
         mine.sort(key=lambda i: i.id)
         return sorted(mine, key=lambda i: i.created_at, reverse=True)
 
     async def count_pending(self, inviter_id: uuid.UUID, now: datetime) -> int:
         return sum(
             1
-            for i in self._store.invites.values()
+            for i in self.store.invites.values()
             if i.inviter_id == inviter_id and i.is_usable_at(now)
         )
 
     async def has_pending_for(self, invitee: Invitee, now: datetime) -> bool:
         return any(
-            i.invitee == invitee and i.is_usable_at(now) for i in self._store.invites.values()
+            i.invitee == invitee and i.is_usable_at(now) for i in self.store.invites.values()
         )
 
     async def find_usable_for(self, identity: VerifiedIdentity, now: datetime) -> list[Invite]:
         found = [
-            i for i in self._store.invites.values() if i.is_usable_at(now) and i.names(identity)
+            i for i in self.store.invites.values() if i.is_usable_at(now) and i.names(identity)
         ]
         return sorted(found, key=lambda i: (i.created_at, i.id))
 
     async def mark_accepted(self, invite_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> bool:
-        invite = self._store.invites.get(invite_id)
+        invite = self.store.invites.get(invite_id)
         if invite is None or not invite.is_usable_at(now):
             return False
-        self._store.invites[invite_id] = invite.accepted(user_id, now)
+        self.store.invites[invite_id] = invite.accepted(user_id, now)
         return True
 
     async def mark_revoked(self, invite_id: uuid.UUID, now: datetime) -> bool:
-        invite = self._store.invites.get(invite_id)
+        invite = self.store.invites.get(invite_id)
         if invite is None or not invite.is_revocable():
             return False
-        self._store.invites[invite_id] = invite.revoked(now)
+        self.store.invites[invite_id] = invite.revoked(now)
         return True

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -27,6 +28,7 @@ from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
 from talk_backend.infrastructure.bluesky.identity_resolver import AtprotoIdentityResolver
 from talk_backend.infrastructure.bluesky.pkce import new_verifier, s256_challenge
 from talk_backend.infrastructure.bluesky.token_response import checked_tokens, error_code
+from talk_backend.settings import Settings
 
 # We issue states as token_urlsafe(32); anything else cannot be ours (and must not
 # reach SQL: PostgreSQL refuses NUL bytes in text).
@@ -39,26 +41,18 @@ def binding_hash(browser_binding: str) -> str:
     return hashlib.sha256(browser_binding.encode()).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
 class AtprotoOAuthSignIn:
-    def __init__(
-        self,
-        client: ClientIdentity,
-        http: GuardedHttpClient,
-        resolver: AtprotoIdentityResolver,
-        poster: DpopPoster,
-        requests: AuthRequestStore,
-        clock: Clock,
-        request_ttl: timedelta,
-        entryway: str,
-    ) -> None:
-        self._client = client
-        self._http = http
-        self._resolver = resolver
-        self._poster = poster
-        self._requests = requests
-        self._clock = clock
-        self._ttl = request_ttl
-        self._entryway = entryway
+    """Settings used: the entryway (ATPROTO_PDS_URL), where a sign-in without an
+    account starts, and how long an authorization request may stay pending."""
+
+    client: ClientIdentity
+    http: GuardedHttpClient
+    resolver: AtprotoIdentityResolver
+    poster: DpopPoster
+    requests: AuthRequestStore
+    clock: Clock
+    settings: Settings
 
     async def begin(
         self, account: Did | Handle | None, browser_binding: str
@@ -69,29 +63,29 @@ class AtprotoOAuthSignIn:
             # atproto OAuth may start at a server instead of an account: the person
             # picks the account there, and the DID is known only from the token's `sub`.
             did, pds_url = UNKNOWN_ACCOUNT, ""
-            server = await discover(self._http, self._entryway)
+            server = await discover(self.http, self.settings.atproto_pds_url)
         else:
-            resolved = await self._resolver.resolve(account)
+            resolved = await self.resolver.resolve(account)
             did, pds_url = resolved.did.value, resolved.pds_url
-            server = await discover(self._http, resolved.pds_url)
+            server = await discover(self.http, resolved.pds_url)
         verifier, key, state = new_verifier(), DpopKey.generate(), secrets.token_urlsafe(32)
         hint = {} if account is None else {"login_hint": str(account)}
         form = {
-            **self._client.auth_params(server.issuer),
+            **self.client.auth_params(server.issuer),
             "response_type": "code",
-            "redirect_uri": self._client.redirect_uri,
-            "scope": self._client.scope,
+            "redirect_uri": self.client.redirect_uri,
+            "scope": self.client.scope,
             "state": state,
             "code_challenge": s256_challenge(verifier),
             "code_challenge_method": "S256",
             **hint,
         }
-        status, body = await self._poster.post_form(server.par_endpoint, form, key)
+        status, body = await self.poster.post_form(server.par_endpoint, form, key)
         request_uri = body.get("request_uri") if isinstance(body, dict) else None
         if status not in (200, 201) or not isinstance(request_uri, str):
             raise SignInFailed(f"the authorization server refused the request ({error_code(body)})")
-        now = self._clock.now()
-        await self._requests.add(
+        now = self.clock.now()
+        await self.requests.add(
             PendingAuthorization(
                 state=state,
                 browser_binding_hash=binding_hash(browser_binding),
@@ -102,10 +96,10 @@ class AtprotoOAuthSignIn:
                 pkce_verifier=verifier,
                 dpop_private_jwk=key.to_json(),
                 created_at=now,
-                expires_at=now + self._ttl,
+                expires_at=now + timedelta(seconds=self.settings.oauth.auth_request_ttl_seconds),
             )
         )
-        query = urlencode({"client_id": self._client.client_id, "request_uri": request_uri})
+        query = urlencode({"client_id": self.client.client_id, "request_uri": request_uri})
         return AuthorizationRedirect(f"{server.authorization_endpoint}?{query}", state)
 
     async def complete(self, callback: AuthorizationCallback) -> CompletedSignIn:
@@ -118,14 +112,14 @@ class AtprotoOAuthSignIn:
         # Only the browser that started the sign-in can use up its state: a callback
         # from anywhere else (someone who saw the URL) leaves it for the real one.
         given = binding_hash(callback.browser_binding or "")
-        pending = await self._requests.take(callback.state, given)
+        pending = await self.requests.take(callback.state, given)
         if pending is None:
-            if await self._requests.is_pending(callback.state):
+            if await self.requests.is_pending(callback.state):
                 raise SignInFailed("sign-in was started in another browser")
             raise SignInFailed("unknown or already used sign-in state")
         if not hmac.compare_digest(given, pending.browser_binding_hash):
             raise SignInFailed("sign-in was started in another browser")
-        now = self._clock.now()
+        now = self.clock.now()
         if now >= pending.expires_at:
             raise SignInFailed("the sign-in took too long; start again")
         if callback.error == "access_denied":
@@ -138,35 +132,35 @@ class AtprotoOAuthSignIn:
             raise SignInFailed("authorization response carries no code")
         tokens = await self._exchange(pending, callback.code)
         # tokens.did: the DID resolved at the start, or the one picked at the entryway.
-        document = await self._resolver.resolve_did(Did(tokens.did))
-        handle = await self._resolver.verified_handle(document)
+        document = await self.resolver.resolve_did(Did(tokens.did))
+        handle = await self.resolver.verified_handle(document)
         return CompletedSignIn(VerifiedIdentity(Did(tokens.did), handle), tokens)
 
     async def _exchange(self, pending: PendingAuthorization, code: str) -> OAuthTokens:
         key = DpopKey.from_json(pending.dpop_private_jwk)
         form = {
-            **self._client.auth_params(pending.issuer),
+            **self.client.auth_params(pending.issuer),
             "grant_type": "authorization_code",
             "code": code,
-            "redirect_uri": self._client.redirect_uri,
+            "redirect_uri": self.client.redirect_uri,
             "code_verifier": pending.pkce_verifier,
         }
         # The code is spent by this call whatever happens: it is never resent.
-        status, body = await self._poster.post_form(pending.token_endpoint, form, key)
+        status, body = await self.poster.post_form(pending.token_endpoint, form, key)
         if status != 200 or not isinstance(body, dict):
             raise SignInFailed(f"the token exchange failed ({error_code(body)})")
         origin = pending.origin()
         if pending.did == UNKNOWN_ACCOUNT:
             origin = await self._chosen_account(body.get("sub"), origin)
-        return checked_tokens(body, origin, self._clock.now())
+        return checked_tokens(body, origin, self.clock.now())
 
     async def _chosen_account(self, sub: object, origin: GrantOrigin) -> GrantOrigin:
         """An account picked at the entryway: its own PDS must name the issuer that
         vouched for it, or any server could claim any DID."""
         if not isinstance(sub, str) or not sub.startswith("did:"):
             raise SignInFailed("the authorization server named no account")
-        resolved = await self._resolver.resolve(Did.parse(sub))
-        if await issuer_of(self._http, resolved.pds_url) != origin.issuer:
+        resolved = await self.resolver.resolve(Did.parse(sub))
+        if await issuer_of(self.http, resolved.pds_url) != origin.issuer:
             raise SignInFailed("the account's PDS does not trust the server that vouched for it")
         return GrantOrigin(
             resolved.did.value,

@@ -6,6 +6,7 @@ Nothing here puts a token in a message: errors name the server's error code only
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from talk_backend.application.oauth_state import OAuthTokens
@@ -25,27 +26,21 @@ class NoBlueskyGrant(SignInFailed):
     """No tokens are stored for the account (never signed in through this server)."""
 
 
+@dataclass(frozen=True, slots=True)
 class AtprotoTokenRefresher:
     """For every call this server makes to an account's PDS: `fresh_tokens` first."""
 
-    def __init__(
-        self,
-        client: ClientIdentity,
-        poster: DpopPoster,
-        grants: OAuthGrantStore,
-        clock: Clock,
-    ) -> None:
-        self._client = client
-        self._poster = poster
-        self._grants = grants
-        self._clock = clock
+    client: ClientIdentity
+    poster: DpopPoster
+    grants: OAuthGrantStore
+    clock: Clock
 
     async def fresh_tokens(self, did: str) -> OAuthTokens:
         """Tokens valid for a while yet; refreshes (once, under the lock) if needed."""
-        async with self._grants.refreshing(did) as (current, save):
+        async with self.grants.refreshing(did) as (current, save):
             if current is None:
                 raise NoBlueskyGrant(f"no Bluesky session for {did}")
-            if current.expires_at - EARLY > self._clock.now():
+            if current.expires_at - EARLY > self.clock.now():
                 return current  # fresh, or someone else refreshed while we waited
             if current.refresh_token is None:
                 raise SignInFailed("the Bluesky session expired and cannot be refreshed")
@@ -55,26 +50,26 @@ class AtprotoTokenRefresher:
 
     async def _refresh(self, current: OAuthTokens, refresh_token: str) -> OAuthTokens:
         form = {
-            **self._client.auth_params(current.issuer),
+            **self.client.auth_params(current.issuer),
             "grant_type": "refresh_token",
             "refresh_token": refresh_token,
         }
         key = DpopKey.from_json(current.dpop_private_jwk)
-        status, body = await self._poster.post_form(current.token_endpoint, form, key)
+        status, body = await self.poster.post_form(current.token_endpoint, form, key)
         if status != 200 or not isinstance(body, dict):
             raise SignInFailed(f"the Bluesky token refresh failed ({error_code(body)})")
-        return checked_tokens(body, current.origin(), self._clock.now())
+        return checked_tokens(body, current.origin(), self.clock.now())
 
 
+@dataclass(frozen=True, slots=True)
 class AtprotoBlueskyGrants:
     """BlueskyGrants: the status of an account's grant, after a refresh if due."""
 
-    def __init__(self, refresher: AtprotoTokenRefresher) -> None:
-        self._refresher = refresher
+    refresher: AtprotoTokenRefresher
 
     async def fresh_status(self, did: Did) -> BlueskyGrantStatus | None:
         try:
-            tokens = await self._refresher.fresh_tokens(did.value)
+            tokens = await self.refresher.fresh_tokens(did.value)
         except NoBlueskyGrant:
             return None
         return BlueskyGrantStatus(tokens.did, tokens.scope, tokens.expires_at)

@@ -4,6 +4,7 @@ database, not the application, decides races."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -59,12 +60,12 @@ def _naming(invitee: Invitee) -> sa.ColumnElement[bool]:
     return invites.c.invitee_handle == invitee.value
 
 
+@dataclass(frozen=True, slots=True)
 class SqlaInviteRepository:
-    def __init__(self, db: AsyncSession) -> None:
-        self._db = db
+    db: AsyncSession
 
     async def add(self, invite: Invite) -> None:
-        await self._db.execute(
+        await self.db.execute(
             sa.insert(invites).values(
                 id=invite.id,
                 inviter_id=invite.inviter_id,
@@ -81,7 +82,7 @@ class SqlaInviteRepository:
 
     async def get(self, invite_id: uuid.UUID) -> Invite | None:
         stmt = sa.select(invites).where(invites.c.id == invite_id)
-        row = (await self._db.execute(stmt)).first()
+        row = (await self.db.execute(stmt)).first()
         return _to_invite(row) if row else None
 
     async def list_by_inviter(self, inviter_id: uuid.UUID) -> list[Invite]:
@@ -90,7 +91,7 @@ class SqlaInviteRepository:
             .where(invites.c.inviter_id == inviter_id)
             .order_by(invites.c.created_at.desc(), invites.c.id)
         )
-        return [_to_invite(row) for row in await self._db.execute(stmt)]
+        return [_to_invite(row) for row in await self.db.execute(stmt)]
 
     async def count_pending(self, inviter_id: uuid.UUID, now: datetime) -> int:
         stmt = (
@@ -98,11 +99,11 @@ class SqlaInviteRepository:
             .select_from(invites)
             .where(invites.c.inviter_id == inviter_id, _usable(now))
         )
-        return int((await self._db.execute(stmt)).scalar_one())
+        return int((await self.db.execute(stmt)).scalar_one())
 
     async def has_pending_for(self, invitee: Invitee, now: datetime) -> bool:
         stmt = sa.select(sa.exists().where(_naming(invitee), _usable(now)))
-        return bool((await self._db.execute(stmt)).scalar_one())
+        return bool((await self.db.execute(stmt)).scalar_one())
 
     async def find_usable_for(self, identity: VerifiedIdentity, now: datetime) -> list[Invite]:
         naming = _naming(identity.did)
@@ -113,7 +114,7 @@ class SqlaInviteRepository:
             .where(naming, _usable(now))
             .order_by(invites.c.created_at, invites.c.id)
         )
-        return [_to_invite(row) for row in await self._db.execute(stmt)]
+        return [_to_invite(row) for row in await self.db.execute(stmt)]
 
     async def mark_accepted(self, invite_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> bool:
         stmt = (
@@ -121,7 +122,7 @@ class SqlaInviteRepository:
             .where(invites.c.id == invite_id, _usable(now))
             .values(status=InviteStatus.ACCEPTED.value, accepted_by=user_id, accepted_at=now)
         )
-        result = await self._db.execute(stmt)
+        result = await self.db.execute(stmt)
         return _rowcount(result) == 1
 
     async def mark_revoked(self, invite_id: uuid.UUID, now: datetime) -> bool:
@@ -130,7 +131,7 @@ class SqlaInviteRepository:
             .where(invites.c.id == invite_id, _revocable())
             .values(status=InviteStatus.REVOKED.value, revoked_at=now)
         )
-        return _rowcount(await self._db.execute(stmt)) == 1
+        return _rowcount(await self.db.execute(stmt)) == 1
 
 
 def _rowcount(result: Any) -> int:
