@@ -7,6 +7,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
+from talk_backend.devtools.fake_atproto import FakeAtproto
+from tests.factories import seed_member
+from tests.harness import Env
+
 
 class Browser:
     def __init__(self, api: httpx.AsyncClient) -> None:
@@ -35,3 +39,12 @@ class Browser:
         assert started.status_code == 303, started.text
         params = await self.authorize(started.headers["location"])
         return await self.callback(params)
+
+    async def as_member(
+        self, env: Env, fake_atproto: FakeAtproto, did: str, handle: str
+    ) -> httpx.AsyncClient:
+        """Signs in a member who exists already; returns the API client with its cookie."""
+        fake_atproto.add_account(did, handle)
+        await seed_member(env, did, handle)
+        assert (await self.sign_in(did)).status_code == 303
+        return self.api

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 import pytest_asyncio
 
-from tests.factories import ALICE, seed_member
+from tests.factories import ALICE
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -17,10 +17,7 @@ EXPIRED = timedelta(minutes=31)
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def alice(e2e_env, fake_atproto, browser):
-    fake_atproto.add_account(ALICE, "alice.test")
-    await seed_member(e2e_env, ALICE, "alice.test")
-    assert (await browser.sign_in(ALICE)).status_code == 303
-    return browser.api
+    return await browser.as_member(e2e_env, fake_atproto, ALICE, "alice.test")
 
 
 async def tokens(env) -> tuple[str, str]:

@@ -9,17 +9,14 @@ import pytest
 import pytest_asyncio
 
 from tests.e2e.browser import Browser
-from tests.factories import ALICE, BOB, CAROL, seed_member
+from tests.factories import ALICE, BOB, CAROL
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def alice(e2e_env, fake_atproto, browser):
-    fake_atproto.add_account(ALICE, "alice.test")
-    await seed_member(e2e_env, ALICE, "alice.test")
-    assert (await browser.sign_in(ALICE)).status_code == 303
-    return browser.api
+    return await browser.as_member(e2e_env, fake_atproto, ALICE, "alice.test")
 
 
 async def test_member_creates_lists_and_revokes(alice):

@@ -7,7 +7,7 @@ import pytest_asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import ALICE, seed_member
+from tests.factories import ALICE
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -43,10 +43,7 @@ requests = st.one_of(
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def member_api(e2e_env, fake_atproto, browser):
-    fake_atproto.add_account(ALICE, "alice.test")
-    await seed_member(e2e_env, ALICE, "alice.test")
-    assert (await browser.sign_in(ALICE)).status_code == 303
-    return browser.api
+    return await browser.as_member(e2e_env, fake_atproto, ALICE, "alice.test")
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))

@@ -18,7 +18,7 @@ from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 
 from talk_backend.entrypoints.http.app import create_app
-from tests.factories import ALICE, seed_member
+from tests.factories import ALICE
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -36,10 +36,7 @@ CONFIG = {
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def signed_in(e2e_env, fake_atproto, browser):
-    fake_atproto.add_account(ALICE, "alice.test")
-    await seed_member(e2e_env, ALICE, "alice.test")
-    assert (await browser.sign_in(ALICE)).status_code == 303
-    return browser.api
+    return await browser.as_member(e2e_env, fake_atproto, ALICE, "alice.test")
 
 
 def _run(operation, mode: GenerationMode, base_url: str, cookies: dict[str, str]) -> None:

@@ -57,16 +57,26 @@ async def test_leaving_without_a_commit_rolls_back(env):
     assert not await _stored(env, bob)
 
 
+@pytest.mark.parametrize(
+    ("between", "at_the_end", "landed"),
+    [
+        # Leaving undoes only what came after the last commit.
+        ("commit", None, {BOB}),
+        # The unit goes on after a rollback in the block (Login does this).
+        ("rollback", "commit", {CAROL}),
+    ],
+)
 @pytest.mark.asyncio
-async def test_only_what_came_after_the_last_commit_is_undone(env):
+async def test_a_block_with_two_steps(env, between, at_the_end, landed):
     tx, users = await env.get(TransactionManager), await env.get(UserRepository)
     bob, carol = await _user(env, BOB), await _user(env, CAROL)
     async with tx:
         await users.add(bob)
-        await tx.commit()
+        await getattr(tx, between)()
         await users.add(carol)
-    assert await _stored(env, bob)
-    assert not await _stored(env, carol)
+        if at_the_end:
+            await getattr(tx, at_the_end)()
+    assert {u.did.value for u in (bob, carol) if await _stored(env, u)} == landed
 
 
 @pytest.mark.asyncio
@@ -89,17 +99,3 @@ async def test_an_exception_rolls_back_and_propagates(env):
     assert await invites.get(invite.id) is None
     assert not await _stored(env, bob)
     assert await _stored(env, alice)  # committed before the block: untouched
-
-
-@pytest.mark.asyncio
-async def test_the_unit_is_usable_after_a_rollback(env):
-    """Login rolls back mid-flow and carries on in the same block."""
-    tx, users = await env.get(TransactionManager), await env.get(UserRepository)
-    bob, carol = await _user(env, BOB), await _user(env, CAROL)
-    async with tx:
-        await users.add(bob)
-        await tx.rollback()
-        await users.add(carol)
-        await tx.commit()
-    assert not await _stored(env, bob)
-    assert await _stored(env, carol)

@@ -73,15 +73,7 @@ class TestLoginRefusals:
         invite = await (await integration_env.get(CreateInvite)).execute(inviter.id, BOB, expires)
         integration_env.clock.advance(timedelta(minutes=10))
 
-        with pytest.raises(InviteRequired):
-            await (await integration_env.get(Login)).execute(
-                await integration_env.bluesky.authorize(BOB)
-            )
-        rows = await integration_env.fetch(
-            "SELECT status FROM invites WHERE id = :id", id=invite.id
-        )
-        assert rows[0].status == "pending"
-        assert await integration_env.fetch("SELECT 1 FROM users WHERE did = :d", d=BOB) == []
+        assert await _bobs_refused_sign_in(integration_env, invite.id) == "pending"
 
     @pytest.mark.asyncio
     async def test_revoked_invite_is_refused(self, integration_env):
@@ -89,14 +81,7 @@ class TestLoginRefusals:
         invite = await (await integration_env.get(CreateInvite)).execute(inviter.id, BOB)
         await (await integration_env.get(RevokeInvite)).execute(inviter.id, invite.id)
 
-        with pytest.raises(InviteRequired):
-            await (await integration_env.get(Login)).execute(
-                await integration_env.bluesky.authorize(BOB)
-            )
-        rows = await integration_env.fetch(
-            "SELECT status FROM invites WHERE id = :id", id=invite.id
-        )
-        assert rows[0].status == "revoked"
+        assert await _bobs_refused_sign_in(integration_env, invite.id) == "revoked"
 
     @pytest.mark.asyncio
     async def test_handle_invite_needs_verified_handle(self, integration_env):
@@ -172,3 +157,12 @@ class _FailingAfterInsert:
 
     def __getattr__(self, name):
         return getattr(self._inner, name)
+
+
+async def _bobs_refused_sign_in(env, invite_id) -> str:
+    """Bob's sign-in is refused and creates no user; returns his invite's status."""
+    with pytest.raises(InviteRequired):
+        await (await env.get(Login)).execute(await env.bluesky.authorize(BOB))
+    assert await env.fetch("SELECT 1 FROM users WHERE did = :d", d=BOB) == []
+    rows = await env.fetch("SELECT status FROM invites WHERE id = :id", id=invite_id)
+    return rows[0].status
