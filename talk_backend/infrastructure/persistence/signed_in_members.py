@@ -1,4 +1,4 @@
-"""SignedInMembers on PostgreSQL: the session and its user in one statement."""
+"""SignedInMembers on PostgreSQL: the web session and its user in one statement."""
 
 from __future__ import annotations
 
