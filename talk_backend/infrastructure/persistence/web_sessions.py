@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,14 +16,8 @@ class SqlaWebSessionRepository:
     db: AsyncSession
 
     async def add(self, session: WebSession) -> None:
-        await self.db.execute(
-            sa.insert(web_sessions).values(
-                token_hash=session.token_hash,
-                user_id=session.user_id,
-                created_at=session.created_at,
-                expires_at=session.expires_at,
-            )
-        )
+        # The dataclass's fields are the table's columns.
+        await self.db.execute(sa.insert(web_sessions).values(**asdict(session)))
 
     async def get(self, token_hash: str) -> WebSession | None:
         stmt = sa.select(web_sessions).where(web_sessions.c.token_hash == token_hash)

@@ -37,24 +37,17 @@ async def _stored(env, user: User) -> bool:
         return await (await request.get(UserRepository)).get(user.id) is not None
 
 
+@pytest.mark.parametrize("commit", [True, False])
 @pytest.mark.asyncio
-async def test_a_commit_lands(env):
+async def test_a_commit_lands_and_leaving_without_one_rolls_back(env, commit):
     tx, users = await env.get(TransactionManager), await env.get(UserRepository)
     bob = await _user(env, BOB)
     async with tx:
         await users.add(bob)
-        await tx.commit()
-    assert await _stored(env, bob)
-
-
-@pytest.mark.asyncio
-async def test_leaving_without_a_commit_rolls_back(env):
-    tx, users = await env.get(TransactionManager), await env.get(UserRepository)
-    bob = await _user(env, BOB)
-    async with tx:
-        await users.add(bob)
-    assert await users.get(bob.id) is None
-    assert not await _stored(env, bob)
+        if commit:
+            await tx.commit()
+    assert (await users.get(bob.id) is not None) == commit
+    assert await _stored(env, bob) == commit
 
 
 @pytest.mark.parametrize(
