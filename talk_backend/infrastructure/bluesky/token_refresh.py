@@ -22,8 +22,9 @@ from talk_backend.infrastructure.bluesky.token_response import checked_tokens, e
 EARLY = timedelta(minutes=2)
 
 
-class NoBlueskyGrant(SignInFailed):
-    """No tokens are stored for the account (never signed in through this server)."""
+class NoBlueskyGrant(LookupError):
+    """No tokens are stored for the account (never signed in through this server).
+    Not a refusal by Bluesky: callers answer "none" (BlueskyGrants gives None)."""
 
 
 @dataclass(frozen=True, slots=True)

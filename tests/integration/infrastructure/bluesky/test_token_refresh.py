@@ -11,7 +11,7 @@ import pytest_asyncio
 
 from talk_backend.domain.errors import SignInFailed
 from talk_backend.infrastructure.bluesky.dpop import DpopKey
-from talk_backend.infrastructure.bluesky.token_refresh import AtprotoTokenRefresher
+from talk_backend.infrastructure.bluesky.token_refresh import AtprotoTokenRefresher, NoBlueskyGrant
 from tests.factories import BOB
 from tests.fakes.atproto_fixtures import api_socket, fake_atproto, point_at_fakes
 from tests.harness import create_env_fixture
@@ -108,6 +108,6 @@ async def test_a_refresh_token_only_works_with_its_dpop_key(signed_in, fake_atpr
     assert renewed.access_token != mine.access_token
 
 
-async def test_no_session_is_a_clear_refusal(refresh_env):
-    with pytest.raises(SignInFailed, match="no Bluesky session"):
+async def test_no_grant_is_a_clear_error(refresh_env):
+    with pytest.raises(NoBlueskyGrant, match="no Bluesky session"):
         await (await refresh_env.get(AtprotoTokenRefresher)).fresh_tokens(BOB)
