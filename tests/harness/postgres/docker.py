@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlalchemy.engine import URL
 
+from talk_backend.devtools.postgres_ready import PostgresNotReady, wait_until_ready
 from tests.harness.postgres import liveness, reuse
 from tests.harness.postgres.processes import alive
-from tests.harness.postgres.readiness import PostgresNotReady, wait_until_ready
-from tests.harness.postgres.server import PostgresServer
+from tests.harness.postgres.server import PostgresServer, postgres_command
 
 DEFAULT_IMAGE = "talk-postgres:15"
 LABEL = "talk-backend.test"
@@ -29,8 +29,7 @@ LABEL_HOST = "talk-backend.test.host"
 LABEL_REUSE = "talk-backend.test.reuse"  # settings key of a container kept across runs
 _PASSWORD = "talk-test"  # throwaway server reachable only on 127.0.0.1
 _DATA = "/var/lib/postgresql/data"
-# Durability is worthless for a throwaway server; jit=off because the image drops LLVM.
-TUNED_COMMAND = "postgres -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c jit=off"
+TUNED_COMMAND = " ".join(postgres_command())
 
 
 class DockerUnavailable(RuntimeError):
