@@ -9,10 +9,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 IMAGES="$ROOT/deployment/local/images"
-BASE_IMAGE="${TALK_BASE_IMAGE:-talk-base:bookworm}"
-POSTGRES_IMAGE="${TALK_POSTGRES_IMAGE:-talk-postgres:15}"
-PYTHON_IMAGE="${TALK_PYTHON_IMAGE:-talk-python:3.11}"
-DEPS_IMAGE="${TALK_DEPS_IMAGE:-talk-backend-deps:local}"
+# shellcheck source=../deployment/local/images/names.sh
+source "$IMAGES/names.sh"
 LOCK="$ROOT/requirements_lock.txt"
 WHEELHOUSE="${WHEELHOUSE:-$ROOT/.build/wheelhouse}"
 PY="${PY:-$ROOT/.venv/bin/python}"

@@ -14,8 +14,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WHICH="${1:-all}"
-BASE_IMAGE="${TALK_BASE_IMAGE:-talk-base:bookworm}"
-NEWCOMER_IMAGE="${TALK_NEWCOMER_IMAGE:-talk-newcomer:bookworm}"
+# shellcheck source=../deployment/local/images/names.sh
+source "$ROOT/deployment/local/images/names.sh"
 MISSING_TAG="talk-postgres:newcomer-absent"
 HOST_CA="${TALK_HOST_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/talk-newcomer.XXXXXX")"

@@ -17,13 +17,14 @@ import asyncpg
 from sqlalchemy.engine import URL
 
 from talk_backend.devtools import embedded_server
-from talk_backend.devtools.postgres_ready import PostgresNotReady, wait_until_ready
+from talk_backend.devtools.postgres_ready import wait_until_ready
 from tests.harness.postgres import reuse
 from tests.harness.postgres.processes import alive, crash_postmaster, kill_postmaster
 from tests.harness.postgres.server import (
     THROWAWAY_SETTINGS,
     PostgresServer,
     asyncpg_connect_kwargs,
+    attach_running,
 )
 
 TEMP_PREFIX = "talk-test-pg-"
@@ -156,24 +157,12 @@ def remove_run_server(controller: int) -> None:
 
 def _warm(pgdata: Path, kind: str) -> PostgresServer | None:
     """A server already running in `pgdata`, answering within a second, or None."""
-    started = time.monotonic()
     pid = _postmaster_pid(pgdata)
     lines = _postmaster_lines(pgdata)
     if pid is None or not alive(pid) or len(lines) < 5:
         return None
     url = embedded_server.socket_url(lines[4])
-    try:
-        version = asyncio.run(wait_until_ready(url, timeout=1.0))
-    except PostgresNotReady:
-        return None
-    return PostgresServer(
-        source=f"{SOURCE}, {kind}",
-        url=url,
-        ready_seconds=time.monotonic() - started,
-        version=version,
-        reused=True,
-        _kill=lambda: crash_postmaster(pid),
-    )
+    return attach_running(url, f"{SOURCE}, {kind}", lambda: crash_postmaster(pid))
 
 
 def _postmaster_lines(pgdata: Path) -> list[str]:

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import URL
 
-from talk_backend.devtools.postgres_ready import asyncpg_connect_kwargs, asyncpg_url
+from talk_backend.devtools.postgres_ready import (
+    PostgresNotReady,
+    asyncpg_connect_kwargs,
+    asyncpg_url,
+    wait_until_ready,
+)
 
-__all__ = ["PostgresServer", "asyncpg_connect_kwargs", "asyncpg_url", "postgres_command"]
+__all__ = [
+    "PostgresServer",
+    "asyncpg_connect_kwargs",
+    "asyncpg_url",
+    "attach_running",
+    "postgres_command",
+]
 
 # Durability is worthless for a throwaway server: commits, CREATE DATABASE and DROP
 # DATABASE get several times cheaper. jit=off: the talk-postgres image drops LLVM.
@@ -53,3 +66,21 @@ class PostgresServer:
         if self._kill is None:
             raise RuntimeError(f"the harness cannot kill a server from {self.source}")
         self._kill()
+
+
+def attach_running(url: URL, source: str, kill: Callable[[], None]) -> PostgresServer | None:
+    """A server an earlier run left running at `url` (kept for reuse), if it answers
+    within a second; None otherwise."""
+    started = time.monotonic()
+    try:
+        version = asyncio.run(wait_until_ready(url, timeout=1.0))
+    except PostgresNotReady:
+        return None
+    return PostgresServer(
+        source=source,
+        url=url,
+        ready_seconds=time.monotonic() - started,
+        version=version,
+        reused=True,
+        _kill=kill,
+    )
