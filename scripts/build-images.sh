@@ -7,10 +7,8 @@
 # unchanged inputs skip the build (and, for the dependencies, the wheelhouse too).
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-IMAGES="$ROOT/deployment/local/images"
-# shellcheck source=../deployment/local/images/names.sh
-source "$IMAGES/names.sh"
+# shellcheck source=project.sh
+source "$(dirname "${BASH_SOURCE[0]}")/project.sh"
 LOCK="$ROOT/requirements_lock.txt"
 WHEELHOUSE="${WHEELHOUSE:-$ROOT/.build/wheelhouse}"
 PY="${PY:-$ROOT/.venv/bin/python}"
