@@ -19,6 +19,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy.engine import URL
 
@@ -116,8 +117,9 @@ def main(argv: list[str]) -> None:
     For shell scripts that need a throwaway server (Bazel's offline and remote checks)."""
     if len(argv) >= 2 and argv[0] == "start":
         server = get_server(Path(argv[1]), cleanup_mode=None)
-        driver = argv[2] if len(argv) > 2 else "asyncpg"
-        print(server_url(server, driver).render_as_string(hide_password=False))
+        url = server_url(server, argv[2] if len(argv) > 2 else "asyncpg")
+        # The socket path with its slashes as they are: scripts cut it out after `host=`.
+        print(f"{url.drivername}://postgres@/postgres?host={quote(str(url.query['host']))}")
     elif len(argv) == 2 and argv[0] == "stop":
         get_server(Path(argv[1]), cleanup_mode="stop").cleanup()
     else:
