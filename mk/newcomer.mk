@@ -1,4 +1,4 @@
-# Newcomer checks (owner: issue 15): the README's commands from a fresh clone, on a
+# Newcomer checks: the README's commands from a fresh clone, on a
 # clean Debian container and on a host whose engine lacks the images; and the suite
 # on Python 3.13 (Debian 13's and Fedora's python3).
 .PHONY: newcomer-matrix newcomer-debian newcomer-host newcomer-host-py313 test-py313

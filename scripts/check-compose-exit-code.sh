@@ -13,13 +13,9 @@ PROBE=test_talk_exit_code_probe
 
 log() { echo "check-compose-exit-code: $*" >&2; }
 
-# The plugin where it exists, else the wheel's real binary (its wrapper script exits 0).
-if docker compose version >/dev/null 2>&1; then
-  compose=(docker compose)
-else
-  compose=("$ROOT"/.venv/lib/python3*/site-packages/compose/docker-compose)
-  compose=("${compose[0]}")
-fi
+# `docker compose`: make compose-check runs scripts/ensure-docker.sh first, which links
+# the Compose v2 plugin where it is missing.
+compose=(docker compose)
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/talk-compose-check.XXXXXX")"
 # shellcheck disable=SC2317  # called from the EXIT trap
@@ -51,7 +47,6 @@ run_case() {
   echo "$code"
 }
 
-"$ROOT/scripts/build-wheelhouse.sh"
 trap 'docker image prune -f --filter label=talk-backend.image=test >/dev/null; cleanup' EXIT
 failed=0
 fail_code="$(run_case fails)"

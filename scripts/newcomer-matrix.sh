@@ -12,10 +12,9 @@
 # Usage: scripts/newcomer-matrix.sh [debian|host|all]   (default all)
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=project.sh
+source "$(dirname "${BASH_SOURCE[0]}")/project.sh"
 WHICH="${1:-all}"
-BASE_IMAGE="${TALK_BASE_IMAGE:-talk-base:bookworm}"
-NEWCOMER_IMAGE="${TALK_NEWCOMER_IMAGE:-talk-newcomer:bookworm}"
 MISSING_TAG="talk-postgres:newcomer-absent"
 HOST_CA="${TALK_HOST_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/talk-newcomer.XXXXXX")"

@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy.engine import URL
-
 from talk_backend.devtools import embedded_leftovers as leftovers
 from talk_backend.devtools import embedded_server
+from talk_backend.devtools.migrations import upgrade_head as migrate
 
-ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
+__all__ = ["embedded_postgres", "migrate"]
+
 # Measured: a fresh data directory is about 38 MB and the migrated database adds about
 # 8 MB; twice that leaves room for what a development session writes.
 SERVE_NEEDS_BYTES = 96 * embedded_server.MB
@@ -44,13 +44,7 @@ def embedded_postgres() -> Iterator[str]:
             server = embedded_server.get_server(pgdata, cleanup_mode="delete")
         except embedded_server.EmbeddedPostgresError as exc:
             raise SystemExit(f"DATABASE__URL is not set and {exc}") from None
-        socket_dir = server.get_postmaster_info().socket_dir
-        url = URL.create(
-            "postgresql+asyncpg",
-            username="postgres",
-            database="postgres",
-            query={"host": str(socket_dir)},
-        )
+        url = embedded_server.server_url(server)
         yield url.render_as_string(hide_password=False)
     finally:
         if server is not None:
@@ -88,17 +82,3 @@ def _remove_unheld(lock: Path) -> None:
             lock.unlink()
         finally:
             os.close(fd)
-
-
-def migrate(url: str) -> None:
-    """Upgrades the database to the newest Alembic revision (blocking)."""
-    from alembic.config import Config
-
-    from alembic import command
-
-    if not ALEMBIC_INI.exists():
-        raise SystemExit(f"{ALEMBIC_INI} not found: run from a source checkout")
-    config = Config(str(ALEMBIC_INI))
-    config.set_main_option("script_location", str(ALEMBIC_INI.parent / "alembic"))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(config, "head")

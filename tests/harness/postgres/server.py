@@ -2,10 +2,44 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
+
+from talk_backend.devtools.postgres_ready import (
+    PostgresNotReady,
+    asyncpg_connect_kwargs,
+    asyncpg_url,
+    wait_until_ready,
+)
+
+__all__ = [
+    "PostgresServer",
+    "asyncpg_connect_kwargs",
+    "asyncpg_url",
+    "attach_running",
+    "postgres_command",
+]
+
+# Durability is worthless for a throwaway server: commits, CREATE DATABASE and DROP
+# DATABASE get several times cheaper. jit=off: the talk-postgres image drops LLVM.
+# The container gets them on its command line, the embedded server by ALTER SYSTEM, and
+# deployment/local/docker-compose.yml repeats them (tests/docs/test_compose_file.py).
+THROWAWAY_SETTINGS = {
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "jit": "off",
+}
+
+
+def postgres_command() -> list[str]:
+    """`postgres -c NAME=VALUE ...` for THROWAWAY_SETTINGS."""
+    flags = (arg for item in THROWAWAY_SETTINGS.items() for arg in ("-c", "=".join(item)))
+    return ["postgres", *flags]
 
 
 @dataclass
@@ -34,23 +68,19 @@ class PostgresServer:
         self._kill()
 
 
-def asyncpg_url(raw: str) -> URL:
-    """Accepts postgresql:// or postgresql+asyncpg:// and returns the asyncpg form."""
-    url = make_url(raw)
-    if url.get_backend_name() != "postgresql":
-        raise ValueError("DATABASE__URL must be a postgresql URL")
-    return url.set(drivername="postgresql+asyncpg")
-
-
-def asyncpg_connect_kwargs(url: URL) -> dict[str, object]:
-    """asyncpg.connect() arguments for a SQLAlchemy URL (TCP or unix socket)."""
-    kwargs: dict[str, object] = {
-        "user": url.username,
-        "password": url.password,
-        "database": url.database,
-    }
-    host = url.query.get("host")
-    kwargs["host"] = host if isinstance(host, str) else url.host
-    if url.port:
-        kwargs["port"] = url.port
-    return kwargs
+def attach_running(url: URL, source: str, kill: Callable[[], None]) -> PostgresServer | None:
+    """A server an earlier run left running at `url` (kept for reuse), if it answers
+    within a second; None otherwise."""
+    started = time.monotonic()
+    try:
+        version = asyncio.run(wait_until_ready(url, timeout=1.0))
+    except PostgresNotReady:
+        return None
+    return PostgresServer(
+        source=source,
+        url=url,
+        ready_seconds=time.monotonic() - started,
+        version=version,
+        reused=True,
+        _kill=kill,
+    )

@@ -8,10 +8,10 @@ import asyncio
 import os
 import time
 
+from talk_backend.devtools.postgres_ready import asyncpg_url, wait_until_ready
 from tests.harness.postgres.docker import DockerUnavailable, start_container
 from tests.harness.postgres.embedded import PLACEMENT, start_embedded
-from tests.harness.postgres.readiness import wait_until_ready
-from tests.harness.postgres.server import PostgresServer, asyncpg_url
+from tests.harness.postgres.server import PostgresServer
 
 CHOICES = ("auto", "url", "docker", "embedded")
 

@@ -1,7 +1,10 @@
 """Migrated template databases, keyed by a hash of the migrations, and clones of them.
 
 Migrating once and cloning (CREATE DATABASE ... TEMPLATE) is what makes a fresh,
-fully migrated database cost milliseconds instead of a migration run."""
+fully migrated database cost milliseconds instead of a migration run. When the server's
+own database is already at the newest revision (the compose and Bazel runners run
+`alembic upgrade head` on DATABASE__URL before pytest), the template is a copy of it:
+migrations run once per run."""
 
 from __future__ import annotations
 
@@ -11,12 +14,11 @@ import socket
 from pathlib import Path
 
 import asyncpg
-from alembic.config import Config
 from sqlalchemy import pool
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from alembic import command
+from talk_backend.devtools.migrations import alembic_config, alembic_ini, heads, upgrade_head_on
 from tests.harness.postgres.processes import alive
 from tests.harness.postgres.server import PostgresServer, asyncpg_connect_kwargs
 
@@ -24,22 +26,6 @@ TEMPLATE_PREFIX = "talk_tpl_"
 # Clone names carry host and pid so a later run can tell which owners are gone.
 CLONE_PREFIX = "talk_test_"
 _LOCK_KEY = 0x7A1C  # advisory lock serialising template builds across processes
-
-
-def alembic_ini() -> Path:
-    """alembic.ini: TALK_ALEMBIC_INI (Bazel runfiles) or the repository root."""
-    override = os.environ.get("TALK_ALEMBIC_INI")
-    if override:
-        # Not resolve(): runfiles are symlinks; resolving would leave the runfiles tree.
-        return Path(override).absolute()
-    return Path(__file__).resolve().parents[3] / "alembic.ini"
-
-
-def alembic_config(url: URL | None = None) -> Config:
-    cfg = Config(str(alembic_ini()))
-    if url is not None:
-        cfg.set_main_option("sqlalchemy.url", url.render_as_string(hide_password=False))
-    return cfg
 
 
 def migrations_hash() -> str:
@@ -56,8 +42,23 @@ def clone_owner_tag() -> str:
     return f"{host}_{os.getpid()}"
 
 
-async def _admin(server: PostgresServer) -> asyncpg.Connection:
-    return await asyncpg.connect(**asyncpg_connect_kwargs(server.url))
+__all__ = ["alembic_config", "alembic_ini"]  # where tests and tools have found them
+
+
+async def _admin(server: PostgresServer, database: str | None = None) -> asyncpg.Connection:
+    url = server.url if database is None else server.database_url(database)
+    return await asyncpg.connect(**asyncpg_connect_kwargs(url))
+
+
+async def _maintenance(server: PostgresServer) -> asyncpg.Connection:
+    """A connection to the `postgres` database where it exists (so that the server's own
+    database has no sessions while it is copied), else to the server's database."""
+    if server.url.database != "postgres":
+        try:
+            return await _admin(server, "postgres")
+        except (asyncpg.InvalidCatalogNameError, asyncpg.InvalidAuthorizationSpecificationError):
+            pass
+    return await _admin(server)
 
 
 async def _exists(conn: asyncpg.Connection, name: str) -> bool:
@@ -72,13 +73,7 @@ async def _migrate(url: URL) -> None:
     engine = create_async_engine(url, poolclass=pool.NullPool)
     try:
         async with engine.connect() as conn:
-
-            def upgrade(sync_conn: object) -> None:
-                cfg = alembic_config()
-                cfg.attributes["connection"] = sync_conn
-                command.upgrade(cfg, "head")
-
-            await conn.run_sync(upgrade)
+            await conn.run_sync(upgrade_head_on)
             await conn.commit()
     finally:
         await engine.dispose()
@@ -90,7 +85,7 @@ async def ensure_template(server: PostgresServer) -> str:
     Built under another name and renamed when complete, so a failed migration never
     leaves a half-made template to be reused."""
     name = TEMPLATE_PREFIX + migrations_hash()
-    conn = await _admin(server)
+    conn = await _maintenance(server)
     try:
         await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
         try:
@@ -98,15 +93,16 @@ async def ensure_template(server: PostgresServer) -> str:
                 return name
             building = f"{name}_build"
             await conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
-            await conn.execute(f'CREATE DATABASE "{building}"')
-            try:
-                await _migrate(server.database_url(building))
-            except Exception as exc:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
-                raise MigrationFailed(
-                    f"migration {_failed_revision(exc)} failed while building the template "
-                    f"(nothing was kept): {type(exc).__name__}: {exc}"
-                ) from exc
+            if not await _copy_if_at_head(server, conn, building):
+                await conn.execute(f'CREATE DATABASE "{building}"')
+                try:
+                    await _migrate(server.database_url(building))
+                except Exception as exc:
+                    await conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+                    raise MigrationFailed(
+                        f"migration {_failed_revision(exc)} failed while building the template "
+                        f"(nothing was kept): {type(exc).__name__}: {exc}"
+                    ) from exc
             await conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
             await _drop_stale_templates(conn, keep=name)
             return name
@@ -114,6 +110,43 @@ async def ensure_template(server: PostgresServer) -> str:
             await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)
     finally:
         await conn.close()
+
+
+async def _copy_if_at_head(server: PostgresServer, conn: asyncpg.Connection, copy: str) -> bool:
+    """Copies the server's own database to `copy` when it holds the schema at the newest
+    revision and nothing else; False (nothing made) otherwise. Not the `postgres`
+    database: every admin session sits there, and a copy needs its source unused."""
+    source = server.url.database
+    if not source or source == "postgres" or source.startswith((TEMPLATE_PREFIX, CLONE_PREFIX)):
+        return False
+    probe = await _admin(server)
+    try:
+        if await probe.fetchval("SELECT to_regclass('public.alembic_version')") is None:
+            return False
+        revisions = {row[0] for row in await probe.fetch("SELECT version_num FROM alembic_version")}
+        if revisions != heads() or await _holds_rows(probe):
+            return False
+    finally:
+        await probe.close()
+    try:
+        await conn.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{source}"')
+    except asyncpg.ObjectInUseError:
+        return False  # another client is connected to it: migrate as usual
+    return True
+
+
+async def _holds_rows(conn: asyncpg.Connection) -> bool:
+    """Whether any table but alembic_version has a row (a database in use, not one
+    a runner has just migrated)."""
+    tables = await conn.fetch(
+        "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) AS name"
+        " FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
+        " AND tablename <> 'alembic_version'"
+    )
+    for table in tables:
+        if await conn.fetchval(f"SELECT EXISTS (SELECT 1 FROM {table['name']})"):
+            return True
+    return False
 
 
 def _failed_revision(exc: BaseException) -> str:
