@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from talk_backend.infrastructure.bluesky.state import OAuthTokens
+from talk_backend.application.oauth_state import OAuthTokens
 from talk_backend.infrastructure.bluesky.token_refresh import AtprotoTokenRefresher
 from tests.factories import BOB
 from tests.fakes.atproto_fixtures import api_socket, fake_atproto, point_at_fakes
