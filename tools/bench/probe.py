@@ -1,5 +1,7 @@
 """pytest plugin for the bench's child runs: when the first test body starts, how far
-apart the tests end, how long one fixture takes to set up, and how many passed.
+apart the tests end, how long one fixture takes to set up, how many SQL statements
+the test bodies sent through SQLAlchemy (to show the suites' bodies do the same
+work), and how many passed.
 
 Loaded with `-p tools.bench.probe`; writes JSON to $TALK_BENCH_PROBE at the end of the
 run. Times are time.monotonic(), which is one clock for every process on Linux, so the
@@ -15,17 +17,42 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 OUTPUT = "TALK_BENCH_PROBE"
 FIXTURE = "TALK_BENCH_PROBE_FIXTURE"  # the fixture whose setup is timed per test
 
-_seen: dict[str, Any] = {"first_call": None, "teardown_ends": [], "setups": [], "passed": 0}
+_seen: dict[str, Any] = {
+    "first_call": None,
+    "teardown_ends": [],
+    "setups": [],
+    "passed": 0,
+    "statements": 0,
+}
+_in_body = False
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_call(item: pytest.Item) -> None:
+def _count(*_: object) -> None:
+    if _in_body:
+        _seen["statements"] += 1
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get(OUTPUT):
+        event.listen(Engine, "before_cursor_execute", _count)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    global _in_body
     if _seen["first_call"] is None:
         _seen["first_call"] = time.monotonic()
+    _in_body = True
+    try:
+        yield
+    finally:
+        _in_body = False
 
 
 @pytest.hookimpl(hookwrapper=True)

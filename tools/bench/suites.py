@@ -41,6 +41,7 @@ class Run:
     startup: float | None
     per_test: float | None
     setups: list[float]
+    statements_per_test: float | None = None
 
 
 @dataclass
@@ -139,7 +140,8 @@ def run_once(suite: Suite, directory: Path, tests: int) -> Run:
     seen = json.loads((directory / "probe.json").read_text())
     ends = seen["teardown_ends"]
     per_test = (ends[-2] - ends[0]) / (len(ends) - 2) if len(ends) > 2 else None
-    return Run(wall, cpu, seen["first_call"] - began, per_test, seen["setups"])
+    startup = seen["first_call"] - began
+    return Run(wall, cpu, startup, per_test, seen["setups"], seen["statements"] / tests)
 
 
 @contextmanager
