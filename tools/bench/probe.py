@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 OUTPUT = "TALK_BENCH_PROBE"
 FIXTURE = "TALK_BENCH_PROBE_FIXTURE"  # the fixture whose setup is timed per test
@@ -38,8 +37,13 @@ def _count(*_: object) -> None:
         _seen["statements"] += 1
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    if os.environ.get(OUTPUT):
+def _listen_if_used() -> None:
+    # Only where the suite uses SQLAlchemy (it is imported by the first test's fixtures):
+    # importing it here would add its import to the plain-pytest suite's start-up.
+    if os.environ.get(OUTPUT) and "sqlalchemy" in sys.modules:
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
         event.listen(Engine, "before_cursor_execute", _count)
 
 
@@ -48,6 +52,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     global _in_body
     if _seen["first_call"] is None:
         _seen["first_call"] = time.monotonic()
+        _listen_if_used()
     _in_body = True
     try:
         yield
