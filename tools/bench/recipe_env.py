@@ -1,6 +1,6 @@
 """What a test of the two recipes holds: the use cases wired by hand on one
 AsyncSession, the fake Bluesky, and SQL on the test's connection. It offers the calls
-the generated test bodies make (get, bluesky, fetch), so the bodies are the same as
+the generated test bodies make (get, fetch), so the bodies are the same as
 the harness's, with the same use-case classes and the same statements."""
 
 from __future__ import annotations
@@ -35,9 +35,19 @@ class RecipeEnv:
         grants = FakeBlueskyGrantStore()
         self._sql = sql
         self._use_cases: dict[type, Callable[[], object]] = {
-            RegisterFounder: lambda: RegisterFounder(users, tx, clock),
-            CreateInvite: lambda: CreateInvite(users, invites, tx, clock, POLICY),
-            Login: lambda: Login(self.bluesky, users, invites, tx, clock, grants),
+            RegisterFounder: lambda: RegisterFounder(users=users, tx=tx, clock=clock),
+            CreateInvite: lambda: CreateInvite(
+                users=users, invites=invites, tx=tx, clock=clock, policy=POLICY
+            ),
+            Login: lambda: Login(
+                bluesky=self.bluesky,
+                users=users,
+                invites=invites,
+                tx=tx,
+                clock=clock,
+                grants=grants,
+            ),
+            FakeBlueskySignIn: lambda: self.bluesky,
         }
 
     async def get(self, use_case: type[T]) -> T:
