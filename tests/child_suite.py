@@ -11,9 +11,9 @@ from collections.abc import Collection
 from pathlib import Path
 
 HARNESS_PLUGIN = "tests.harness.plugin"
-# Installed plugins that load themselves unless told not to, and that the project's
-# runs do not use: pytest-postgresql is there for `make bench` only, and importing it
-# (psycopg, mirakuru) costs about a second of start-up. pyproject.toml blocks it too.
+# Installed plugins that load themselves into a child run unless told not to, and that
+# the child suites do not use: pytest-postgresql is there for `make bench` only, and
+# importing it (psycopg, mirakuru) costs about a second of start-up.
 UNUSED_PLUGINS = ("pytest_postgresql",)
 
 _INI = """\
