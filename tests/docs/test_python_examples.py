@@ -15,15 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.child_suite import write_pytest_ini
 from tests.docs.examples import REPO, Block, blocks
-
-_INI = """\
-[pytest]
-asyncio_mode = strict
-asyncio_default_fixture_loop_scope = session
-asyncio_default_test_loop_scope = session
-addopts = -p tests.harness.plugin -p no:cacheprovider
-"""
 
 PYTHON_BLOCKS = blocks("python")
 
@@ -50,7 +43,7 @@ def test_python_example_runs_as_written(block: Block, tmp_path: Path):
     name = "test_example.py" if defines_tests else "example.py"
     (tmp_path / name).write_text(block.code)
     if defines_tests:
-        (tmp_path / "pytest.ini").write_text(_INI)
+        write_pytest_ini(tmp_path)
         command = [sys.executable, "-m", "pytest", "-q", "-rA", str(tmp_path)]
     else:
         command = [sys.executable, str(tmp_path / name)]

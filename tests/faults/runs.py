@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.child_suite import write_pytest_ini
 from tests.harness.postgres import liveness
 from tests.harness.postgres.docker import (
     LABEL,
@@ -26,16 +27,6 @@ from tests.harness.postgres.embedded import DATA_ROOTS, TEMP_PREFIX
 
 # No resolve(): under Bazel this file is a runfiles symlink and the repo is the runfiles tree.
 REPO = Path(__file__).absolute().parents[2]
-# The child runs only the harness plugin and the generated file, with the project's
-# asyncio settings (its own ini, so the project's testpaths are not collected).
-_INI = """\
-[pytest]
-asyncio_mode = strict
-asyncio_default_fixture_loop_scope = session
-asyncio_default_test_loop_scope = session
-addopts = -p tests.harness.plugin -p no:cacheprovider
-"""
-
 HEADER = """\
 import os, asyncio, pathlib, pytest
 from tests.harness import create_env_fixture
@@ -44,7 +35,7 @@ integration_env = create_env_fixture(unmock={"persistence"})
 
 
 def write_suite(directory: Path, body: str) -> Path:
-    (directory / "pytest.ini").write_text(_INI)
+    write_pytest_ini(directory)
     path = directory / "test_generated.py"
     path.write_text(HEADER + textwrap.dedent(body))
     return path

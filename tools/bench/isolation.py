@@ -1,10 +1,10 @@
 """Per-test isolation on one server: rollback of the test's transaction, a fresh
-database cloned from the template, and TRUNCATE of every table."""
+database cloned from the template, and TRUNCATE of every table; and the env's
+hand-out of a fresh database as a test with isolation="database" waits for it."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 
 import asyncpg
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from tests.harness.postgres import templates
 from tests.harness.postgres.embedded import start_embedded
 from tests.harness.postgres.server import PostgresServer, asyncpg_connect_kwargs
-from tests.harness.provisioner import DatabaseProvisioner
+from tools.bench import generated, suites
 from tools.bench.stats import Row
 
 _WORK = "SELECT count(*) FROM users"  # the same statement in every variant
@@ -77,27 +77,6 @@ async def _truncate(server: PostgresServer, template: str, n: int) -> list[float
     return samples
 
 
-async def _through_provisioner(n: int) -> list[float]:
-    """What a test with isolation="database" waits for: the provisioner hands out a
-    clone made while the previous test ran, and drops used ones in the background."""
-    provisioner = DatabaseProvisioner(lambda line: None)
-    samples = []
-    try:
-        await provisioner.server()
-        for _ in range(n):
-            began = time.monotonic()
-            name, url = await provisioner.fresh_database()
-            conn = await asyncpg.connect(**asyncpg_connect_kwargs(url))
-            await conn.fetchval(_WORK)
-            samples.append(time.monotonic() - began)
-            await conn.fetchval(_WORK)  # the rest of a (very short) test
-            await conn.close()
-            await provisioner.drop(name)
-    finally:
-        await provisioner.close()
-    return samples
-
-
 def measure(n: int) -> list[Row]:
     server = start_embedded()
     try:
@@ -121,13 +100,17 @@ def measure(n: int) -> list[Row]:
                 ),
             ]
 
-        rows = asyncio.run(run())
+        return asyncio.run(run())
     finally:
         server.stop()
-    os.environ.setdefault("TALK_TEST_POSTGRES", "embedded")
-    samples = asyncio.run(_through_provisioner(max(10, n // 5)))
-    rows.insert(
-        2,
-        Row("isolation: fresh database as a test waits for it", samples, "pre-cloned spare"),
+
+
+def handout(tests: int) -> Row:
+    """What a test with isolation="database" waits for: the setup of its env fixture
+    (a fresh database, the container, the engine), timed inside a child pytest run of
+    typical tests, so the harness's own pool and background work are what they are
+    in a real run. The first test's setup (server start, template) is left out."""
+    suite = generated.handout_suite()
+    return Row(
+        suite.row, suites.fixture_setups(suite, tests), f"{tests} typical tests, setup of env"
     )
-    return rows

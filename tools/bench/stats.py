@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tools.bench.suites import SuiteResult
 
 
 @dataclass
@@ -34,4 +38,28 @@ def table(rows: list[Row]) -> str:
             lines.append(f"| {row.name} | {figures} | {row.note} |")
         else:
             lines.append(f"| {row.name} | 0 | - | - | {row.note} |")
+    return "\n".join(lines)
+
+
+def suite_table(results: list[SuiteResult], tests: int) -> str:
+    """Medians over the runs of each suite: wall, CPU, ms per test, start-up."""
+    lines = [
+        "| suite | runs | wall | CPU (pytest process) | ms per test | start-up to first test "
+        "| SQL per test body |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for result in results:
+        if not result.runs:
+            lines.append(f"| {result.name} | 0 | - | - | - | {result.note} | - |")
+            continue
+        per_test = result.median("per_test")
+        startup = result.median("startup")
+        statements = result.median("statements_per_test")
+        lines.append(
+            f"| {result.name} | {len(result.runs)} | {ms(result.median('wall') or 0)} "
+            f"| {ms(result.median('cpu') or 0)} "
+            f"| {'-' if per_test is None else f'{per_test * 1000:.2f}'} "
+            f"| {'-' if startup is None else ms(startup)} "
+            f"| {'-' if statements is None else f'{statements:g}'} |"
+        )
     return "\n".join(lines)
