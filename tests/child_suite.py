@@ -3,7 +3,10 @@
 Fault tests, the docs' examples and `make bench` run pytest in a child process on
 files they write into a temporary directory. The child gets its own ini (so the
 project's testpaths are not collected), the project's asyncio settings, and only the
-plugins it names: the harness's by default."""
+plugins it names: the harness's by default. Installed plugins do not load themselves
+(`--disable-plugin-autoload`): hypothesis' and schemathesis' entry points alone cost
+seconds of start-up, and pytest-postgresql's another; every child gets pytest-asyncio
+and xdist, as the project's own runs do."""
 
 from __future__ import annotations
 
@@ -11,10 +14,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 HARNESS_PLUGIN = "tests.harness.plugin"
-# Installed plugins that load themselves into a child run unless told not to, and that
-# the child suites do not use: pytest-postgresql is there for `make bench` only, and
-# importing it (psycopg, mirakuru) costs about a second of start-up.
-UNUSED_PLUGINS = ("pytest_postgresql",)
+BASE_PLUGINS = ("asyncio", "xdist")
 
 _INI = """\
 [pytest]
@@ -25,20 +25,15 @@ addopts = {addopts}
 """
 
 
-def pytest_ini(
-    plugins: Collection[str] = (HARNESS_PLUGIN,), blocked: Collection[str] = UNUSED_PLUGINS
-) -> str:
-    options = [f"-p {name}" for name in plugins]
-    options += [f"-p no:{name}" for name in (*blocked, "cacheprovider")]
+def pytest_ini(plugins: Collection[str] = (HARNESS_PLUGIN,)) -> str:
+    options = ["--disable-plugin-autoload"]
+    options += [f"-p {name}" for name in (*BASE_PLUGINS, *plugins)]
+    options += ["-p no:cacheprovider"]
     return _INI.format(addopts=" ".join(options))
 
 
-def write_pytest_ini(
-    directory: Path,
-    plugins: Collection[str] = (HARNESS_PLUGIN,),
-    blocked: Collection[str] = UNUSED_PLUGINS,
-) -> Path:
-    """Writes directory/pytest.ini loading `plugins` and keeping `blocked` out."""
+def write_pytest_ini(directory: Path, plugins: Collection[str] = (HARNESS_PLUGIN,)) -> Path:
+    """Writes directory/pytest.ini loading `plugins` besides pytest-asyncio and xdist."""
     path = directory / "pytest.ini"
-    path.write_text(pytest_ini(plugins, blocked))
+    path.write_text(pytest_ini(plugins))
     return path

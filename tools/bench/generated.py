@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.child_suite import HARNESS_PLUGIN, UNUSED_PLUGINS, write_pytest_ini
+from tests.child_suite import HARNESS_PLUGIN, write_pytest_ini
 
 _TYPICAL_IMPORTS = """\
 import pytest
@@ -69,7 +69,6 @@ class Suite:
     header: str
     test: str
     plugins: tuple[str, ...] = (HARNESS_PLUGIN,)
-    blocked: tuple[str, ...] = UNUSED_PLUGINS
     pytest_args: tuple[str, ...] = ()
     # pytest-postgresql runs pg_ctl itself, which refuses to run as root.
     needs_unprivileged_user: bool = False
@@ -77,7 +76,7 @@ class Suite:
 
     def write(self, directory: Path, tests: int) -> None:
         directory.mkdir(parents=True)
-        write_pytest_ini(directory, self.plugins, self.blocked)
+        write_pytest_ini(directory, self.plugins)
         for start in range(0, tests, PER_FILE):
             numbers = range(start, min(tests, start + PER_FILE))
             body = "".join(self.test.format(i=i) for i in numbers)
@@ -110,8 +109,7 @@ def typical_suites(tests: int) -> list[Suite]:
             f"suite: {n}, pytest-postgresql",
             RECIPE_HEADER,
             TYPICAL_TEST,
-            plugins=("tools.bench.recipe_pytest_postgresql",),
-            blocked=(),
+            plugins=("pytest_postgresql", "tools.bench.recipe_pytest_postgresql"),
             needs_unprivileged_user=True,
         ),
     ]
