@@ -1,4 +1,4 @@
-# Remote cache and remote execution on this machine (owner: issue 10,
+# Remote cache and remote execution on this machine (owner: the Bazel tooling,
 # tools/bazel/remote/). BuildGrid + two stand-in workers + the offline Bazel.
 .PHONY: bazel-remote bazel-remote-lock
 

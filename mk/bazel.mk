@@ -6,13 +6,19 @@ BUILDIFIER := .build/npm/node_modules/.bin/buildifier
 STARLARK_FILES = $(filter-out tools/bazel/offline/WORKSPACE.offline,$(wildcard $(shell \
 	git ls-files -co --exclude-standard -- '*.bzl' '*.bazel' '*BUILD' '*WORKSPACE')))
 
-.PHONY: bazel-offline bazel-offline-image buildifier buildifier-fix
+.PHONY: bazel-offline bazel-offline-image bazel-reuse-stop buildifier buildifier-fix
 
 # The graph under the strict stand-ins: static checks of MODULE.bazel/.bazelrc, the
 # integration tests (executed, then cached), //..., graph checks, the runner,
 # db_connect, the image build (tools/bazel/offline/run.sh says what each does).
 bazel-offline: venv
 	tools/bazel/offline/run.sh all
+
+# Stops the PostgreSQL that `bazel test --config=reuse` shares (started with
+# `bazel run //tools/bazel:test_server -- start`) and deletes its data; the same
+# as `bazel run //tools/bazel:test_server -- stop`, without Bazel.
+bazel-reuse-stop: venv
+	$(PY) tools/bazel/test_server.py stop
 
 # Builds //:test_image with the stand-in rules, loads it into the local engine and
 # runs it against compose's postgres (the suite passes; a failing test exits 1).

@@ -38,7 +38,13 @@ _INTEGRATION_ENV = {
 # (relative to the runfiles root; pytest_main makes it absolute).
 _MIGRATIONS_ENV = {"TALK_ALEMBIC_INI": "alembic.ini"}
 
-def pytest_test(name, src, deps = [], data = [], integration = False, env = {}, tags = [], exec_properties = {}, **kwargs):
+# Targets whose tests only need databases of their own may use the server that
+# `bazel test --config=reuse` keeps (pytest_main.py). Tests of the harness's own
+# server handling (tests/faults) and tests that start `serve` with its own server
+# keep starting theirs.
+_KEPT_SERVER_ENV = {"TALK_BAZEL_KEPT_SERVER_OK": "1"}
+
+def pytest_test(name, src, deps = [], data = [], integration = False, kept_server = False, env = {}, tags = [], exec_properties = {}, **kwargs):
     """A py_test that runs one pytest module under the Bazel test protocol.
 
     Args:
@@ -47,6 +53,7 @@ def pytest_test(name, src, deps = [], data = [], integration = False, env = {}, 
       deps: libraries the module imports (conftest libraries included).
       data: extra runtime files.
       integration: tag as an integration test and give it PostgreSQL settings.
+      kept_server: under --config=reuse, use the server kept for the invocation.
       env: extra environment for the test.
       tags: extra tags.
       exec_properties: extra exec properties (integration tests get DOCKER_EXEC_PROPERTIES).
@@ -56,6 +63,7 @@ def pytest_test(name, src, deps = [], data = [], integration = False, env = {}, 
     properties.update(exec_properties)
     test_env = dict(_MIGRATIONS_ENV)
     test_env.update(_INTEGRATION_ENV if integration else {})
+    test_env.update(_KEPT_SERVER_ENV if kept_server else {})
     test_env.update(env)
     py_test(
         name = name,
@@ -71,7 +79,7 @@ def pytest_test(name, src, deps = [], data = [], integration = False, env = {}, 
         **kwargs
     )
 
-def pytest_suite(name, deps = [], data = [], integration = False, shard_counts = {}, sizes = {}, size = None, tags_by_file = {}, **kwargs):
+def pytest_suite(name, deps = [], data = [], integration = False, kept_server = False, shard_counts = {}, sizes = {}, size = None, tags_by_file = {}, **kwargs):
     """One pytest_test per test_*.py below this package, plus a test_suite `name`.
 
     Also defines `<name>_support` (conftest.py, __init__.py and helper modules, a
@@ -82,6 +90,7 @@ def pytest_suite(name, deps = [], data = [], integration = False, shard_counts =
       deps: libraries every module may import.
       data: runtime files every module needs (migrations, ...).
       integration: see pytest_test.
+      kept_server: see pytest_test.
       shard_counts: {"path/test_x.py": n} for modules worth splitting across n shards.
       sizes: {"path/test_x.py": "large"} for modules that need a longer timeout.
       size: test size; integration tests default to medium, others to small.
@@ -110,6 +119,7 @@ def pytest_suite(name, deps = [], data = [], integration = False, shard_counts =
             deps = [":" + support] + deps,
             data = data,
             integration = integration,
+            kept_server = kept_server,
             shard_count = shard_counts.get(src),
             size = sizes.get(src) or size or ("medium" if integration else "small"),
             tags = tags_by_file.get(src, []),

@@ -15,6 +15,14 @@ TEST_TMPDIR is too long a path for a unix socket (about 107 bytes), so an embedd
 PostgreSQL, whose data lives there, gets its socket in a short directory of this
 run's own (XDG_RUNTIME_DIR, where the embedded server looks), removed when pytest ends.
 
+A kept server (`--config=reuse`): TALK_BAZEL_KEPT_SERVER names the directory of a
+server started outside every sandbox (tools/bazel/test_server.py). A target whose
+macro allows it (TALK_BAZEL_KEPT_SERVER_OK, tools/bazel/pytest.bzl) gets its URL as
+DATABASE__URL with TALK_TEST_POSTGRES=url: the harness then makes its own template
+(once per server) and databases there instead of starting a server. A test cannot
+start that server itself: a sandbox has its own PID namespace, so whatever a test
+leaves running is killed when it ends.
+
 Arguments are the test files, relative to the runfiles root (the working
 directory Bazel gives a test).
 """
@@ -75,8 +83,36 @@ def _pytest_args(env: dict[str, str], files: list[str]) -> list[str]:
     return args + files
 
 
+class KeptServerMissing(RuntimeError):
+    pass
+
+
+def kept_server_url(env: dict[str, str]) -> str | None:
+    """The kept server's URL when this target is meant to use it, else None."""
+    where = env.get("TALK_BAZEL_KEPT_SERVER", "").strip()
+    if not where or env.get("TALK_BAZEL_KEPT_SERVER_OK") != "1":
+        return None
+    try:
+        return Path(where, "url").read_text().strip()
+    except OSError:
+        raise KeptServerMissing(
+            f"TALK_BAZEL_KEPT_SERVER={where} (--config=reuse) but no server was started "
+            f"there: run `bazel run //tools/bazel:test_server -- start {where}` first, "
+            "or test without --config=reuse"
+        ) from None
+
+
 def main(argv: list[str]) -> int:
     env = dict(os.environ)
+    try:
+        kept = kept_server_url(env)
+    except KeptServerMissing as exc:
+        print(f"pytest_main: {exc}", file=sys.stderr)
+        return int(pytest.ExitCode.USAGE_ERROR)
+    if kept is not None:
+        os.environ["DATABASE__URL"] = kept
+        os.environ["TALK_TEST_POSTGRES"] = "url"
+        print(f"pytest_main: PostgreSQL kept by this bazel invocation: {kept}", file=sys.stderr)
     for var in _RUNFILES_PATH_VARS:
         if env.get(var):
             os.environ[var] = os.path.abspath(env[var])

@@ -13,6 +13,9 @@
 #     1. bazel test //tests/integration/...   executed (cache bypassed), then again:
 #        every result must be "(cached)" and at least one target sharded;
 #     2. bazel test //... (the soak target excepted: `make slow-tests` runs it);
+#     1 and 2 run with --config=reuse: the integration targets share one PostgreSQL
+#     kept for this run (tools/bazel/test_server.py), each with its own databases;
+#     TALK_TEST_REUSE=0 gives each target its own server instead (as before);
 #     3. graph: no orphan test file, no placeholder in a platform's exec properties,
 #        Docker tests ask for Docker in exec_properties, third-party imports are
 #        direct deps;
@@ -25,7 +28,8 @@
 # Extra settings (another config, a remote cache or executor): TALK_BAZEL_OFFLINE_RC
 # names an rc file appended to the generated one; TALK_BAZEL_OFFLINE_FLAGS holds
 # flags for every build/test/run (`build FLAG` lines).
-# Leaves no Bazel server and no database running. Output base: .build/bazel-offline.
+# Leaves no Bazel server and no database running (the kept server is stopped and
+# its directory removed, also on failure). Output base: .build/bazel-offline.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
@@ -37,10 +41,16 @@ MOCKS=/usr/src/bazel-bootstrap/mock_repos
 # The binary itself: Debian's /usr/bin/bazel wrapper would honour .bazelversion (9.x)
 # and look for a Bazel it cannot find. Its install base is unpacked by the package.
 BAZEL=/usr/bin/bazel-4
+TEST_SERVER="$ROOT/tools/bazel/test_server.py"
 PG_DIR=""
 PG_URI=""
 PG_RUNTIME="/tmp/runtime-$(id -u)"
 MADE_PG_RUNTIME=0
+# The server `--config=reuse` shares: one per run of this script (several may run
+# at once on a shared machine), on tmpfs like the repository's default.
+KEPT_DIR="/dev/shm/talk-bazel-pg-$$"
+KEPT_STARTED=0
+REUSE_FLAGS=()
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 die() { printf 'offline-bazel: %s\n' "$*" >&2; exit 1; }
@@ -107,6 +117,7 @@ stage_workspace() {
     # A caller's own settings last (e.g. a remote cache or executor): TALK_BAZEL_OFFLINE_RC.
     if [[ -n ${TALK_BAZEL_OFFLINE_RC:-} ]]; then cat "$TALK_BAZEL_OFFLINE_RC"; fi
     for flag in ${TALK_BAZEL_OFFLINE_FLAGS:-}; do echo "build $flag"; done
+    echo "test:reuse --test_env=TALK_BAZEL_KEPT_SERVER=$KEPT_DIR"
   } >"$WORK/bazelrc"
 }
 
@@ -120,8 +131,15 @@ bazel_() {
 cleanup() {
   local code=$?
   if [[ -n $PG_DIR ]]; then
-    "$VENV/bin/python" -W ignore "$OFFLINE/throwaway_postgres.py" stop "$PG_DIR" || true
+    "$VENV/bin/python" -W ignore "$TEST_SERVER" stop "$PG_DIR" || true
     rm -rf "$PG_DIR"
+  fi
+  if ((KEPT_STARTED)); then
+    "$VENV/bin/python" -W ignore "$TEST_SERVER" stop "$KEPT_DIR" || code=1
+    if pgrep -af "$KEPT_DIR" >&2 || [[ -e $KEPT_DIR ]]; then
+      echo "offline-bazel: the kept server outlived its stop ($KEPT_DIR)" >&2
+      code=1
+    fi
   fi
   if ((MADE_PG_RUNTIME)); then rm -rf "$PG_RUNTIME"; fi
   if [[ -n $IMAGE_PROJECT ]]; then
@@ -139,17 +157,35 @@ timed() { # timed LABEL CMD... : runs CMD, appends "LABEL seconds" to timings
   return "$rc"
 }
 
+# --config=reuse with a server kept for this run, unless TALK_TEST_REUSE=0.
+# Started through its Bazel target: `bazel run` is outside every sandbox, so the
+# server outlives it (a test's sandbox kills what the test leaves running).
+use_kept_server() {
+  REUSE_FLAGS=()
+  [[ ${TALK_TEST_REUSE:-1} =~ ^(0|false|no)$ ]] && return
+  if ((!KEPT_STARTED)); then
+    [[ -e $PG_RUNTIME ]] || MADE_PG_RUNTIME=1
+    KEPT_STARTED=1
+    log "kept PostgreSQL for the test targets: bazel run //tools/bazel:test_server -- start $KEPT_DIR"
+    timed "kept-server-start" bazel_ run //tools/bazel:test_server -- start "$KEPT_DIR" >&2
+  fi
+  REUSE_FLAGS=(--config=reuse)
+}
+
 check_integration() {
   local sharded
   sharded="$(bazel_ query 'attr(shard_count, "[2-9]", tests(//tests/integration/...))')"
   [[ -n $sharded ]] || die "no integration test has shard_count >= 2"
   log "sharded: $(echo "$sharded" | tr '\n' ' ')"
 
-  log "bazel test //tests/integration/... (results cache bypassed: really executed)"
-  timed "integration-first-run" bazel_ test --cache_test_results=no //tests/integration/...
+  use_kept_server
+  log "bazel test ${REUSE_FLAGS[*]} //tests/integration/... (results cache bypassed: really executed)"
+  timed "integration-first-run" bazel_ test "${REUSE_FLAGS[@]}" --cache_test_results=no \
+    //tests/integration/... 2>&1 | tee "$WORK/first.log"
 
   log "bazel test //tests/integration/... again: every result must come from the cache"
-  timed "integration-cached-run" bazel_ test //tests/integration/... 2>&1 | tee "$WORK/cached.log"
+  timed "integration-cached-run" bazel_ test "${REUSE_FLAGS[@]}" //tests/integration/... 2>&1 |
+    tee "$WORK/cached.log"
   if grep -E '(PASSED|FAILED) in' "$WORK/cached.log" | grep -vq '(cached)'; then
     die "second run executed tests again instead of reporting them as cached"
   fi
@@ -162,7 +198,8 @@ check_static() {
 
 check_everything() {
   log "bazel test //... (the soak target is left to make slow-tests)"
-  timed "everything" bazel_ test --test_tag_filters=-soak //...
+  use_kept_server
+  timed "everything" bazel_ test "${REUSE_FLAGS[@]}" --test_tag_filters=-soak //...
 }
 
 check_graph() {
@@ -200,7 +237,7 @@ start_postgres() {
   PG_DIR="$(mktemp -d)"
   # pgserver's lock lands in platformdirs' fallback runtime dir: removed if we made it.
   [[ -e $PG_RUNTIME ]] || MADE_PG_RUNTIME=1
-  PG_URI="$("$VENV/bin/python" -W ignore "$OFFLINE/throwaway_postgres.py" start "$PG_DIR")"
+  PG_URI="$("$VENV/bin/python" -W ignore "$TEST_SERVER" start "$PG_DIR" --driver none)"
 }
 
 check_runner() {
@@ -280,6 +317,9 @@ check_image_runs() {
 
 main() {
   local what="${1:-all}"
+  # By hand (`shell test --config=reuse ...`): the repository's fixed place, which
+  # `shell run //tools/bazel:test_server -- start` and `make bazel-reuse-stop` use.
+  [[ $what == shell ]] && KEPT_DIR=/dev/shm/talk-bazel-pg
   ensure_packages
   ensure_venv
   stage_workspace

@@ -70,7 +70,7 @@ remote_cleanup() {
   for pid in "${WORKER_PIDS[@]}"; do stop_pid "$pid"; done
   [[ -n $SERVER_PID ]] && stop_pid "$SERVER_PID"
   if ((PG_STARTED)); then
-    "$VENV/bin/python" -W ignore "$REMOTE_DIR/postgres.py" stop "$RUN/pg" || true
+    "$VENV/bin/python" -W ignore "$ROOT/tools/bazel/test_server.py" stop "$RUN/pg" || true
   fi
   [[ -d $WS ]] && bazel_ shutdown 2>/dev/null || true
   if [[ -n $RUN ]]; then
@@ -105,7 +105,7 @@ start_services() {
   log "throwaway PostgreSQL for BuildGrid's scheduler ($RUN/pg)"
   local db_url
   PG_STARTED=1
-  db_url="$("$VENV/bin/python" -W ignore "$REMOTE_DIR/postgres.py" start "$RUN/pg")"
+  db_url="$("$VENV/bin/python" -W ignore "$ROOT/tools/bazel/test_server.py" start "$RUN/pg" --driver psycopg2)"
   "$BG_VENV/bin/bgd" migrate apply "$db_url" >"$RUN/migrate.log" 2>&1 ||
     die "bgd migrate apply failed: $(cat "$RUN/migrate.log")"
 

@@ -24,6 +24,18 @@ _write_lines = rule(
     attrs = {"content": attr.string_list(), "out": attr.output(mandatory = True)},
 )
 
+# How each file written by the macro becomes Dockerfile instructions: KEY=VALUE
+# lines as JSON-quoted ENV/LABEL pairs, an argv (one line each) as the exec form
+# of ENTRYPOINT/CMD.
+_PAIRS = "  while IFS== read -r k v; do printf '{kind} %s=%s\\n' \"$k\" \"$(printf '%s' \"$v\" | /usr/bin/python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')\"; done < {path}"
+_ARGV = "  echo \"{kind} $(/usr/bin/python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read().splitlines()))' {path})\""
+_INSTRUCTIONS = [
+    ("env", "ENV", _PAIRS),
+    ("labels", "LABEL", _PAIRS),
+    ("entrypoint", "ENTRYPOINT", _ARGV),
+    ("cmd", "CMD", _ARGV),
+]
+
 def _oci_image_impl(ctx):
     dockerfile = ctx.actions.declare_file(ctx.attr.name + ".Dockerfile")
     out = ctx.actions.declare_file(ctx.attr.name + ".context.tar")
@@ -34,25 +46,13 @@ def _oci_image_impl(ctx):
     for i, _ in enumerate(layers):
         script.append('  echo "ADD layer%d.tar /"' % i)
 
-    # KEY=VALUE lines become JSON-quoted ENV/LABEL instructions.
-    for attr_name, kind in [("env", "ENV"), ("labels", "LABEL")]:
+    for attr_name, kind, line in _INSTRUCTIONS:
         f = getattr(ctx.file, attr_name)
         if f:
             inputs.append(f)
-            script.append(
-                "  while IFS== read -r k v; do printf '%s %%s=%%s\\n' \"$k\" \"$(printf '%%s' \"$v\" | %s -c 'import json,sys; print(json.dumps(sys.stdin.read()))')\"; done < %s" %
-                (kind, "/usr/bin/python3", f.path),
-            )
+            script.append(line.format(kind = kind, path = f.path))
     if ctx.attr.workdir:
         script.append('  echo "WORKDIR %s"' % ctx.attr.workdir)
-    for attr_name, kind in [("entrypoint", "ENTRYPOINT"), ("cmd", "CMD")]:
-        f = getattr(ctx.file, attr_name)
-        if f:
-            inputs.append(f)
-            script.append(
-                "  echo \"%s $(/usr/bin/python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read().splitlines()))' %s)\"" %
-                (kind, f.path),
-            )
     script.append('} > "$dir/Dockerfile"')
     script.append('cp "$dir/Dockerfile" %s' % dockerfile.path)
     for i, layer in enumerate(layers):
@@ -106,24 +106,21 @@ def oci_image(name, labels = None, env = None, cmd = None, entrypoint = None, **
     """
     forwarded = propagate_common_rule_attributes(kwargs)
     files = {}
-    for kind, value in [("labels", labels), ("env", env)]:
-        if type(value) == "dict":
-            _write_lines(
-                name = "{}_write_{}".format(name, kind),
-                out = "{}.{}.txt".format(name, kind),
-                content = ["{}={}".format(k, v) for k, v in value.items()],
-                **forwarded
-            )
-            files[kind] = "{}_write_{}".format(name, kind)
-    for kind, value in [("cmd", cmd), ("entrypoint", entrypoint)]:
-        if type(value) == "list":
-            _write_lines(
-                name = "{}_write_{}".format(name, kind),
-                out = "{}.{}.txt".format(name, kind),
-                content = value,
-                **forwarded
-            )
-            files[kind] = "{}_write_{}".format(name, kind)
+
+    # rules_oci also takes a file label for each of these; the stand-in models
+    # only the values written inline, and says so instead of dropping the others.
+    for kind, value, type_ in [("labels", labels, "dict"), ("env", env, "dict"), ("cmd", cmd, "list"), ("entrypoint", entrypoint, "list")]:
+        if value == None:
+            continue
+        if type(value) != type_:
+            fail("oci_image stand-in: {} must be a {} here, not {}".format(kind, type_, type(value)))
+        _write_lines(
+            name = "{}_write_{}".format(name, kind),
+            out = "{}.{}.txt".format(name, kind),
+            content = ["{}={}".format(k, v) for k, v in value.items()] if type_ == "dict" else value,
+            **forwarded
+        )
+        files[kind] = "{}_write_{}".format(name, kind)
     _oci_image_rule(name = name, **dict(kwargs, **files))
     _digest(name = name + ".digest", image = name, out = name + ".digest.txt", **forwarded)
 
