@@ -18,7 +18,7 @@ from tests.harness import create_env_fixture
 
 __all__ = ["api_socket", "fake_atproto"]
 
-pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.integration]
+pytestmark = pytest.mark.integration
 
 fake_env = create_env_fixture()
 real_env = create_env_fixture(unmock={"persistence", "bluesky"}, settings=point_at_fakes)

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import pytest
 import pytest_asyncio
 
 from tests.factories import ALICE, seed_member
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 EXPIRED = timedelta(minutes=31)
 

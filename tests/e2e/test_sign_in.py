@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from talk_backend.application.usecase.invites.create import CreateInvite
 from tests.factories import ALICE, BOB, CAROL, seed_member
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 async def invite(env, inviter_did: str, invitee: str):

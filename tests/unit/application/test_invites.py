@@ -29,7 +29,6 @@ from tests.harness import create_env_fixture
 env = create_env_fixture()
 
 
-@pytest.mark.asyncio
 async def test_invite_by_handle_or_did_with_default_expiry(env):
     alice = await seed_member(env, ALICE)
     create = await env.get(CreateInvite)
@@ -41,7 +40,6 @@ async def test_invite_by_handle_or_did_with_default_expiry(env):
     assert by_did.expires_at == env.clock.now() + policy.default_ttl
 
 
-@pytest.mark.asyncio
 @pytest.mark.parametrize(
     ("invitee", "error"),
     [
@@ -56,7 +54,6 @@ async def test_malformed_invitee_is_rejected(env, invitee, error):
         await (await env.get(CreateInvite)).execute(alice.id, invitee)
 
 
-@pytest.mark.asyncio
 async def test_refuses_unknown_inviter_members_and_duplicates(env):
     alice = await seed_member(env, ALICE)
     await seed_member(env, BOB)
@@ -70,7 +67,6 @@ async def test_refuses_unknown_inviter_members_and_duplicates(env):
         await create.execute(alice.id, CAROL)
 
 
-@pytest.mark.asyncio
 async def test_quota_caps_pending_invites(env):
     alice = await seed_member(env, ALICE)
     create = await env.get(CreateInvite)
@@ -81,7 +77,6 @@ async def test_quota_caps_pending_invites(env):
         await create.execute(alice.id, "one-too-many.test")
 
 
-@pytest.mark.asyncio
 async def test_revoke_only_own_pending_invites(env):
     alice = await seed_member(env, ALICE)
     bob = await seed_member(env, BOB)
@@ -96,7 +91,6 @@ async def test_revoke_only_own_pending_invites(env):
         await revoke.execute(alice.id, invite.id)
 
 
-@pytest.mark.asyncio
 async def test_list_shows_current_state_newest_first(env):
     alice = await seed_member(env, ALICE)
     create = await env.get(CreateInvite)

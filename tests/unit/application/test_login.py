@@ -22,7 +22,6 @@ async def _invite(env, invitee, **kwargs):
     return inviter, await (await env.get(CreateInvite)).execute(inviter.id, invitee, **kwargs)
 
 
-@pytest.mark.asyncio
 async def test_invitee_becomes_member(env):
     inviter, invite = await _invite(env, BOB)
     result = await (await env.get(Login)).execute(await env.bluesky.authorize(BOB, "bob.test"))
@@ -33,7 +32,6 @@ async def test_invitee_becomes_member(env):
     assert store.invites[invite.id].accepted_by == result.user.id
 
 
-@pytest.mark.asyncio
 async def test_member_signs_in_without_writes(env):
     member = await seed_member(env, BOB)
     store = await env.get(MemoryStore)
@@ -43,14 +41,12 @@ async def test_member_signs_in_without_writes(env):
     assert (store.users, store.invites) == before
 
 
-@pytest.mark.asyncio
 async def test_stranger_is_refused(env):
     with pytest.raises(InviteRequired, match="no valid invite"):
         await (await env.get(Login)).execute(await env.bluesky.authorize(BOB))
     assert await (await env.get(UserRepository)).get_by_did(Did(BOB)) is None
 
 
-@pytest.mark.asyncio
 async def test_expired_invite_is_refused(env):
     await _invite(env, BOB, expires_at=env.clock.now() + timedelta(hours=1))
     env.clock.advance(timedelta(hours=1))
@@ -58,7 +54,6 @@ async def test_expired_invite_is_refused(env):
         await (await env.get(Login)).execute(await env.bluesky.authorize(BOB))
 
 
-@pytest.mark.asyncio
 async def test_revoked_invite_is_refused(env):
     inviter, invite = await _invite(env, BOB)
     await (await env.get(RevokeInvite)).execute(inviter.id, invite.id)
@@ -66,7 +61,6 @@ async def test_revoked_invite_is_refused(env):
         await (await env.get(Login)).execute(await env.bluesky.authorize(BOB))
 
 
-@pytest.mark.asyncio
 async def test_handle_invite_needs_verified_handle(env):
     await _invite(env, "bob.test")
     login = await env.get(Login)
@@ -76,7 +70,6 @@ async def test_handle_invite_needs_verified_handle(env):
     assert result.created
 
 
-@pytest.mark.asyncio
 async def test_refused_or_replayed_sign_in_writes_nothing(env):
     await _invite(env, BOB)
     login = await env.get(Login)
@@ -91,7 +84,6 @@ async def test_refused_or_replayed_sign_in_writes_nothing(env):
         await login.execute(forged)
 
 
-@pytest.mark.asyncio
 async def test_bluesky_grant_is_kept_for_members_only(env):
     """Tokens of a refused person are never stored; a member's are, with the login."""
     grants = (await env.get(BlueskyGrantStore)).kept  # type: ignore[attr-defined]
@@ -105,7 +97,6 @@ async def test_bluesky_grant_is_kept_for_members_only(env):
     assert [grant.did for grant in grants] == [BOB, ALICE]
 
 
-@pytest.mark.asyncio
 async def test_inviting_a_members_handle_is_refused(env):
     inviter = await seed_member(env, ALICE, "alice.test")
     await seed_member(env, BOB, "bob.test")

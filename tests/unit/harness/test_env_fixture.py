@@ -28,14 +28,12 @@ def test_composition_root_refuses_unknown_groups():
         create_container(settings, replace={"cache": object()})
 
 
-@pytest.mark.asyncio
 async def test_mocked_groups_are_the_drivable_fakes(env):
     assert await env.get(BlueskySignIn) is env.bluesky
     assert isinstance(env.bluesky, FakeBlueskySignIn)
     assert await env.get(Clock) is env.clock
 
 
-@pytest.mark.asyncio
 async def test_fake_env_has_no_database(env):
     with pytest.raises(LookupError, match="persistence is faked"):
         await env.fetch("SELECT 1")

@@ -19,7 +19,6 @@ from tests.integration.infrastructure.bluesky.signed_in import sign_in, stored_t
 
 __all__ = ["api_socket", "fake_atproto"]
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 refresh_env = create_env_fixture(unmock={"persistence", "bluesky"}, settings=point_at_fakes)
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-import pytest
-
 from talk_backend.infrastructure.bluesky.state import OAuthTokens
 from talk_backend.infrastructure.bluesky.token_refresh import AtprotoTokenRefresher
 from tests.factories import BOB
@@ -19,7 +17,6 @@ from tests.integration.infrastructure.bluesky.signed_in import sign_in, stored_t
 
 __all__ = ["api_socket", "fake_atproto"]
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 race_env = create_env_fixture(
     unmock={"persistence", "bluesky"}, isolation="database", settings=point_at_fakes

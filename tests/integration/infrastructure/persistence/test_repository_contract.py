@@ -23,7 +23,6 @@ def env(request):
 
 
 class TestUserRepositoryContract:
-    @pytest.mark.asyncio
     async def test_round_trip(self, env):
         users = await env.get(UserRepository)
         user = User.register(Did(BOB), Handle("bob.test"), env.clock.now(), None)
@@ -33,7 +32,6 @@ class TestUserRepositoryContract:
         assert await users.lock(user.id) == user
         assert await users.get_by_did(Did(CAROL)) is None
 
-    @pytest.mark.asyncio
     async def test_duplicate_did_is_refused(self, env):
         users = await env.get(UserRepository)
         await users.add(User.register(Did(BOB), None, env.clock.now(), None))
@@ -44,7 +42,6 @@ class TestUserRepositoryContract:
 
 
 class TestInviteRepositoryContract:
-    @pytest.mark.asyncio
     async def test_round_trip_by_did_and_handle(self, env):
         alice = await seed_member(env, ALICE)
         invites = await env.get(InviteRepository)
@@ -56,7 +53,6 @@ class TestInviteRepositoryContract:
         assert await invites.get(by_did.id) == by_did
         assert await invites.get(by_handle.id) == by_handle
 
-    @pytest.mark.asyncio
     async def test_listing_counting_and_finding(self, env):
         alice = await seed_member(env, ALICE)
         invites = await env.get(InviteRepository)
@@ -79,7 +75,6 @@ class TestInviteRepositoryContract:
         unverified = VerifiedIdentity(Did(BOB), None)
         assert [i.id for i in await invites.find_usable_for(unverified, now)] == [old.id]
 
-    @pytest.mark.asyncio
     async def test_accept_and_revoke_are_conditional(self, env):
         alice = await seed_member(env, ALICE)
         bob = await seed_member(env, BOB)

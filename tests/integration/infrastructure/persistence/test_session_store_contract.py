@@ -36,8 +36,6 @@ from tests.factories import ALICE, BOB, CAROL, seed_member
 from tests.fakes.sessions import InMemoryAuthRequestStore, InMemoryOAuthSessionStore
 from tests.harness import Env, create_env_fixture
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
-
 fake_env = create_env_fixture()
 sqla_env = create_env_fixture(unmock={"persistence"})
 # The OAuth stores commit on connections of their own: to see that (and the per-DID

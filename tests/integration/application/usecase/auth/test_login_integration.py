@@ -25,7 +25,6 @@ integration_env = create_env_fixture(unmock={"persistence"})
 
 
 class TestLoginWithInvite:
-    @pytest.mark.asyncio
     async def test_invited_user_is_created_and_invite_accepted(self, integration_env):
         inviter = await seed_member(integration_env, ALICE, "alice.test")
         create_invite = await integration_env.get(CreateInvite)
@@ -49,7 +48,6 @@ class TestLoginWithInvite:
         stored = await (await integration_env.get(InviteRepository)).get(invite.id)
         assert stored is not None and stored.stored_status is InviteStatus.ACCEPTED
 
-    @pytest.mark.asyncio
     async def test_login_without_invite_is_refused_and_writes_nothing(self, integration_env):
         inviter = await seed_member(integration_env, ALICE, "alice.test")
         other = await (await integration_env.get(CreateInvite)).execute(inviter.id, "carol.test")
@@ -66,7 +64,6 @@ class TestLoginWithInvite:
 
 
 class TestLoginRefusals:
-    @pytest.mark.asyncio
     async def test_expired_invite_is_refused(self, integration_env):
         inviter = await seed_member(integration_env, ALICE)
         expires = integration_env.clock.now() + timedelta(minutes=10)
@@ -83,7 +80,6 @@ class TestLoginRefusals:
         assert rows[0].status == "pending"
         assert await integration_env.fetch("SELECT 1 FROM users WHERE did = :d", d=BOB) == []
 
-    @pytest.mark.asyncio
     async def test_revoked_invite_is_refused(self, integration_env):
         inviter = await seed_member(integration_env, ALICE)
         invite = await (await integration_env.get(CreateInvite)).execute(inviter.id, BOB)
@@ -98,7 +94,6 @@ class TestLoginRefusals:
         )
         assert rows[0].status == "revoked"
 
-    @pytest.mark.asyncio
     async def test_handle_invite_needs_verified_handle(self, integration_env):
         inviter = await seed_member(integration_env, ALICE)
         await (await integration_env.get(CreateInvite)).execute(inviter.id, "bob.test")
@@ -116,7 +111,6 @@ class TestLoginRefusals:
 
 
 class TestKnownUser:
-    @pytest.mark.asyncio
     async def test_second_login_creates_nothing(self, integration_env):
         inviter = await seed_member(integration_env, ALICE)
         await (await integration_env.get(CreateInvite)).execute(inviter.id, BOB)
@@ -132,7 +126,6 @@ class TestKnownUser:
 
 
 class TestRollback:
-    @pytest.mark.asyncio
     async def test_failure_after_user_insert_leaves_nothing(self, integration_env):
         """The user INSERT happened; a failure before commit must undo it and the claim."""
         inviter = await seed_member(integration_env, ALICE)
