@@ -13,10 +13,8 @@ from talk_backend.application.ports import AuthorizationCallback, BlueskySignIn
 from talk_backend.domain.errors import SignInFailed
 from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
 from tests.factories import BOB
-from tests.fakes.atproto_fixtures import api_socket, fake_atproto, point_at_fakes
+from tests.fakes.atproto_fixtures import point_at_fakes
 from tests.harness import create_env_fixture
-
-__all__ = ["api_socket", "fake_atproto"]
 
 pytestmark = pytest.mark.integration
 

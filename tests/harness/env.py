@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import pytest
 import pytest_asyncio
 import sqlalchemy as sa
 from dishka import AsyncContainer, Provider
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from talk_backend.container import PROVIDER_GROUPS, create_container
@@ -25,7 +26,11 @@ from tests.fakes.bluesky import FakeBlueskySignIn
 from tests.fakes.clock import FakeClock
 from tests.fakes.providers import FAKE_GROUPS, FakeBlueskyProvider, FakeClockProvider
 from tests.harness.persistence import JoinedTransactionPersistenceProvider
-from tests.harness.provisioner import DatabaseProvisioner
+from tests.harness.plugin import expect_postgres
+from tests.harness.watchdog import Watchdog
+
+if TYPE_CHECKING:
+    from tests.harness.provisioner import DatabaseProvisioner
 
 T = TypeVar("T")
 Isolation = Literal["transaction", "database"]
@@ -135,6 +140,8 @@ def create_env_fixture(
     if isolation not in ("transaction", "database"):
         raise ValueError("isolation must be 'transaction' or 'database'")
     real = frozenset(unmock)
+    if "persistence" in real:
+        expect_postgres(fresh_databases=isolation == "database")
 
     @pytest_asyncio.fixture(loop_scope="session")
     async def env_fixture(
@@ -151,20 +158,31 @@ def create_env_fixture(
             engine = await talk_databases.session_engine()
             async with engine.connect() as conn:
                 outer = await conn.begin()
+                raw = await conn.get_raw_connection()
+                watchdog = Watchdog([raw.driver_connection])
                 fakes["persistence"] = JoinedTransactionPersistenceProvider(conn)
                 try:
                     async for env in _build(fakes, conn, str(engine.url), configure):
                         yield env
                 finally:
+                    watchdog.disarm()
                     await outer.rollback()
         else:
             name, url = await talk_databases.fresh_database()
             rendered = url.render_as_string(hide_password=False)
             engine = create_async_engine(url, pool_size=5)
+            opened: list[Any] = []
+            event.listen(
+                engine.sync_engine,
+                "connect",
+                lambda dbapi, _: opened.append(dbapi.driver_connection),
+            )
+            watchdog = Watchdog(opened)
             try:
                 async for env in _build(fakes, engine, rendered, configure):
                     yield env
             finally:
+                watchdog.disarm()
                 await engine.dispose()
                 await talk_databases.drop(name)
 

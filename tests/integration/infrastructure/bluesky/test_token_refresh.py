@@ -13,12 +13,9 @@ from talk_backend.domain.errors import SignInFailed
 from talk_backend.infrastructure.bluesky.dpop import DpopKey
 from talk_backend.infrastructure.bluesky.token_refresh import AtprotoTokenRefresher
 from tests.factories import BOB
-from tests.fakes.atproto_fixtures import api_socket, fake_atproto, point_at_fakes
+from tests.fakes.atproto_fixtures import point_at_fakes
 from tests.harness import create_env_fixture
 from tests.integration.infrastructure.bluesky.signed_in import sign_in, stored_tokens
-
-__all__ = ["api_socket", "fake_atproto"]
-
 
 refresh_env = create_env_fixture(unmock={"persistence", "bluesky"}, settings=point_at_fakes)
 

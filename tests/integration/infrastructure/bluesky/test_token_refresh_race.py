@@ -11,12 +11,9 @@ from datetime import timedelta
 from talk_backend.infrastructure.bluesky.state import OAuthTokens
 from talk_backend.infrastructure.bluesky.token_refresh import AtprotoTokenRefresher
 from tests.factories import BOB
-from tests.fakes.atproto_fixtures import api_socket, fake_atproto, point_at_fakes
+from tests.fakes.atproto_fixtures import point_at_fakes
 from tests.harness import create_env_fixture
 from tests.integration.infrastructure.bluesky.signed_in import sign_in, stored_tokens
-
-__all__ = ["api_socket", "fake_atproto"]
-
 
 race_env = create_env_fixture(
     unmock={"persistence", "bluesky"}, isolation="database", settings=point_at_fakes
