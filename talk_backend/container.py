@@ -13,47 +13,51 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from talk_backend.application.invite_policy import InvitePolicy
 from talk_backend.application.ports import (
+    AuthRequestStore,
+    BlueskyGrants,
     BlueskyGrantStore,
-    BlueskySessions,
     BlueskySignIn,
     Clock,
     HealthCheck,
     InviteRepository,
+    OAuthGrantStore,
     SignedInMembers,
     TransactionManager,
     UserRepository,
     WebSessionRepository,
 )
-from talk_backend.application.session_policy import SessionPolicy
 from talk_backend.application.usecase.auth.login import Login
 from talk_backend.application.usecase.auth.start_login import StartLogin
+from talk_backend.application.usecase.bluesky_grants.show import ShowBlueskyGrant
 from talk_backend.application.usecase.invites.create import CreateInvite
 from talk_backend.application.usecase.invites.list import ListInvites
 from talk_backend.application.usecase.invites.revoke import RevokeInvite
-from talk_backend.application.usecase.sessions.bluesky_session import ShowBlueskySession
-from talk_backend.application.usecase.sessions.close import CloseSession
-from talk_backend.application.usecase.sessions.current_user import CurrentUser
-from talk_backend.application.usecase.sessions.open import OpenSession
 from talk_backend.application.usecase.users.register_founder import RegisterFounder
+from talk_backend.application.usecase.web_sessions.close import CloseWebSession
+from talk_backend.application.usecase.web_sessions.current_user import CurrentUser
+from talk_backend.application.usecase.web_sessions.open import OpenWebSession
+from talk_backend.application.web_session_policy import WebSessionPolicy
 from talk_backend.infrastructure.bluesky.client_identity import ClientIdentity
 from talk_backend.infrastructure.bluesky.dpop import DpopNonces
 from talk_backend.infrastructure.bluesky.dpop_requests import DpopPoster
 from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
 from talk_backend.infrastructure.bluesky.identity_resolver import AtprotoIdentityResolver
 from talk_backend.infrastructure.bluesky.sign_in import AtprotoOAuthSignIn
-from talk_backend.infrastructure.bluesky.state import AuthRequestStore, OAuthSessionStore
 from talk_backend.infrastructure.bluesky.token_refresh import (
-    AtprotoBlueskySessions,
+    AtprotoBlueskyGrants,
     AtprotoTokenRefresher,
 )
 from talk_backend.infrastructure.clock import SystemClock
-from talk_backend.infrastructure.persistence.database import create_engine, create_session_factory
+from talk_backend.infrastructure.persistence.database import (
+    create_db_session_factory,
+    create_engine,
+)
 from talk_backend.infrastructure.persistence.health import AsyncpgHealthCheck
 from talk_backend.infrastructure.persistence.invites import SqlaInviteRepository
 from talk_backend.infrastructure.persistence.oauth_state import (
     SqlaAuthRequestStore,
     SqlaBlueskyGrantStore,
-    SqlaOAuthSessionStore,
+    SqlaOAuthGrantStore,
 )
 from talk_backend.infrastructure.persistence.signed_in_members import AsyncpgSignedInMembers
 from talk_backend.infrastructure.persistence.transaction import SqlaTransactionManager
@@ -80,8 +84,8 @@ class SettingsProvider(Provider):
         )
 
     @provide(scope=Scope.APP)
-    def session_policy(self, settings: Settings) -> SessionPolicy:
-        return SessionPolicy(ttl=timedelta(hours=settings.sessions.ttl_hours))
+    def web_session_policy(self, settings: Settings) -> WebSessionPolicy:
+        return WebSessionPolicy(ttl=timedelta(hours=settings.sessions.ttl_hours))
 
     @provide(scope=Scope.APP)
     def client_identity(self, settings: Settings) -> ClientIdentity:
@@ -90,7 +94,7 @@ class SettingsProvider(Provider):
 
 
 class PersistenceProvider(Provider):
-    """Real group `persistence`: PostgreSQL via SQLAlchemy, one session per request."""
+    """Real group `persistence`: PostgreSQL via SQLAlchemy, one db session per request."""
 
     @provide(scope=Scope.APP)
     async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
@@ -99,16 +103,16 @@ class PersistenceProvider(Provider):
         await engine.dispose()
 
     @provide(scope=Scope.APP)
-    def session_factory(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-        return create_session_factory(engine)
+    def db_session_factory(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+        return create_db_session_factory(engine)
 
     @provide(scope=Scope.REQUEST)
-    async def session(
+    async def db_session(
         self, factory: async_sessionmaker[AsyncSession]
     ) -> AsyncIterator[AsyncSession]:
         # Closing rolls back whatever a use case did not commit.
-        async with factory() as session:
-            yield session
+        async with factory() as db:
+            yield db
 
     users = provide(SqlaUserRepository, scope=Scope.REQUEST, provides=UserRepository)
     invites = provide(SqlaInviteRepository, scope=Scope.REQUEST, provides=InviteRepository)
@@ -151,10 +155,10 @@ class BlueskyProvider(Provider):
     nonces = provide(DpopNonces)
     poster = provide(DpopPoster)
     auth_requests = provide(SqlaAuthRequestStore, provides=AuthRequestStore)
-    oauth_sessions = provide(SqlaOAuthSessionStore, provides=OAuthSessionStore)
+    oauth_grants = provide(SqlaOAuthGrantStore, provides=OAuthGrantStore)
     refresher = provide(AtprotoTokenRefresher)
-    bluesky_sessions = provide(AtprotoBlueskySessions, provides=BlueskySessions)
-    # Request scope: the grant is written with the login's own session.
+    bluesky_grants = provide(AtprotoBlueskyGrants, provides=BlueskyGrants)
+    # Request scope: the grant is written with the login's own db session.
     grants = provide(SqlaBlueskyGrantStore, scope=Scope.REQUEST, provides=BlueskyGrantStore)
 
     @provide
@@ -188,10 +192,10 @@ class UseCaseProvider(Provider):
     list_invites = provide(ListInvites)
     register_founder = provide(RegisterFounder)
     start_login = provide(StartLogin)
-    open_session = provide(OpenSession)
-    close_session = provide(CloseSession)
+    open_session = provide(OpenWebSession)
+    close_session = provide(CloseWebSession)
     current_user = provide(CurrentUser)
-    show_bluesky_session = provide(ShowBlueskySession)
+    show_bluesky_grant = provide(ShowBlueskyGrant)
 
 
 PROVIDER_GROUPS: Mapping[str, type[Provider]] = {

@@ -7,14 +7,16 @@ implementations that pass the same contract tests.
 from __future__ import annotations
 
 import uuid
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from talk_backend.application.oauth_state import OAuthTokens, PendingAuthorization, Save
 from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
 from talk_backend.domain.invites import Invite, Invitee
-from talk_backend.domain.sessions import WebSession
 from talk_backend.domain.users import User
+from talk_backend.domain.web_sessions import WebSession
 
 
 class UserRepository(Protocol):
@@ -135,7 +137,7 @@ class SignedInMembers(Protocol):
     """Every signed-in request asks who its cookie belongs to: one read, outside the
     request's unit of work (no transaction to begin and roll back for it)."""
 
-    async def session_with_member(self, token_hash: str) -> tuple[WebSession, User] | None:
+    async def web_session_with_member(self, token_hash: str) -> tuple[WebSession, User] | None:
         """The web session with this token hash and its user, or None."""
 
 
@@ -145,14 +147,43 @@ class HealthCheck(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class BlueskySessionStatus:
+class BlueskyGrantStatus:
     did: str
     scope: str
     expires_at: datetime
 
 
-class BlueskySessions(Protocol):
-    async def fresh_status(self, did: Did) -> BlueskySessionStatus | None:
-        """The account's session, refreshed first if due; None when there is none.
+class BlueskyGrants(Protocol):
+    """The grants members gave this server at Bluesky (OAuth tokens): whether one is
+    still usable, refreshing it when due."""
+
+    async def fresh_status(self, did: Did) -> BlueskyGrantStatus | None:
+        """The account's grant, refreshed first if due; None when there is none.
 
         Raises SignInFailed when a refresh is refused (the member must sign in again)."""
+
+
+class AuthRequestStore(Protocol):
+    """The atproto OAuth client's pending authorization requests, between redirects."""
+
+    async def add(self, request: PendingAuthorization) -> None:
+        """Stores and commits: the state must exist before the browser leaves."""
+
+    async def take(self, state: str, browser_binding_hash: str) -> PendingAuthorization | None:
+        """Removes and returns the request in one committed step: a state is single use.
+
+        Only the browser that started it can take it: with another binding, nothing
+        is removed and None comes back."""
+
+    async def is_pending(self, state: str) -> bool:
+        """Whether the state was issued and not taken yet (expired or not)."""
+
+
+class OAuthGrantStore(Protocol):
+    """The atproto OAuth client's own access to grants, outside the unit of work: a
+    refresh must stay saved once the old refresh token is spent."""
+
+    async def save(self, tokens: OAuthTokens) -> None: ...
+
+    def refreshing(self, did: str) -> AbstractAsyncContextManager[tuple[OAuthTokens | None, Save]]:
+        """Holds the DID's row locked while a refresh runs: one refresh per DID at a time."""

@@ -14,8 +14,8 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from talk_backend.application.usecase.sessions.open import OpenSession
 from talk_backend.application.usecase.users.register_founder import RegisterFounder
+from talk_backend.application.usecase.web_sessions.open import OpenWebSession
 from talk_backend.container import create_container
 from talk_backend.devtools.embedded_postgres import embedded_postgres, migrate
 from talk_backend.devtools.local_server import serving
@@ -54,7 +54,7 @@ async def api(postgres: LocalPostgres) -> AsyncIterator[tuple[httpx.AsyncClient,
     async with container() as request:
         member = await (await request.get(RegisterFounder)).execute(Did.parse(did), None)
     async with container() as request:
-        token = await (await request.get(OpenSession)).execute(member.id)
+        token = await (await request.get(OpenWebSession)).execute(member.id)
     app = create_app(container, close_container=False)
     try:
         async with serving(app) as url, httpx.AsyncClient(base_url=url) as client:

@@ -1,4 +1,4 @@
-"""A working fake of the Bluesky sign-in port.
+"""Working fakes of the Bluesky ports: sign-in, the grant store, grant statuses.
 
 Tests say who Bluesky will vouch for (`authorize`), or that it refuses
 (`refuse_next`); flows are bound to `state` and the browser like the real client."""
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from talk_backend.application.ports import (
     AuthorizationCallback,
     AuthorizationRedirect,
+    BlueskyGrantStatus,
     CompletedSignIn,
 )
 from talk_backend.domain.errors import SignInDeclined, SignInFailed
@@ -97,3 +98,13 @@ class FakeBlueskyGrantStore:
         if not isinstance(signed_in.grant, FakeGrant):
             raise TypeError("the grant did not come from the fake sign-in")
         self.kept.append(signed_in.grant)
+
+
+class FakeBlueskyGrants:
+    """No member has a live grant unless a test puts one in `statuses` (by DID)."""
+
+    def __init__(self) -> None:
+        self.statuses: dict[str, BlueskyGrantStatus] = {}
+
+    async def fresh_status(self, did: Did) -> BlueskyGrantStatus | None:
+        return self.statuses.get(did.value)

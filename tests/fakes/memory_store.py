@@ -6,8 +6,8 @@ import uuid
 from dataclasses import dataclass, field
 
 from talk_backend.domain.invites import Invite
-from talk_backend.domain.sessions import WebSession
 from talk_backend.domain.users import User
+from talk_backend.domain.web_sessions import WebSession
 
 
 @dataclass

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dishka import Provider, Scope, provide
 
 from talk_backend.application.ports import (
+    BlueskyGrants,
     BlueskyGrantStore,
-    BlueskySessions,
     BlueskySignIn,
     Clock,
     HealthCheck,
@@ -18,16 +18,12 @@ from talk_backend.application.ports import (
     UserRepository,
     WebSessionRepository,
 )
-from tests.fakes.bluesky import FakeBlueskyGrantStore, FakeBlueskySignIn
+from tests.fakes.bluesky import FakeBlueskyGrants, FakeBlueskyGrantStore, FakeBlueskySignIn
 from tests.fakes.clock import FakeClock
+from tests.fakes.health import AlwaysHealthy
 from tests.fakes.memory_store import InMemoryTransactionManager, MemoryStore
 from tests.fakes.repositories import InMemoryInviteRepository, InMemoryUserRepository
-from tests.fakes.sessions import (
-    AlwaysHealthy,
-    FakeBlueskySessions,
-    InMemorySignedInMembers,
-    InMemoryWebSessionRepository,
-)
+from tests.fakes.web_sessions import InMemorySignedInMembers, InMemoryWebSessionRepository
 
 
 class FakePersistenceProvider(Provider):
@@ -53,7 +49,7 @@ class FakeBlueskyProvider(Provider):
     def __init__(self) -> None:
         super().__init__()
         self.fake = FakeBlueskySignIn()
-        self.sessions = FakeBlueskySessions()
+        self.grant_statuses = FakeBlueskyGrants()
         self.grants = FakeBlueskyGrantStore()
 
     @provide(scope=Scope.APP)
@@ -61,8 +57,8 @@ class FakeBlueskyProvider(Provider):
         return self.fake
 
     @provide(scope=Scope.APP)
-    def bluesky_sessions(self) -> BlueskySessions:
-        return self.sessions
+    def bluesky_grants(self) -> BlueskyGrants:
+        return self.grant_statuses
 
     @provide(scope=Scope.APP)
     def grant_store(self) -> BlueskyGrantStore:

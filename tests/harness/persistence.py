@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 
 from talk_backend.application.ports import SignedInMembers
 from talk_backend.container import PersistenceProvider
-from talk_backend.domain.sessions import WebSession
 from talk_backend.domain.users import User
+from talk_backend.domain.web_sessions import WebSession
 from talk_backend.infrastructure.persistence.signed_in_members import (
-    SESSION_WITH_MEMBER,
-    session_and_user,
+    WEB_SESSION_WITH_MEMBER,
+    web_session_and_user,
 )
 
 
@@ -26,10 +26,10 @@ class JoinedSignedInMembers:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
-    async def session_with_member(self, token_hash: str) -> tuple[WebSession, User] | None:
-        result = await self._connection.execute(SESSION_WITH_MEMBER, {"token_hash": token_hash})
+    async def web_session_with_member(self, token_hash: str) -> tuple[WebSession, User] | None:
+        result = await self._connection.execute(WEB_SESSION_WITH_MEMBER, {"token_hash": token_hash})
         row = result.first()
-        return session_and_user(row._mapping) if row else None
+        return web_session_and_user(row._mapping) if row else None
 
 
 class JoinedTransactionPersistenceProvider(PersistenceProvider):
@@ -38,7 +38,7 @@ class JoinedTransactionPersistenceProvider(PersistenceProvider):
         self._connection = connection
 
     @provide(scope=Scope.APP)
-    def session_factory(self) -> async_sessionmaker[AsyncSession]:  # type: ignore[override]
+    def db_session_factory(self) -> async_sessionmaker[AsyncSession]:  # type: ignore[override]
         return async_sessionmaker(
             bind=self._connection,
             expire_on_commit=False,

@@ -18,9 +18,9 @@ from dishka.integrations.fastapi import DishkaRoute, FromDishka, setup_dishka
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.engine import make_url
 
-from talk_backend.application.usecase.sessions.current_user import CurrentUser
-from talk_backend.application.usecase.sessions.open import OpenSession
 from talk_backend.application.usecase.users.register_founder import RegisterFounder
+from talk_backend.application.usecase.web_sessions.current_user import CurrentUser
+from talk_backend.application.usecase.web_sessions.open import OpenWebSession
 from talk_backend.container import create_container
 from talk_backend.devtools.embedded_postgres import embedded_postgres, migrate
 from talk_backend.domain.identity import Did
@@ -103,7 +103,7 @@ async def run(url: str) -> None:
         did = Did.parse("did:plc:benchbenchbenchbenchbenc")
         member = await (await request.get(RegisterFounder)).execute(did, None)
     async with container() as request:
-        token = await (await request.get(OpenSession)).execute(member.id)
+        token = await (await request.get(OpenWebSession)).execute(member.id)
     cookie = [(b"cookie", f"{settings.sessions.cookie_name}={token}".encode())]
     print("| layer or request | CPU per request |\n|---|---|")
     bare, with_middleware, injected, other = bare_apps(settings)

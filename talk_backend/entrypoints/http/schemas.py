@@ -15,7 +15,7 @@ from pydantic import (
     field_validator,
 )
 
-from talk_backend.application.ports import BlueskySessionStatus
+from talk_backend.application.ports import BlueskyGrantStatus
 from talk_backend.application.usecase.invites.list import InviteSummary
 from talk_backend.domain.invites import Invite, InviteStatus
 from talk_backend.domain.users import User
@@ -73,7 +73,7 @@ class UserOut(BaseModel):
         )
 
 
-class BlueskySessionOut(BaseModel):
+class BlueskyGrantOut(BaseModel):
     """The member's Bluesky link; never the tokens themselves."""
 
     did: str
@@ -81,7 +81,7 @@ class BlueskySessionOut(BaseModel):
     expires_at: datetime
 
     @classmethod
-    def of(cls, status: BlueskySessionStatus) -> BlueskySessionOut:
+    def of(cls, status: BlueskyGrantStatus) -> BlueskyGrantOut:
         return cls(did=status.did, scope=status.scope, expires_at=status.expires_at)
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from dishka.integrations.fastapi import FromDishka, inject
 from fastapi import Cookie, Depends, HTTPException, Request, Response
 
-from talk_backend.application.usecase.sessions.current_user import CurrentUser
+from talk_backend.application.usecase.web_sessions.current_user import CurrentUser
 from talk_backend.domain.users import User
 from talk_backend.settings import Settings
 

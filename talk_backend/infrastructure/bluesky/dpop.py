@@ -25,7 +25,7 @@ def access_token_hash(token: str) -> str:
 
 
 class DpopKey:
-    """One per OAuth session: tokens are bound to it, so it is as secret as they are."""
+    """One per grant (OAuth sign-in): tokens are bound to it, so it is as secret as they are."""
 
     def __init__(self, key: ECKey) -> None:
         self._key = key
@@ -62,7 +62,7 @@ class DpopKey:
 
 
 class DpopNonces:
-    """The newest nonce each server handed out, shared by all sessions of this process."""
+    """The newest nonce each server handed out, shared by all grants of this process."""
 
     def __init__(self) -> None:
         self._by_origin: dict[str, str] = {}

@@ -9,9 +9,11 @@ import secrets
 from datetime import timedelta
 from urllib.parse import urlencode
 
+from talk_backend.application.oauth_state import GrantOrigin, OAuthTokens, PendingAuthorization
 from talk_backend.application.ports import (
     AuthorizationCallback,
     AuthorizationRedirect,
+    AuthRequestStore,
     Clock,
     CompletedSignIn,
 )
@@ -24,12 +26,6 @@ from talk_backend.infrastructure.bluesky.dpop_requests import DpopPoster
 from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
 from talk_backend.infrastructure.bluesky.identity_resolver import AtprotoIdentityResolver
 from talk_backend.infrastructure.bluesky.pkce import new_verifier, s256_challenge
-from talk_backend.infrastructure.bluesky.state import (
-    AuthRequestStore,
-    OAuthTokens,
-    PendingAuthorization,
-    SessionOrigin,
-)
 from talk_backend.infrastructure.bluesky.token_response import checked_tokens, error_code
 
 # We issue states as token_urlsafe(32); anything else cannot be ours (and must not
@@ -164,7 +160,7 @@ class AtprotoOAuthSignIn:
             origin = await self._chosen_account(body.get("sub"), origin)
         return checked_tokens(body, origin, self._clock.now())
 
-    async def _chosen_account(self, sub: object, origin: SessionOrigin) -> SessionOrigin:
+    async def _chosen_account(self, sub: object, origin: GrantOrigin) -> GrantOrigin:
         """An account picked at the entryway: its own PDS must name the issuer that
         vouched for it, or any server could claim any DID."""
         if not isinstance(sub, str) or not sub.startswith("did:"):
@@ -172,7 +168,7 @@ class AtprotoOAuthSignIn:
         resolved = await self._resolver.resolve(Did.parse(sub))
         if await issuer_of(self._http, resolved.pds_url) != origin.issuer:
             raise SignInFailed("the account's PDS does not trust the server that vouched for it")
-        return SessionOrigin(
+        return GrantOrigin(
             resolved.did.value,
             origin.issuer,
             resolved.pds_url,

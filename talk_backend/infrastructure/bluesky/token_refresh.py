@@ -8,20 +8,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from talk_backend.application.ports import BlueskySessionStatus, Clock
+from talk_backend.application.oauth_state import OAuthTokens
+from talk_backend.application.ports import BlueskyGrantStatus, Clock, OAuthGrantStore
 from talk_backend.domain.errors import SignInFailed
 from talk_backend.domain.identity import Did
 from talk_backend.infrastructure.bluesky.client_identity import ClientIdentity
 from talk_backend.infrastructure.bluesky.dpop import DpopKey
 from talk_backend.infrastructure.bluesky.dpop_requests import DpopPoster
-from talk_backend.infrastructure.bluesky.state import OAuthSessionStore, OAuthTokens
 from talk_backend.infrastructure.bluesky.token_response import checked_tokens, error_code
 
 # Refresh a little before expiry: a token that expires in flight is no better.
 EARLY = timedelta(minutes=2)
 
 
-class NoBlueskySession(SignInFailed):
+class NoBlueskyGrant(SignInFailed):
     """No tokens are stored for the account (never signed in through this server)."""
 
 
@@ -32,19 +32,19 @@ class AtprotoTokenRefresher:
         self,
         client: ClientIdentity,
         poster: DpopPoster,
-        sessions: OAuthSessionStore,
+        grants: OAuthGrantStore,
         clock: Clock,
     ) -> None:
         self._client = client
         self._poster = poster
-        self._sessions = sessions
+        self._grants = grants
         self._clock = clock
 
     async def fresh_tokens(self, did: str) -> OAuthTokens:
         """Tokens valid for a while yet; refreshes (once, under the lock) if needed."""
-        async with self._sessions.refreshing(did) as (current, save):
+        async with self._grants.refreshing(did) as (current, save):
             if current is None:
-                raise NoBlueskySession(f"no Bluesky session for {did}")
+                raise NoBlueskyGrant(f"no Bluesky session for {did}")
             if current.expires_at - EARLY > self._clock.now():
                 return current  # fresh, or someone else refreshed while we waited
             if current.refresh_token is None:
@@ -66,15 +66,15 @@ class AtprotoTokenRefresher:
         return checked_tokens(body, current.origin(), self._clock.now())
 
 
-class AtprotoBlueskySessions:
-    """BlueskySessions: the status of an account's tokens, after a refresh if due."""
+class AtprotoBlueskyGrants:
+    """BlueskyGrants: the status of an account's grant, after a refresh if due."""
 
     def __init__(self, refresher: AtprotoTokenRefresher) -> None:
         self._refresher = refresher
 
-    async def fresh_status(self, did: Did) -> BlueskySessionStatus | None:
+    async def fresh_status(self, did: Did) -> BlueskyGrantStatus | None:
         try:
             tokens = await self._refresher.fresh_tokens(did.value)
-        except NoBlueskySession:
+        except NoBlueskyGrant:
             return None
-        return BlueskySessionStatus(tokens.did, tokens.scope, tokens.expires_at)
+        return BlueskyGrantStatus(tokens.did, tokens.scope, tokens.expires_at)

@@ -6,13 +6,13 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+from talk_backend.application.oauth_state import GrantOrigin, OAuthTokens
 from talk_backend.domain.errors import SignInFailed
-from talk_backend.infrastructure.bluesky.state import OAuthTokens, SessionOrigin
 
 _ERROR_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
-def checked_tokens(body: dict[str, Any], origin: SessionOrigin, now: datetime) -> OAuthTokens:
+def checked_tokens(body: dict[str, Any], origin: GrantOrigin, now: datetime) -> OAuthTokens:
     """`sub` must be the account the tokens were asked for, the scope must hold
     atproto and the access token must be DPoP-bound."""
     if body.get("sub") != origin.did:

@@ -1,4 +1,5 @@
-"""Engine and session factory: created by the composition root, never at import."""
+"""Engine and db session factory (SQLAlchemy AsyncSession): made by the
+composition root, never at import."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     concurrent requests than that every checkout paid for a new backend (connect,
     authenticate, fork); requests now wait for a pooled connection instead. No request
     holds two at once: the signed-in member's lookup returns its connection before a
-    use case's session takes one.
+    use case's db session takes one.
 
     A connection that dies during a query (the server goes away mid-request) fails that
     request; SQLAlchemy invalidates the pool, and the check above catches the rest."""
@@ -44,6 +45,6 @@ def _refuse_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
         raise DisconnectionError("the database closed this pooled connection")
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]
+def create_db_session_factory(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]
     # expire_on_commit=False: use cases return domain objects built before commit.
     return async_sessionmaker(engine, expire_on_commit=False)

@@ -46,11 +46,11 @@ def _naming(invitee: Invitee) -> sa.ColumnElement[bool]:
 
 
 class SqlaInviteRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, db: AsyncSession) -> None:
+        self._db = db
 
     async def add(self, invite: Invite) -> None:
-        await self._session.execute(
+        await self._db.execute(
             sa.insert(invites).values(
                 id=invite.id,
                 inviter_id=invite.inviter_id,
@@ -67,7 +67,7 @@ class SqlaInviteRepository:
 
     async def get(self, invite_id: uuid.UUID) -> Invite | None:
         stmt = sa.select(invites).where(invites.c.id == invite_id)
-        row = (await self._session.execute(stmt)).first()
+        row = (await self._db.execute(stmt)).first()
         return _to_invite(row) if row else None
 
     async def list_by_inviter(self, inviter_id: uuid.UUID) -> list[Invite]:
@@ -76,7 +76,7 @@ class SqlaInviteRepository:
             .where(invites.c.inviter_id == inviter_id)
             .order_by(invites.c.created_at.desc(), invites.c.id)
         )
-        return [_to_invite(row) for row in await self._session.execute(stmt)]
+        return [_to_invite(row) for row in await self._db.execute(stmt)]
 
     async def count_pending(self, inviter_id: uuid.UUID, now: datetime) -> int:
         stmt = (
@@ -84,11 +84,11 @@ class SqlaInviteRepository:
             .select_from(invites)
             .where(invites.c.inviter_id == inviter_id, _usable(now))
         )
-        return int((await self._session.execute(stmt)).scalar_one())
+        return int((await self._db.execute(stmt)).scalar_one())
 
     async def has_pending_for(self, invitee: Invitee, now: datetime) -> bool:
         stmt = sa.select(sa.exists().where(_naming(invitee), _usable(now)))
-        return bool((await self._session.execute(stmt)).scalar_one())
+        return bool((await self._db.execute(stmt)).scalar_one())
 
     async def find_usable_for(self, identity: VerifiedIdentity, now: datetime) -> list[Invite]:
         naming = _naming(identity.did)
@@ -99,7 +99,7 @@ class SqlaInviteRepository:
             .where(naming, _usable(now))
             .order_by(invites.c.created_at, invites.c.id)
         )
-        return [_to_invite(row) for row in await self._session.execute(stmt)]
+        return [_to_invite(row) for row in await self._db.execute(stmt)]
 
     async def mark_accepted(self, invite_id: uuid.UUID, user_id: uuid.UUID, now: datetime) -> bool:
         stmt = (
@@ -107,7 +107,7 @@ class SqlaInviteRepository:
             .where(invites.c.id == invite_id, _usable(now))
             .values(status=InviteStatus.ACCEPTED.value, accepted_by=user_id, accepted_at=now)
         )
-        result = await self._session.execute(stmt)
+        result = await self._db.execute(stmt)
         return _rowcount(result) == 1
 
     async def mark_revoked(self, invite_id: uuid.UUID, now: datetime) -> bool:
@@ -116,7 +116,7 @@ class SqlaInviteRepository:
             .where(invites.c.id == invite_id, invites.c.status == InviteStatus.PENDING.value)
             .values(status=InviteStatus.REVOKED.value, revoked_at=now)
         )
-        return _rowcount(await self._session.execute(stmt)) == 1
+        return _rowcount(await self._db.execute(stmt)) == 1
 
 
 def _rowcount(result: Any) -> int:

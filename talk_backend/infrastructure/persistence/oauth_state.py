@@ -16,25 +16,25 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from talk_backend.application.oauth_state import OAuthTokens, PendingAuthorization, Save
 from talk_backend.application.ports import Clock, CompletedSignIn
-from talk_backend.infrastructure.bluesky.state import OAuthTokens, PendingAuthorization, Save
 from talk_backend.infrastructure.persistence.tables import oauth_auth_requests, oauth_sessions
 
 
 class SqlaAuthRequestStore:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
-        self._sessions = sessions
+    def __init__(self, db_sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self._db_sessions = db_sessions
         self._clock = clock
 
     async def add(self, request: PendingAuthorization) -> None:
-        async with self._sessions() as session, session.begin():
+        async with self._db_sessions() as db, db.begin():
             # Abandoned sign-ins would pile up; each new one sweeps the expired.
-            await session.execute(
+            await db.execute(
                 sa.delete(oauth_auth_requests).where(
                     oauth_auth_requests.c.expires_at < self._clock.now()
                 )
             )
-            await session.execute(sa.insert(oauth_auth_requests).values(**asdict(request)))
+            await db.execute(sa.insert(oauth_auth_requests).values(**asdict(request)))
 
     async def take(self, state: str, browser_binding_hash: str) -> PendingAuthorization | None:
         stmt = (
@@ -45,53 +45,53 @@ class SqlaAuthRequestStore:
             )
             .returning(*oauth_auth_requests.c)
         )
-        async with self._sessions() as session, session.begin():
-            row = (await session.execute(stmt)).first()
+        async with self._db_sessions() as db, db.begin():
+            row = (await db.execute(stmt)).first()
         return PendingAuthorization(**row._asdict()) if row else None
 
     async def is_pending(self, state: str) -> bool:
         stmt = sa.select(sa.literal(1)).where(oauth_auth_requests.c.state == state)
-        async with self._sessions() as session:
-            return (await session.execute(stmt)).first() is not None
+        async with self._db_sessions() as db:
+            return (await db.execute(stmt)).first() is not None
 
 
-class SqlaOAuthSessionStore:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
+class SqlaOAuthGrantStore:
+    def __init__(self, db_sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._db_sessions = db_sessions
 
     async def save(self, tokens: OAuthTokens) -> None:
-        async with self._sessions() as session, session.begin():
-            await _upsert(session, tokens)
+        async with self._db_sessions() as db, db.begin():
+            await _upsert(db, tokens)
 
     @asynccontextmanager
     async def refreshing(self, did: str) -> AsyncIterator[tuple[OAuthTokens | None, Save]]:
-        async with self._sessions() as session, session.begin():
+        async with self._db_sessions() as db, db.begin():
             stmt = sa.select(oauth_sessions).where(oauth_sessions.c.did == did).with_for_update()
-            row = (await session.execute(stmt)).first()
+            row = (await db.execute(stmt)).first()
 
             async def save(tokens: OAuthTokens) -> None:
-                await _upsert(session, tokens)
+                await _upsert(db, tokens)
 
             yield (OAuthTokens(**row._asdict()) if row else None), save
 
 
 class SqlaBlueskyGrantStore:
-    """Writes a member's tokens with the request's session: one commit with the login."""
+    """Writes a member's tokens with the request's db session: one commit with the login."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, db: AsyncSession) -> None:
+        self._db = db
 
     async def keep(self, signed_in: CompletedSignIn) -> None:
         if not isinstance(signed_in.grant, OAuthTokens):
             raise TypeError("the grant did not come from the atproto sign-in")
-        await _upsert(self._session, signed_in.grant)
+        await _upsert(self._db, signed_in.grant)
 
 
-async def _upsert(session: AsyncSession, tokens: OAuthTokens) -> None:
+async def _upsert(db: AsyncSession, tokens: OAuthTokens) -> None:
     values: dict[str, Any] = asdict(tokens)
     stmt = insert(oauth_sessions).values(**values)
     stmt = stmt.on_conflict_do_update(
         index_elements=[oauth_sessions.c.did],
         set_={k: stmt.excluded[k] for k in values if k != "did"},
     )
-    await session.execute(stmt)
+    await db.execute(stmt)

@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from talk_backend.domain.identity import Did, Handle
-from talk_backend.domain.sessions import WebSession
 from talk_backend.domain.users import User
+from talk_backend.domain.web_sessions import WebSession
 from talk_backend.infrastructure.persistence.tables import users, web_sessions
 
 # Built once, and compiled once per dialect: building and executing a Core statement
 # cost more CPU than its round trip on this path, which every signed-in request takes.
-SESSION_WITH_MEMBER = (
+WEB_SESSION_WITH_MEMBER = (
     sa.select(
         users,
         web_sessions.c.token_hash,
@@ -27,7 +27,7 @@ SESSION_WITH_MEMBER = (
 )
 
 
-def session_and_user(row: Mapping[str, Any]) -> tuple[WebSession, User]:
+def web_session_and_user(row: Mapping[str, Any]) -> tuple[WebSession, User]:
     session = WebSession(row["token_hash"], row["id"], row["session_created_at"], row["expires_at"])
     handle = row["handle"]
     user = User(
@@ -49,11 +49,11 @@ class AsyncpgSignedInMembers:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._sql = str(SESSION_WITH_MEMBER.compile(dialect=engine.dialect))
+        self._sql = str(WEB_SESSION_WITH_MEMBER.compile(dialect=engine.dialect))
 
-    async def session_with_member(self, token_hash: str) -> tuple[WebSession, User] | None:
+    async def web_session_with_member(self, token_hash: str) -> tuple[WebSession, User] | None:
         async with self._engine.connect() as conn:
             driver = (await conn.get_raw_connection()).driver_connection
             assert driver is not None
             row = await driver.fetchrow(self._sql, token_hash)
-        return session_and_user(row) if row else None
+        return web_session_and_user(row) if row else None

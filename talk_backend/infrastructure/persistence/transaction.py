@@ -6,11 +6,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class SqlaTransactionManager:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, db: AsyncSession) -> None:
+        self._db = db
 
     async def commit(self) -> None:
-        await self._session.commit()
+        await self._db.commit()
 
     async def rollback(self) -> None:
-        await self._session.rollback()
+        await self._db.rollback()

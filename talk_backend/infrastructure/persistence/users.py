@@ -27,8 +27,8 @@ def _to_user(row: sa.Row[Any]) -> User:
 
 
 class SqlaUserRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, db: AsyncSession) -> None:
+        self._db = db
 
     async def add(self, user: User) -> None:
         stmt = sa.insert(users).values(
@@ -41,29 +41,29 @@ class SqlaUserRepository:
         )
         try:
             # A savepoint keeps the caller's transaction usable after a duplicate.
-            async with self._session.begin_nested():
-                await self._session.execute(stmt)
+            async with self._db.begin_nested():
+                await self._db.execute(stmt)
         except IntegrityError as exc:
             if "uq_users_did" in str(exc.orig):
                 raise DuplicateUser(f"{user.did} is already registered") from None
             raise
 
     async def get(self, user_id: uuid.UUID) -> User | None:
-        row = (await self._session.execute(sa.select(users).where(users.c.id == user_id))).first()
+        row = (await self._db.execute(sa.select(users).where(users.c.id == user_id))).first()
         return _to_user(row) if row else None
 
     async def get_by_did(self, did: Did) -> User | None:
         stmt = sa.select(users).where(users.c.did == did.value)
-        row = (await self._session.execute(stmt)).first()
+        row = (await self._db.execute(stmt)).first()
         return _to_user(row) if row else None
 
     async def get_by_handle(self, handle: Handle) -> User | None:
         # Handles are stored normalised (lowercase), like Handle.value.
         stmt = sa.select(users).where(users.c.handle == handle.value).limit(1)
-        row = (await self._session.execute(stmt)).first()
+        row = (await self._db.execute(stmt)).first()
         return _to_user(row) if row else None
 
     async def lock(self, user_id: uuid.UUID) -> User | None:
         stmt = sa.select(users).where(users.c.id == user_id).with_for_update()
-        row = (await self._session.execute(stmt)).first()
+        row = (await self._db.execute(stmt)).first()
         return _to_user(row) if row else None

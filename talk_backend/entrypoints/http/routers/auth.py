@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from talk_backend.application.ports import AuthorizationCallback
 from talk_backend.application.usecase.auth.login import Login
 from talk_backend.application.usecase.auth.start_login import StartLogin
-from talk_backend.application.usecase.sessions.close import CloseSession
-from talk_backend.application.usecase.sessions.open import OpenSession
+from talk_backend.application.usecase.web_sessions.close import CloseWebSession
+from talk_backend.application.usecase.web_sessions.open import OpenWebSession
 from talk_backend.domain.errors import DomainError
 from talk_backend.entrypoints.http.openapi import errors
 from talk_backend.entrypoints.http.schemas import LoginRequest, LoginStarted
@@ -85,7 +85,7 @@ async def login(
 async def callback(
     request: Request,
     login: FromDishka[Login],
-    open_session: FromDishka[OpenSession],
+    open_session: FromDishka[OpenWebSession],
     settings: FromDishka[Settings],
     state: _State,
     binding: BindingCookie = None,
@@ -119,7 +119,7 @@ async def callback(
     responses=errors(403),
 )
 async def logout(
-    request: Request, close: FromDishka[CloseSession], settings: FromDishka[Settings]
+    request: Request, close: FromDishka[CloseWebSession], settings: FromDishka[Settings]
 ) -> Response:
     token = session_token(request, settings)
     if token:

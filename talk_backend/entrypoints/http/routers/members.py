@@ -5,9 +5,9 @@
 from dishka.integrations.fastapi import DishkaRoute, FromDishka
 from fastapi import APIRouter, HTTPException
 
-from talk_backend.application.usecase.sessions.bluesky_session import ShowBlueskySession
+from talk_backend.application.usecase.bluesky_grants.show import ShowBlueskyGrant
 from talk_backend.entrypoints.http.openapi import errors
-from talk_backend.entrypoints.http.schemas import BlueskySessionOut, UserOut
+from talk_backend.entrypoints.http.schemas import BlueskyGrantOut, UserOut
 from talk_backend.entrypoints.http.security import Member
 
 router = APIRouter(tags=["members"], route_class=DishkaRoute, responses=errors(401))
@@ -27,12 +27,10 @@ async def me(member: Member) -> UserOut:
         e404="No Bluesky session for this member: sign in again",
     ),
 )
-async def bluesky_session(
-    member: Member, show: FromDishka[ShowBlueskySession]
-) -> BlueskySessionOut:
+async def bluesky_session(member: Member, show: FromDishka[ShowBlueskyGrant]) -> BlueskyGrantOut:
     """Whether this server can act for the member at Bluesky, refreshing the tokens
     first when they are (nearly) expired. Never returns the tokens."""
     status = await show.execute(member)
     if status is None:
         raise HTTPException(404, "no Bluesky session for this member; sign in again")
-    return BlueskySessionOut.of(status)
+    return BlueskyGrantOut.of(status)

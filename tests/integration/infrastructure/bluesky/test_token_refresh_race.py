@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from talk_backend.infrastructure.bluesky.state import OAuthTokens
+from talk_backend.application.oauth_state import OAuthTokens
 from talk_backend.infrastructure.bluesky.token_refresh import AtprotoTokenRefresher
 from tests.factories import BOB
 from tests.fakes.atproto_fixtures import point_at_fakes

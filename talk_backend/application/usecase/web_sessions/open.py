@@ -5,19 +5,19 @@ from __future__ import annotations
 import uuid
 
 from talk_backend.application.ports import Clock, TransactionManager, WebSessionRepository
-from talk_backend.application.session_policy import SessionPolicy
-from talk_backend.domain.sessions import WebSession
+from talk_backend.application.web_session_policy import WebSessionPolicy
+from talk_backend.domain.web_sessions import WebSession
 
 
-class OpenSession:
+class OpenWebSession:
     def __init__(
         self,
-        sessions: WebSessionRepository,
+        web_sessions: WebSessionRepository,
         tx: TransactionManager,
         clock: Clock,
-        policy: SessionPolicy,
+        policy: WebSessionPolicy,
     ) -> None:
-        self._sessions = sessions
+        self._web_sessions = web_sessions
         self._tx = tx
         self._clock = clock
         self._ttl = policy.ttl
@@ -26,7 +26,7 @@ class OpenSession:
         """Returns the cookie token; only its hash is kept."""
         session, token = WebSession.open(user_id, self._clock.now(), self._ttl)
         try:
-            await self._sessions.add(session)
+            await self._web_sessions.add(session)
             await self._tx.commit()
         except BaseException:
             await self._tx.rollback()

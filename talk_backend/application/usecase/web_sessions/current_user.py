@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from talk_backend.application.ports import Clock, SignedInMembers
-from talk_backend.domain.sessions import session_token_hash
 from talk_backend.domain.users import User
+from talk_backend.domain.web_sessions import web_session_token_hash
 
 
 class CurrentUser:
@@ -15,7 +15,7 @@ class CurrentUser:
     async def execute(self, token: str | None) -> User | None:
         if not token:
             return None
-        found = await self._members.session_with_member(session_token_hash(token))
+        found = await self._members.web_session_with_member(web_session_token_hash(token))
         if found is None:
             return None
         session, user = found

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from talk_backend.application.ports import TransactionManager, WebSessionRepository
-from talk_backend.domain.sessions import session_token_hash
+from talk_backend.domain.web_sessions import web_session_token_hash
 
 
-class CloseSession:
-    def __init__(self, sessions: WebSessionRepository, tx: TransactionManager) -> None:
-        self._sessions = sessions
+class CloseWebSession:
+    def __init__(self, web_sessions: WebSessionRepository, tx: TransactionManager) -> None:
+        self._web_sessions = web_sessions
         self._tx = tx
 
     async def execute(self, token: str) -> None:
         try:
-            await self._sessions.delete(session_token_hash(token))
+            await self._web_sessions.delete(web_session_token_hash(token))
             await self._tx.commit()
         except BaseException:
             await self._tx.rollback()

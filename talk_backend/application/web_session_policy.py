@@ -7,5 +7,5 @@ from datetime import timedelta
 
 
 @dataclass(frozen=True, slots=True)
-class SessionPolicy:
+class WebSessionPolicy:
     ttl: timedelta = timedelta(days=14)

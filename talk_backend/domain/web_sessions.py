@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 
-def session_token_hash(token: str) -> str:
+def web_session_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -25,7 +25,7 @@ class WebSession:
     def open(cls, user_id: uuid.UUID, now: datetime, ttl: timedelta) -> tuple[WebSession, str]:
         """A new session and the token for the cookie (returned once, never stored)."""
         token = secrets.token_urlsafe(32)
-        return cls(session_token_hash(token), user_id, now, now + ttl), token
+        return cls(web_session_token_hash(token), user_id, now, now + ttl), token
 
     def is_live_at(self, now: datetime) -> bool:
         return now < self.expires_at

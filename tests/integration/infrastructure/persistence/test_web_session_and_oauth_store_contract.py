@@ -12,28 +12,25 @@ import pytest
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from talk_backend.application.oauth_state import OAuthTokens, PendingAuthorization
 from talk_backend.application.ports import (
+    AuthRequestStore,
+    OAuthGrantStore,
     SignedInMembers,
     TransactionManager,
     UserRepository,
     WebSessionRepository,
 )
 from talk_backend.domain.identity import Did
-from talk_backend.domain.sessions import WebSession
 from talk_backend.domain.users import User
+from talk_backend.domain.web_sessions import WebSession
 from talk_backend.infrastructure.bluesky.dpop import DpopKey
-from talk_backend.infrastructure.bluesky.state import (
-    AuthRequestStore,
-    OAuthSessionStore,
-    OAuthTokens,
-    PendingAuthorization,
-)
 from talk_backend.infrastructure.persistence.oauth_state import (
     SqlaAuthRequestStore,
-    SqlaOAuthSessionStore,
+    SqlaOAuthGrantStore,
 )
 from tests.factories import ALICE, BOB, CAROL, seed_member
-from tests.fakes.sessions import InMemoryAuthRequestStore, InMemoryOAuthSessionStore
+from tests.fakes.oauth_state import InMemoryAuthRequestStore, InMemoryOAuthGrantStore
 from tests.harness import Env, create_env_fixture
 
 fake_env = create_env_fixture()
@@ -94,8 +91,8 @@ class TestSignedInMembersContract:
         await (await env.get(WebSessionRepository)).add(session)
         await (await env.get(TransactionManager)).commit()
         members = await env.get(SignedInMembers)
-        assert await members.session_with_member(session.token_hash) == (session, member)
-        assert await members.session_with_member("0" * 64) is None
+        assert await members.web_session_with_member(session.token_hash) == (session, member)
+        assert await members.web_session_with_member("0" * 64) is None
 
     async def test_an_expired_session_is_returned_for_the_use_case_to_judge(self, members_env):
         env = members_env
@@ -104,7 +101,7 @@ class TestSignedInMembersContract:
         session, _ = WebSession.open(member.id, opened, timedelta(hours=1))
         await (await env.get(WebSessionRepository)).add(session)
         await (await env.get(TransactionManager)).commit()
-        found = await (await env.get(SignedInMembers)).session_with_member(session.token_hash)
+        found = await (await env.get(SignedInMembers)).web_session_with_member(session.token_hash)
         assert found == (session, member)
 
 
@@ -117,12 +114,12 @@ def oauth_env(request) -> Env:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def oauth(oauth_env: Env) -> tuple[Env, AuthRequestStore, OAuthSessionStore]:
+async def oauth(oauth_env: Env) -> tuple[Env, AuthRequestStore, OAuthGrantStore]:
     env = oauth_env
     if env.database_url is None:
-        return env, InMemoryAuthRequestStore(env.clock), InMemoryOAuthSessionStore()
+        return env, InMemoryAuthRequestStore(env.clock), InMemoryOAuthGrantStore()
     factory = await env.get(async_sessionmaker[AsyncSession])
-    return env, SqlaAuthRequestStore(factory, env.clock), SqlaOAuthSessionStore(factory)
+    return env, SqlaAuthRequestStore(factory, env.clock), SqlaOAuthGrantStore(factory)
 
 
 def pending(env: Env, *, ttl: timedelta = timedelta(minutes=10)) -> PendingAuthorization:
@@ -199,7 +196,7 @@ class TestAuthRequestStoreContract:
         assert await requests.take(consumed.state, consumed.browser_binding_hash) is None
 
 
-class TestOAuthSessionStoreContract:
+class TestOAuthGrantStoreContract:
     async def test_save_replaces_the_accounts_tokens(self, oauth):
         env, _, sessions = oauth
         first, second = tokens(env), tokens(env)
