@@ -14,6 +14,7 @@ from talk_backend.domain.errors import SignInFailed
 from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
 from tests.factories import BOB
 from tests.fakes.atproto_fixtures import point_at_fakes
+from tests.fakes.bluesky import FakeBlueskySignIn
 from tests.harness import create_env_fixture
 
 pytestmark = pytest.mark.integration
@@ -73,7 +74,8 @@ class BlueskySignInContract:
 class TestFakeBlueskySignIn(BlueskySignInContract):
     @pytest_asyncio.fixture(loop_scope="session")
     async def driver(self, fake_env) -> Driver:
-        fake = fake_env.bluesky
+        bluesky = await fake_env.get(FakeBlueskySignIn)
+        fake = bluesky
 
         async def approve(redirect):
             return fake.approve(redirect.state, VerifiedIdentity(Did(BOB), Handle("bob.test")))

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import AsyncIterator, Generator
 from contextlib import nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 import pytest
@@ -77,6 +77,16 @@ async def talk_databases(pytestconfig: pytest.Config) -> AsyncIterator[DatabaseP
     provisioner = _provisioner(pytestconfig)
     yield provisioner
     await provisioner.close()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def talk_containers() -> AsyncIterator[dict[object, Any]]:
+    """Dependency containers built once per test session and set of real groups
+    (tests/harness/env.py fills it), closed at the end."""
+    containers: dict[object, Any] = {}
+    yield containers
+    for container in containers.values():
+        await container.close()
 
 
 @pytest.hookimpl(hookwrapper=True)

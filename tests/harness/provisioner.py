@@ -196,6 +196,8 @@ class DatabaseProvisioner:
                 await self.server()
             except Exception:
                 return
+        server = self._server
+        assert server is not None
         try:
             leftover = [self._session_db] if self._session_db else []
             if self._filler is not None:
@@ -205,10 +207,10 @@ class DatabaseProvisioner:
             await asyncio.gather(*self._drops, return_exceptions=True)
             if await self.answers():
                 # A clone cancelled mid-CREATE is gone or half-made: sweep our names.
-                for name in sorted(set(leftover) | set(await _ours(self._server))):
-                    await templates.drop(self._server, name)
+                for name in sorted(set(leftover) | set(await _ours(server))):
+                    await templates.drop(server, name)
         finally:
-            await asyncio.to_thread(self._server.stop)
+            await asyncio.to_thread(server.stop)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
 from talk_backend.infrastructure.bluesky.identity_resolver import AtprotoIdentityResolver
 from talk_backend.infrastructure.bluesky.pkce import new_verifier, s256_challenge
 from talk_backend.infrastructure.bluesky.token_response import checked_tokens, error_code
+from talk_backend.settings import Settings
 
 # We issue states as token_urlsafe(32); anything else cannot be ours (and must not
 # reach SQL: PostgreSQL refuses NUL bytes in text).
@@ -48,8 +49,7 @@ class AtprotoOAuthSignIn:
         poster: DpopPoster,
         requests: AuthRequestStore,
         clock: Clock,
-        request_ttl: timedelta,
-        entryway: str,
+        settings: Settings,
     ) -> None:
         self._client = client
         self._http = http
@@ -57,8 +57,9 @@ class AtprotoOAuthSignIn:
         self._poster = poster
         self._requests = requests
         self._clock = clock
-        self._ttl = request_ttl
-        self._entryway = entryway
+        self._ttl = timedelta(seconds=settings.oauth.auth_request_ttl_seconds)
+        # Sign-in without naming an account starts at this server.
+        self._entryway = settings.atproto_pds_url
 
     async def begin(
         self, account: Did | Handle | None, browser_binding: str

@@ -11,6 +11,7 @@ from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
 from talk_backend.domain.invites import Invite, InviteStatus
 from talk_backend.domain.users import User
 from tests.factories import ALICE, BOB, CAROL, seed_member
+from tests.fakes.clock import FakeClock
 from tests.harness import create_env_fixture
 
 fake_env = create_env_fixture()
@@ -24,8 +25,9 @@ def env(request):
 
 class TestUserRepositoryContract:
     async def test_round_trip(self, env):
+        clock = await env.get(FakeClock)
         users = await env.get(UserRepository)
-        user = User.register(Did(BOB), Handle("bob.test"), env.clock.now(), None)
+        user = User.register(Did(BOB), Handle("bob.test"), clock.now(), None)
         await users.add(user)
         assert await users.get(user.id) == user
         assert await users.get_by_did(Did(BOB)) == user
@@ -33,19 +35,21 @@ class TestUserRepositoryContract:
         assert await users.get_by_did(Did(CAROL)) is None
 
     async def test_duplicate_did_is_refused(self, env):
+        clock = await env.get(FakeClock)
         users = await env.get(UserRepository)
-        await users.add(User.register(Did(BOB), None, env.clock.now(), None))
+        await users.add(User.register(Did(BOB), None, clock.now(), None))
         with pytest.raises(DuplicateUser, match=BOB):
-            await users.add(User.register(Did(BOB), None, env.clock.now(), None))
+            await users.add(User.register(Did(BOB), None, clock.now(), None))
         # The first user is still there: the failed insert did not poison the unit.
         assert await users.get_by_did(Did(BOB)) is not None
 
 
 class TestInviteRepositoryContract:
     async def test_round_trip_by_did_and_handle(self, env):
+        clock = await env.get(FakeClock)
         alice = await seed_member(env, ALICE)
         invites = await env.get(InviteRepository)
-        now = env.clock.now()
+        now = clock.now()
         by_did = Invite.issue(alice.id, Did(BOB), now, now + timedelta(days=1))
         by_handle = Invite.issue(alice.id, Handle("carol.test"), now, None)
         await invites.add(by_did)
@@ -54,9 +58,10 @@ class TestInviteRepositoryContract:
         assert await invites.get(by_handle.id) == by_handle
 
     async def test_listing_counting_and_finding(self, env):
+        clock = await env.get(FakeClock)
         alice = await seed_member(env, ALICE)
         invites = await env.get(InviteRepository)
-        now = env.clock.now()
+        now = clock.now()
         old = Invite.issue(alice.id, Did(BOB), now - timedelta(hours=2), None)
         lapsing = Invite.issue(alice.id, Did(CAROL), now - timedelta(hours=1), now)
         by_handle = Invite.issue(alice.id, Handle("bob.test"), now, None)
@@ -76,10 +81,11 @@ class TestInviteRepositoryContract:
         assert [i.id for i in await invites.find_usable_for(unverified, now)] == [old.id]
 
     async def test_accept_and_revoke_are_conditional(self, env):
+        clock = await env.get(FakeClock)
         alice = await seed_member(env, ALICE)
         bob = await seed_member(env, BOB)
         invites = await env.get(InviteRepository)
-        now = env.clock.now()
+        now = clock.now()
         first = Invite.issue(alice.id, Did(CAROL), now, now + timedelta(minutes=5))
         second = Invite.issue(alice.id, Handle("x.test"), now, None)
         await invites.add(first)

@@ -7,6 +7,7 @@ from talk_backend.application.usecase.auth.login import Login, LoginResult
 from talk_backend.application.usecase.invites.create import CreateInvite
 from talk_backend.domain.errors import InviteRequired
 from tests.factories import ALICE, BOB, CAROL, seed_member
+from tests.fakes.bluesky import FakeBlueskySignIn
 from tests.harness import create_env_fixture
 
 race_env = create_env_fixture(unmock={"persistence"}, isolation="database")
@@ -15,7 +16,8 @@ CONCURRENT = 20
 
 
 async def _login(env, did: str) -> LoginResult:
-    callback = await env.bluesky.authorize(did, "bob.test")
+    bluesky = await env.get(FakeBlueskySignIn)
+    callback = await bluesky.authorize(did, "bob.test")
     async with env.scope() as request:  # its own session, its own connection
         return await (await request.get(Login)).execute(callback)
 
