@@ -49,6 +49,27 @@ def expect_postgres(*, fresh_databases: bool) -> None:
         provisioner.begin(fresh_databases=fresh_databases)
 
 
+def pytest_collect_directory(path: Path, parent: pytest.Collector) -> None:
+    _scan(path / "conftest.py")
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> None:
+    if file_path.name.startswith("test_") and file_path.suffix == ".py":
+        _scan(file_path)
+
+
+def _scan(path: Path) -> None:
+    """Reads a module before pytest imports it: one that declares an env with real
+    persistence starts the server now, so it comes up while the module's own imports
+    (SQLAlchemy, the container: most of a run's start-up) are still running."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return
+    if "create_env_fixture(" in text and '"persistence"' in text:
+        expect_postgres(fresh_databases='isolation="database"' in text)
+
+
 def _provisioner(config: pytest.Config) -> DatabaseProvisioner:
     provisioner = config.stash.get(_PROVISIONER, None)
     if provisioner is None:

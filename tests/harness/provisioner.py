@@ -14,14 +14,16 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import asyncpg
-from sqlalchemy.engine import URL
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.harness.postgres import templates
-from tests.harness.postgres.server import PostgresServer, asyncpg_connect_kwargs
-from tests.harness.postgres.sources import provision
+    from tests.harness.postgres.server import PostgresServer
+
+# asyncpg, SQLAlchemy, Alembic and the server sources are imported where they are used,
+# in the start-up thread first: the main thread is importing the test modules meanwhile.
 
 # Fresh databases cloned ahead of time for isolation="database" (as IntegreSQL does).
 # Bounded: every clone is about 8 MB of the data directory's tmpfs.
@@ -72,6 +74,8 @@ class DatabaseProvisioner:
         assert self._startup is not None
         log: list[str] = []
         try:
+            from tests.harness.postgres.sources import provision
+
             server = provision(log)
         except BaseException as exc:
             self._startup.set_exception(exc)
@@ -86,6 +90,8 @@ class DatabaseProvisioner:
         self._startup.set_result(started)
 
     async def _prepare(self, server: PostgresServer, log: list[str]) -> _Started:
+        from tests.harness.postgres import templates
+
         await templates.drop_orphan_clones(server)
         self._template = await templates.ensure_template(server)
         clones = [self._clone_name() for _ in range(1 + (POOL_SIZE if self._wants_pool else 0))]
@@ -121,9 +127,13 @@ class DatabaseProvisioner:
         return self._server
 
     def _clone_name(self) -> str:
+        from tests.harness.postgres import templates
+
         return f"{templates.CLONE_PREFIX}{templates.clone_owner_tag()}_{next(self._counter)}"
 
     async def _new_clone(self) -> tuple[str, URL]:
+        from tests.harness.postgres import templates
+
         server = await self.server()
         assert self._template is not None
         name = self._clone_name()
@@ -134,6 +144,8 @@ class DatabaseProvisioner:
         No per-query timeout here: asyncpg's costs a timer per statement; the env's
         watchdog aborts a test's connection instead (tests/harness/watchdog.py)."""
         if self._session_engine is None:
+            from sqlalchemy.ext.asyncio import create_async_engine
+
             await self.server()
             assert self._session_url is not None
             self._session_engine = create_async_engine(
@@ -168,6 +180,8 @@ class DatabaseProvisioner:
     async def drop(self, name: str) -> None:
         """Drops a test's database in the background; close() waits for it. A run
         killed before that leaves it to the next run's orphan sweep."""
+        from tests.harness.postgres import templates
+
         server = await self.server()
         task = asyncio.ensure_future(templates.drop(server, name))
         self._drops.add(task)
@@ -175,6 +189,10 @@ class DatabaseProvisioner:
 
     async def answers(self) -> bool:
         """Whether the server still accepts a query (after a test failed)."""
+        import asyncpg
+
+        from tests.harness.postgres.server import asyncpg_connect_kwargs
+
         if self._server is None:
             return False
         try:
@@ -196,6 +214,8 @@ class DatabaseProvisioner:
                 await self.server()
             except Exception:
                 return
+        from tests.harness.postgres import templates
+
         server = self._server
         assert server is not None
         try:
@@ -223,6 +243,11 @@ class _Started:
 
 async def _ours(server: PostgresServer) -> list[str]:
     """This process's clones still on the server."""
+    import asyncpg
+
+    from tests.harness.postgres import templates
+    from tests.harness.postgres.server import asyncpg_connect_kwargs
+
     prefix = f"{templates.CLONE_PREFIX}{templates.clone_owner_tag()}_"
     conn = await asyncpg.connect(**asyncpg_connect_kwargs(server.url), timeout=10)
     try:
