@@ -49,13 +49,13 @@ def expect_postgres(*, fresh_databases: bool) -> None:
         provisioner.begin(fresh_databases=fresh_databases)
 
 
-def pytest_collect_directory(path: Path, parent: pytest.Collector) -> None:
-    _scan(path / "conftest.py")
-
-
-def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> None:
-    if file_path.name.startswith("test_") and file_path.suffix == ".py":
-        _scan(file_path)
+def pytest_collectstart(collector: pytest.Collector) -> None:
+    # Only for what is really collected (not for siblings of a selected path): a module
+    # just before its import, a directory just before its conftest's.
+    if isinstance(collector, pytest.Module):
+        _scan(collector.path)
+    elif isinstance(collector, pytest.Directory):
+        _scan(collector.path / "conftest.py")
 
 
 def _scan(path: Path) -> None:

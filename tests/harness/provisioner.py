@@ -65,6 +65,7 @@ class DatabaseProvisioner:
         with self._start_lock:
             self._wants_pool |= fresh_databases
             if self._startup is None:
+                _import_what_the_thread_needs()
                 self._startup = concurrent.futures.Future()
                 threading.Thread(
                     target=self._start_in_thread, name="talk-postgres-start", daemon=True
@@ -231,6 +232,18 @@ class DatabaseProvisioner:
                     await templates.drop(server, name)
         finally:
             await asyncio.to_thread(server.stop)
+
+
+def _import_what_the_thread_needs() -> None:
+    """Imported here, on the calling thread, before the start-up thread runs: two threads
+    importing one package with import cycles (SQLAlchemy's) at the same time can each
+    get it half-initialised (ImportError). The test modules import these anyway."""
+    import asyncpg  # noqa: F401
+    import sqlalchemy.dialects.postgresql.asyncpg
+    import sqlalchemy.ext.asyncio  # noqa: F401
+
+    import talk_backend.infrastructure.persistence.tables  # noqa: F401  (alembic/env.py)
+    from tests.harness.postgres import sources, templates  # noqa: F401
 
 
 @dataclass(frozen=True)
