@@ -7,8 +7,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
+from typing import Any
 
-from dishka import AsyncContainer, Provider, Scope, make_async_container, provide
+from dishka import (
+    AsyncContainer,
+    Provider,
+    Scope,
+    from_context,
+    make_async_container,
+    provide,
+    provide_all,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from talk_backend.application.invite_policy import InvitePolicy
@@ -67,13 +76,10 @@ from talk_backend.settings import Settings
 
 
 class SettingsProvider(Provider):
-    def __init__(self, settings: Settings) -> None:
-        super().__init__()
-        self._settings = settings
+    """The settings, handed in when the container is made (`context={Settings: ...}`),
+    and the policies read from them."""
 
-    @provide(scope=Scope.APP)
-    def settings(self) -> Settings:
-        return self._settings
+    settings = from_context(provides=Settings, scope=Scope.APP)
 
     @provide(scope=Scope.APP)
     def invite_policy(self, settings: Settings) -> InvitePolicy:
@@ -165,16 +171,18 @@ class BlueskyProvider(Provider):
 
 class UseCaseProvider(Provider):
     scope = Scope.REQUEST
-    login = provide(Login)
-    create_invite = provide(CreateInvite)
-    revoke_invite = provide(RevokeInvite)
-    list_invites = provide(ListInvites)
-    register_founder = provide(RegisterFounder)
-    start_login = provide(StartLogin)
-    open_session = provide(OpenWebSession)
-    close_session = provide(CloseWebSession)
-    current_user = provide(CurrentUser)
-    show_bluesky_grant = provide(ShowBlueskyGrant)
+    use_cases = provide_all(
+        Login,
+        StartLogin,
+        CreateInvite,
+        RevokeInvite,
+        ListInvites,
+        RegisterFounder,
+        OpenWebSession,
+        CloseWebSession,
+        CurrentUser,
+        ShowBlueskyGrant,
+    )
 
 
 PROVIDER_GROUPS: Mapping[str, type[Provider]] = {
@@ -189,9 +197,11 @@ def create_container(
     *,
     replace: Mapping[str, Provider] | None = None,
     extra: tuple[Provider, ...] = (),
+    context: Mapping[Any, object] | None = None,
 ) -> AsyncContainer:
     """Wires the application. `replace` swaps whole provider groups (tests use fakes);
-    `extra` adds providers such as an entrypoint's own."""
+    `extra` adds providers such as an entrypoint's own; `context` hands in values the
+    providers take `from_context` besides the settings (a test's connection)."""
     replace = dict(replace or {})
     unknown = sorted(set(replace) - set(PROVIDER_GROUPS))
     if unknown:
@@ -200,4 +210,10 @@ def create_container(
             f"valid groups: {', '.join(sorted(PROVIDER_GROUPS))}"
         )
     groups = [replace.get(name) or factory() for name, factory in PROVIDER_GROUPS.items()]
-    return make_async_container(SettingsProvider(settings), *groups, UseCaseProvider(), *extra)
+    return make_async_container(
+        SettingsProvider(),
+        *groups,
+        UseCaseProvider(),
+        *extra,
+        context={**(context or {}), Settings: settings},
+    )

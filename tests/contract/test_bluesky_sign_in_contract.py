@@ -13,12 +13,11 @@ from talk_backend.application.ports import AuthorizationCallback, BlueskySignIn
 from talk_backend.domain.errors import SignInFailed
 from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
 from tests.factories import BOB
-from tests.fakes.atproto_fixtures import api_socket, fake_atproto, point_at_fakes
+from tests.fakes.atproto_fixtures import point_at_fakes
+from tests.fakes.bluesky import FakeBlueskySignIn
 from tests.harness import create_env_fixture
 
-__all__ = ["api_socket", "fake_atproto"]
-
-pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.integration]
+pytestmark = pytest.mark.integration
 
 fake_env = create_env_fixture()
 real_env = create_env_fixture(unmock={"persistence", "bluesky"}, settings=point_at_fakes)
@@ -72,7 +71,8 @@ class BlueskySignInContract:
 class TestFakeBlueskySignIn(BlueskySignInContract):
     @pytest_asyncio.fixture(loop_scope="session")
     async def driver(self, fake_env) -> Driver:
-        fake = fake_env.bluesky
+        bluesky = await fake_env.get(FakeBlueskySignIn)
+        fake = bluesky
 
         async def approve(redirect):
             return fake.approve(redirect.state, VerifiedIdentity(Did(BOB), Handle("bob.test")))

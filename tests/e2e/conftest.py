@@ -13,17 +13,8 @@ import pytest_asyncio
 from talk_backend.devtools.local_server import serving
 from talk_backend.entrypoints.http.app import create_app
 from tests.e2e.browser import Browser
-from tests.fakes.atproto_fixtures import api_socket, fake_atproto, point_at_fakes
+from tests.fakes.atproto_fixtures import point_at_fakes
 from tests.harness import Env, create_env_fixture
-
-__all__ = ["api_socket", "fake_atproto"]
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/e2e/" in str(item.path).replace("\\", "/"):
-            item.add_marker(pytest.mark.integration)
-
 
 e2e_env = create_env_fixture(
     unmock={"persistence", "bluesky"}, isolation="database", settings=point_at_fakes

@@ -19,8 +19,6 @@ from talk_backend.devtools.fake_atproto.consent import decision_form
 from talk_backend.devtools.local_server import bind_loopback
 from tests.harness import Env, create_env_fixture
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
-
 db_env = create_env_fixture(unmock={"persistence"}, isolation="database")
 
 

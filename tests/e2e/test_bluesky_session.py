@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import pytest
 import pytest_asyncio
 
 from tests.factories import ALICE
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+from tests.fakes.clock import FakeClock
 
 EXPIRED = timedelta(minutes=31)
 
@@ -26,25 +24,27 @@ async def tokens(env) -> tuple[str, str]:
 
 
 async def test_live_session_is_shown_without_tokens(alice, e2e_env, fake_atproto):
+    clock = await e2e_env.get(FakeClock)
     answer = await alice.get("/me/bluesky-session")
 
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["did"] == ALICE and "atproto" in body["scope"].split()
     expires = datetime.fromisoformat(body["expires_at"])
-    assert expires == e2e_env.clock.now() + timedelta(seconds=1800)
+    assert expires == clock.now() + timedelta(seconds=1800)
     assert all(token not in answer.text for token in await tokens(e2e_env))
     assert fake_atproto.refresh_grants == 0
 
 
 async def test_expired_session_is_refreshed_first(alice, e2e_env, fake_atproto):
+    clock = await e2e_env.get(FakeClock)
     old = await tokens(e2e_env)
-    e2e_env.clock.advance(EXPIRED)
+    clock.advance(EXPIRED)
 
     answer = await alice.get("/me/bluesky-session")
 
     assert answer.status_code == 200, answer.text
-    assert datetime.fromisoformat(answer.json()["expires_at"]) > e2e_env.clock.now()
+    assert datetime.fromisoformat(answer.json()["expires_at"]) > clock.now()
     assert fake_atproto.refresh_grants == 1
     new = await tokens(e2e_env)
     assert set(new).isdisjoint(old)
@@ -52,9 +52,10 @@ async def test_expired_session_is_refreshed_first(alice, e2e_env, fake_atproto):
 
 
 async def test_refused_refresh_says_sign_in_again(alice, e2e_env, fake_atproto):
+    clock = await e2e_env.get(FakeClock)
     old = await tokens(e2e_env)
     fake_atproto.grants.refresh_tokens.clear()  # the server forgot (revoked) them all
-    e2e_env.clock.advance(EXPIRED)
+    clock.advance(EXPIRED)
 
     answer = await alice.get("/me/bluesky-session")
 

@@ -25,8 +25,6 @@ from talk_backend.settings import DatabaseSettings, Environment, Settings
 from tests.e2e.local_postgres import LocalPostgres, connect_kwargs
 from tests.fakes.providers import FakeBlueskyProvider
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
-
 
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:

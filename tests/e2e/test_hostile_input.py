@@ -14,7 +14,6 @@ from talk_backend.devtools.fake_atproto.server import did_for_handle
 from tests.e2e.browser import Browser
 from tests.factories import ALICE, BOB, CAROL, seed_member
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 JSON = {"Content-Type": "application/json"}
 
 

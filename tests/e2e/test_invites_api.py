@@ -11,8 +11,6 @@ import pytest_asyncio
 from tests.e2e.browser import Browser
 from tests.factories import ALICE, BOB, CAROL
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
-
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def alice(e2e_env, fake_atproto, browser):

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 import pytest_asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import ALICE
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 text = st.text(max_size=300)
 json_value = st.recursive(

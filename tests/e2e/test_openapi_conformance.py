@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 import pytest_asyncio
 import schemathesis
 from hypothesis import HealthCheck, given, seed, settings
@@ -19,8 +18,6 @@ from schemathesis.config import SchemathesisConfig
 
 from talk_backend.entrypoints.http.app import create_app
 from tests.factories import ALICE
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 EXAMPLES = 25
 CONFIG = {

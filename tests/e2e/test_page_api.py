@@ -8,8 +8,6 @@ import pytest
 from talk_backend.application.usecase.invites.create import CreateInvite
 from tests.factories import ALICE, BOB, CAROL, seed_member
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
-
 NAVIGATION = {"Sec-Fetch-Mode": "navigate", "Accept": "text/html,*/*;q=0.8"}
 
 

@@ -111,7 +111,6 @@ def test_the_run_after_a_kill_9_removes_what_it_left():
     assert db.leftovers() == []
 
 
-@pytest.mark.asyncio(loop_scope="session")
 async def test_dev_bluesky_restarts_on_the_same_database(database_env):
     url = database_env.database_url
     for run in (1, 2):

@@ -6,8 +6,7 @@ import pytest
 
 from talk_backend.application.usecase.invites.create import CreateInvite
 from tests.factories import ALICE, BOB, CAROL, seed_member
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+from tests.fakes.clock import FakeClock
 
 
 async def invite(env, inviter_did: str, invitee: str):
@@ -59,9 +58,10 @@ async def test_without_invite_403_and_nothing_written(e2e_env, fake_atproto, bro
 
 
 async def test_expired_invite_is_refused(e2e_env, fake_atproto, browser):
+    clock = await e2e_env.get(FakeClock)
     fake_atproto.add_account(BOB, "bob.test")
     await invite(e2e_env, ALICE, BOB)
-    e2e_env.clock.advance(__import__("datetime").timedelta(days=31))
+    clock.advance(__import__("datetime").timedelta(days=31))
 
     done = await browser.sign_in(BOB)
 

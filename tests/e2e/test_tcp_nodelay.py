@@ -7,14 +7,10 @@ from __future__ import annotations
 import asyncio
 import socket
 
-import pytest
-
 from talk_backend.devtools.local_server import bind_loopback
 from talk_backend.entrypoints.http.app import create_app
 from talk_backend.entrypoints.http.server import uvicorn_server
 from tests.harness import Env, create_env_fixture
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 fake_env = create_env_fixture()
 

@@ -1,4 +1,4 @@
-"""pytest fixtures for the fake atproto services; conftests import them by name."""
+"""pytest fixtures for the fake atproto services, registered as a plugin by tests/conftest.py."""
 
 from __future__ import annotations
 

@@ -1,10 +1,15 @@
-"""Fake provider groups, one per real group in talk_backend.container.
+"""Fake provider groups, one for each real group in talk_backend.container.
 
-Each holds its fake instance so a test can drive it (env.bluesky, env.clock)."""
+Each fake is provided under its port and under its own class (dishka's AnyOf), so a
+test drives it by type: `await env.get(FakeClock)`. Sources take the provider's
+scope: the harness makes these providers at Scope.APP for a container of one test,
+and at Scope.SESSION (one per test) in a container shared by a whole test session."""
 
 from __future__ import annotations
 
-from dishka import Provider, Scope, provide
+from typing import ClassVar
+
+from dishka import AnyOf, Provider, Scope, provide
 
 from talk_backend.application.ports import (
     BlueskyGrants,
@@ -18,6 +23,7 @@ from talk_backend.application.ports import (
     UserRepository,
     WebSessionRepository,
 )
+from talk_backend.container import PROVIDER_GROUPS
 from tests.fakes.bluesky import FakeBlueskyGrants, FakeBlueskyGrantStore, FakeBlueskySignIn
 from tests.fakes.clock import FakeClock
 from tests.fakes.health import AlwaysHealthy
@@ -26,57 +32,54 @@ from tests.fakes.repositories import InMemoryInviteRepository, InMemoryUserRepos
 from tests.fakes.web_sessions import InMemorySignedInMembers, InMemoryWebSessionRepository
 
 
-class FakePersistenceProvider(Provider):
-    def __init__(self) -> None:
-        super().__init__()
-        self.store = MemoryStore()
+class FakeGroup(Provider):
+    group: ClassVar[str]  # the name of the real group (talk_backend.container) it replaces
+    scope = Scope.APP  # unless made with another
 
-    @provide(scope=Scope.APP)
-    def memory_store(self) -> MemoryStore:
-        return self.store
 
+class FakePersistenceProvider(FakeGroup):
+    group = "persistence"
+
+    @provide
+    def store(self) -> MemoryStore:
+        return MemoryStore()
+
+    health = provide(AlwaysHealthy, provides=HealthCheck)
+    signed_in = provide(InMemorySignedInMembers, provides=SignedInMembers)
     users = provide(InMemoryUserRepository, scope=Scope.REQUEST, provides=UserRepository)
     invites = provide(InMemoryInviteRepository, scope=Scope.REQUEST, provides=InviteRepository)
     tx = provide(InMemoryTransactionManager, scope=Scope.REQUEST, provides=TransactionManager)
     web_sessions = provide(
         InMemoryWebSessionRepository, scope=Scope.REQUEST, provides=WebSessionRepository
     )
-    health = provide(AlwaysHealthy, scope=Scope.APP, provides=HealthCheck)
-    signed_in = provide(InMemorySignedInMembers, scope=Scope.APP, provides=SignedInMembers)
 
 
-class FakeBlueskyProvider(Provider):
-    def __init__(self) -> None:
-        super().__init__()
-        self.fake = FakeBlueskySignIn()
-        self.grant_statuses = FakeBlueskyGrants()
-        self.grants = FakeBlueskyGrantStore()
-
-    @provide(scope=Scope.APP)
-    def sign_in(self) -> BlueskySignIn:
-        return self.fake
-
-    @provide(scope=Scope.APP)
-    def bluesky_grants(self) -> BlueskyGrants:
-        return self.grant_statuses
-
-    @provide(scope=Scope.APP)
-    def grant_store(self) -> BlueskyGrantStore:
-        return self.grants
+class FakeBlueskyProvider(FakeGroup):
+    group = "bluesky"
+    sign_in = provide(FakeBlueskySignIn, provides=AnyOf[FakeBlueskySignIn, BlueskySignIn])
+    grants = provide(FakeBlueskyGrants, provides=AnyOf[FakeBlueskyGrants, BlueskyGrants])
+    grant_store = provide(
+        FakeBlueskyGrantStore, provides=AnyOf[FakeBlueskyGrantStore, BlueskyGrantStore]
+    )
 
 
-class FakeClockProvider(Provider):
-    def __init__(self) -> None:
-        super().__init__()
-        self.fake = FakeClock()
+class FakeClockProvider(FakeGroup):
+    group = "clock"
 
-    @provide(scope=Scope.APP)
-    def clock(self) -> Clock:
-        return self.fake
+    @provide
+    def clock(self) -> AnyOf[FakeClock, Clock]:
+        return FakeClock()
 
 
-FAKE_GROUPS: dict[str, type[Provider]] = {
-    "persistence": FakePersistenceProvider,
-    "bluesky": FakeBlueskyProvider,
-    "clock": FakeClockProvider,
-}
+def fake_groups(faked: set[str] | frozenset[str], scope: Scope) -> dict[str, Provider]:
+    """Fresh fake providers for the named groups, keyed as create_container's `replace`."""
+    return {cls.group: cls(scope=scope) for cls in _FAKES if cls.group in faked}
+
+
+_FAKES: tuple[type[FakeGroup], ...] = (
+    FakePersistenceProvider,
+    FakeBlueskyProvider,
+    FakeClockProvider,
+)
+# Every real group has its fake: the unit-test env fakes them all.
+assert {cls.group for cls in _FAKES} == set(PROVIDER_GROUPS), "a group without a fake"

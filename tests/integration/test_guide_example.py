@@ -1,7 +1,5 @@
 """The integration guide's example, with real types: it must work as written."""
 
-import pytest
-
 from talk_backend.application.ports import InviteRepository
 from talk_backend.application.usecase.invites.create import CreateInvite
 from tests.factories import ALICE, BOB, seed_member
@@ -11,7 +9,6 @@ integration_env = create_env_fixture(unmock={"persistence"})
 
 
 class TestMyFeature:
-    @pytest.mark.asyncio
     async def test_feature_with_database(self, integration_env):
         inviter = await seed_member(integration_env, ALICE)
         repo = await integration_env.get(InviteRepository)

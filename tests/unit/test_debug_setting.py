@@ -52,14 +52,12 @@ async def _get_boom(debug: bool) -> httpx.Response:
         return await client.get("/boom")
 
 
-@pytest.mark.asyncio
 async def test_without_debug_a_500_says_only_internal_error():
     response = await _get_boom(debug=False)
     assert response.status_code == 500
     assert response.json() == {"detail": "internal error"}
 
 
-@pytest.mark.asyncio
 async def test_with_debug_a_500_names_type_and_place_but_never_the_message():
     response = await _get_boom(debug=True)
     assert response.status_code == 500
@@ -68,7 +66,6 @@ async def test_with_debug_a_500_names_type_and_place_but_never_the_message():
     assert "s3cret" not in response.text and "db.internal" not in response.text
 
 
-@pytest.mark.asyncio
 @pytest.mark.parametrize("debug", [False, True])
 async def test_an_unexpected_error_is_logged_without_its_message(debug, caplog):
     caplog.set_level("DEBUG")

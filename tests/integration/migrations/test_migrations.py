@@ -1,6 +1,5 @@
 """Migrations: one head, a clean stairway, and tables.py matching what they build."""
 
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -45,7 +44,6 @@ def _tables(sync_conn):
     return set(sa.inspect(sync_conn).get_table_names()) - {"alembic_version"}
 
 
-@pytest.mark.asyncio
 async def test_stairway_down_to_base_and_up_again(empty_env):
     """Every revision downgrades and re-upgrades cleanly (the database starts at head)."""
     url = empty_env.database_url
@@ -64,7 +62,6 @@ async def test_stairway_down_to_base_and_up_again(empty_env):
     assert await _on_connection(url, _tables) >= {"users", "invites"}
 
 
-@pytest.mark.asyncio
 async def test_tables_module_matches_migrations(empty_env):
     def diff(sync_conn):
         return compare_metadata(MigrationContext.configure(sync_conn), metadata)

@@ -24,13 +24,14 @@ from talk_backend.domain.errors import (
 from talk_backend.domain.identity import Did, Handle
 from talk_backend.domain.invites import InviteStatus
 from tests.factories import ALICE, BOB, CAROL, DAVE, seed_member
+from tests.fakes.clock import FakeClock
 from tests.harness import create_env_fixture
 
 env = create_env_fixture()
 
 
-@pytest.mark.asyncio
 async def test_invite_by_handle_or_did_with_default_expiry(env):
+    clock = await env.get(FakeClock)
     alice = await seed_member(env, ALICE)
     create = await env.get(CreateInvite)
     by_handle = await create.execute(alice.id, "@Bob.Test")
@@ -38,10 +39,9 @@ async def test_invite_by_handle_or_did_with_default_expiry(env):
     policy = await env.get(InvitePolicy)
     assert by_handle.invitee == Handle("bob.test")
     assert by_did.invitee == Did(CAROL)
-    assert by_did.expires_at == env.clock.now() + policy.default_ttl
+    assert by_did.expires_at == clock.now() + policy.default_ttl
 
 
-@pytest.mark.asyncio
 @pytest.mark.parametrize(
     ("invitee", "error"),
     [
@@ -56,7 +56,6 @@ async def test_malformed_invitee_is_rejected(env, invitee, error):
         await (await env.get(CreateInvite)).execute(alice.id, invitee)
 
 
-@pytest.mark.asyncio
 async def test_refuses_unknown_inviter_members_and_duplicates(env):
     alice = await seed_member(env, ALICE)
     await seed_member(env, BOB)
@@ -70,7 +69,6 @@ async def test_refuses_unknown_inviter_members_and_duplicates(env):
         await create.execute(alice.id, CAROL)
 
 
-@pytest.mark.asyncio
 async def test_quota_caps_pending_invites(env):
     alice = await seed_member(env, ALICE)
     create = await env.get(CreateInvite)
@@ -81,7 +79,6 @@ async def test_quota_caps_pending_invites(env):
         await create.execute(alice.id, "one-too-many.test")
 
 
-@pytest.mark.asyncio
 async def test_revoke_only_own_pending_invites(env):
     alice = await seed_member(env, ALICE)
     bob = await seed_member(env, BOB)
@@ -96,17 +93,17 @@ async def test_revoke_only_own_pending_invites(env):
         await revoke.execute(alice.id, invite.id)
 
 
-@pytest.mark.asyncio
 async def test_list_shows_current_state_newest_first(env):
+    clock = await env.get(FakeClock)
     alice = await seed_member(env, ALICE)
     create = await env.get(CreateInvite)
-    first = await create.execute(alice.id, BOB, expires_at=env.clock.now() + timedelta(hours=1))
-    env.clock.advance(timedelta(minutes=1))
+    first = await create.execute(alice.id, BOB, expires_at=clock.now() + timedelta(hours=1))
+    clock.advance(timedelta(minutes=1))
     second = await create.execute(alice.id, CAROL)
-    env.clock.advance(timedelta(minutes=1))
+    clock.advance(timedelta(minutes=1))
     third = await create.execute(alice.id, DAVE)
     await (await env.get(RevokeInvite)).execute(alice.id, third.id)
-    env.clock.advance(timedelta(hours=1))
+    clock.advance(timedelta(hours=1))
     listed = await (await env.get(ListInvites)).execute(alice.id)
     assert [(s.invite.id, s.status) for s in listed] == [
         (third.id, InviteStatus.REVOKED),

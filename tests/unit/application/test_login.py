@@ -11,6 +11,8 @@ from talk_backend.application.usecase.invites.revoke import RevokeInvite
 from talk_backend.domain.errors import AlreadyMember, InviteRequired, SignInFailed
 from talk_backend.domain.identity import Did
 from tests.factories import ALICE, BOB, seed_member
+from tests.fakes.bluesky import FakeBlueskySignIn
+from tests.fakes.clock import FakeClock
 from tests.fakes.memory_store import MemoryStore
 from tests.harness import create_env_fixture
 
@@ -22,10 +24,10 @@ async def _invite(env, invitee, **kwargs):
     return inviter, await (await env.get(CreateInvite)).execute(inviter.id, invitee, **kwargs)
 
 
-@pytest.mark.asyncio
 async def test_invitee_becomes_member(env):
+    bluesky = await env.get(FakeBlueskySignIn)
     inviter, invite = await _invite(env, BOB)
-    result = await (await env.get(Login)).execute(await env.bluesky.authorize(BOB, "bob.test"))
+    result = await (await env.get(Login)).execute(await bluesky.authorize(BOB, "bob.test"))
     assert result.created
     assert result.user.invited_by == inviter.id
     assert str(result.user.handle) == "bob.test"
@@ -33,56 +35,57 @@ async def test_invitee_becomes_member(env):
     assert store.invites[invite.id].accepted_by == result.user.id
 
 
-@pytest.mark.asyncio
 async def test_member_signs_in_without_writes(env):
+    bluesky = await env.get(FakeBlueskySignIn)
     member = await seed_member(env, BOB)
     store = await env.get(MemoryStore)
     before = (dict(store.users), dict(store.invites))
-    result = await (await env.get(Login)).execute(await env.bluesky.authorize(BOB))
+    result = await (await env.get(Login)).execute(await bluesky.authorize(BOB))
     assert (result.user.id, result.created) == (member.id, False)
     assert (store.users, store.invites) == before
 
 
-@pytest.mark.asyncio
 async def test_stranger_is_refused(env):
+    bluesky = await env.get(FakeBlueskySignIn)
     with pytest.raises(InviteRequired, match="no valid invite"):
-        await (await env.get(Login)).execute(await env.bluesky.authorize(BOB))
+        await (await env.get(Login)).execute(await bluesky.authorize(BOB))
     assert await (await env.get(UserRepository)).get_by_did(Did(BOB)) is None
 
 
-@pytest.mark.asyncio
 async def test_expired_invite_is_refused(env):
-    await _invite(env, BOB, expires_at=env.clock.now() + timedelta(hours=1))
-    env.clock.advance(timedelta(hours=1))
+    clock = await env.get(FakeClock)
+    bluesky = await env.get(FakeBlueskySignIn)
+    await _invite(env, BOB, expires_at=clock.now() + timedelta(hours=1))
+    clock.advance(timedelta(hours=1))
     with pytest.raises(InviteRequired):
-        await (await env.get(Login)).execute(await env.bluesky.authorize(BOB))
+        await (await env.get(Login)).execute(await bluesky.authorize(BOB))
 
 
-@pytest.mark.asyncio
 async def test_revoked_invite_is_refused(env):
+    bluesky = await env.get(FakeBlueskySignIn)
     inviter, invite = await _invite(env, BOB)
     await (await env.get(RevokeInvite)).execute(inviter.id, invite.id)
     with pytest.raises(InviteRequired):
-        await (await env.get(Login)).execute(await env.bluesky.authorize(BOB))
+        await (await env.get(Login)).execute(await bluesky.authorize(BOB))
 
 
-@pytest.mark.asyncio
 async def test_handle_invite_needs_verified_handle(env):
+    bluesky = await env.get(FakeBlueskySignIn)
     await _invite(env, "bob.test")
     login = await env.get(Login)
     with pytest.raises(InviteRequired):
-        await login.execute(await env.bluesky.authorize(BOB, "bob.test", handle_verified=False))
-    result = await login.execute(await env.bluesky.authorize(BOB, "bob.test"))
+        await login.execute(await bluesky.authorize(BOB, "bob.test", handle_verified=False))
+    result = await login.execute(await bluesky.authorize(BOB, "bob.test"))
     assert result.created
 
 
-@pytest.mark.asyncio
 async def test_refused_or_replayed_sign_in_writes_nothing(env):
+    bluesky = await env.get(FakeBlueskySignIn)
     await _invite(env, BOB)
     login = await env.get(Login)
     with pytest.raises(SignInFailed, match="refused"):
-        await login.execute(await env.bluesky.refuse(BOB))
-    callback = await env.bluesky.authorize(BOB)
+        await login.execute(await bluesky.refuse(BOB))
+    callback = await bluesky.authorize(BOB)
     await login.execute(callback)
     with pytest.raises(SignInFailed, match="already used"):
         await login.execute(callback)
@@ -91,21 +94,20 @@ async def test_refused_or_replayed_sign_in_writes_nothing(env):
         await login.execute(forged)
 
 
-@pytest.mark.asyncio
 async def test_bluesky_grant_is_kept_for_members_only(env):
     """Tokens of a refused person are never stored; a member's are, with the login."""
+    bluesky = await env.get(FakeBlueskySignIn)
     grants = (await env.get(BlueskyGrantStore)).kept  # type: ignore[attr-defined]
     with pytest.raises(InviteRequired):
-        await (await env.get(Login)).execute(await env.bluesky.authorize(BOB))
+        await (await env.get(Login)).execute(await bluesky.authorize(BOB))
     assert grants == []
 
     await _invite(env, BOB)
-    await (await env.get(Login)).execute(await env.bluesky.authorize(BOB))
-    await (await env.get(Login)).execute(await env.bluesky.authorize(ALICE))
+    await (await env.get(Login)).execute(await bluesky.authorize(BOB))
+    await (await env.get(Login)).execute(await bluesky.authorize(ALICE))
     assert [grant.did for grant in grants] == [BOB, ALICE]
 
 
-@pytest.mark.asyncio
 async def test_inviting_a_members_handle_is_refused(env):
     inviter = await seed_member(env, ALICE, "alice.test")
     await seed_member(env, BOB, "bob.test")

@@ -35,7 +35,6 @@ def _app() -> FastAPI:
     ("kind", "status"),
     [("upstream", 502), ("unsafe", 400), ("refused", 400), ("declined", 400), ("no-invite", 403)],
 )
-@pytest.mark.asyncio
 async def test_each_failure_has_its_status_and_its_sentence(kind, status):
     transport = httpx.ASGITransport(app=_app())
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:

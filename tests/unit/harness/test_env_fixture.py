@@ -4,6 +4,7 @@ from talk_backend.application.ports import BlueskySignIn, Clock
 from talk_backend.container import create_container
 from talk_backend.settings import DatabaseSettings, Settings
 from tests.fakes.bluesky import FakeBlueskySignIn
+from tests.fakes.clock import FakeClock
 from tests.harness import create_env_fixture
 
 env = create_env_fixture()
@@ -28,14 +29,28 @@ def test_composition_root_refuses_unknown_groups():
         create_container(settings, replace={"cache": object()})
 
 
-@pytest.mark.asyncio
 async def test_mocked_groups_are_the_drivable_fakes(env):
-    assert await env.get(BlueskySignIn) is env.bluesky
-    assert isinstance(env.bluesky, FakeBlueskySignIn)
-    assert await env.get(Clock) is env.clock
+    """A fake is the same object under its port and under its own class, in every
+    request scope of one test."""
+    bluesky, clock = await env.get(FakeBlueskySignIn), await env.get(FakeClock)
+    assert await env.get(BlueskySignIn) is bluesky
+    assert await env.get(Clock) is clock
+    async with env.scope() as other:
+        assert await other.get(BlueskySignIn) is bluesky
 
 
-@pytest.mark.asyncio
+_SEEN: list[object] = []
+
+
+@pytest.mark.parametrize("run", [1, 2])
+async def test_each_test_gets_fresh_fakes(env, run):
+    """The container is shared by the session; the fakes are not."""
+    clock = await env.get(FakeClock)
+    assert all(clock is not earlier for earlier in _SEEN)
+    _SEEN.append(clock)
+    assert len(_SEEN) == run
+
+
 async def test_fake_env_has_no_database(env):
     with pytest.raises(LookupError, match="persistence is faked"):
         await env.fetch("SELECT 1")

@@ -13,13 +13,10 @@ from talk_backend.domain.errors import SignInFailed
 from talk_backend.infrastructure.bluesky.dpop import DpopKey
 from talk_backend.infrastructure.bluesky.token_refresh import AtprotoTokenRefresher, NoBlueskyGrant
 from tests.factories import BOB
-from tests.fakes.atproto_fixtures import api_socket, fake_atproto, point_at_fakes
+from tests.fakes.atproto_fixtures import point_at_fakes
+from tests.fakes.clock import FakeClock
 from tests.harness import create_env_fixture
 from tests.integration.infrastructure.bluesky.signed_in import sign_in, stored_tokens
-
-__all__ = ["api_socket", "fake_atproto"]
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 refresh_env = create_env_fixture(unmock={"persistence", "bluesky"}, settings=point_at_fakes)
 
@@ -41,8 +38,9 @@ async def test_fresh_tokens_are_used_as_they_are(signed_in, fake_atproto):
 
 
 async def test_refresh_swaps_both_tokens_and_stores_them(signed_in, fake_atproto):
+    clock = await signed_in.get(FakeClock)
     before = await stored_tokens(signed_in, BOB)
-    signed_in.clock.advance(EXPIRED)
+    clock.advance(EXPIRED)
     refresher = await signed_in.get(AtprotoTokenRefresher)
 
     renewed = await refresher.fresh_tokens(BOB)
@@ -50,7 +48,7 @@ async def test_refresh_swaps_both_tokens_and_stores_them(signed_in, fake_atproto
     assert fake_atproto.refresh_grants == 1
     assert renewed.access_token != before.access_token
     assert renewed.refresh_token not in (None, before.refresh_token)
-    assert renewed.expires_at == signed_in.clock.now() + timedelta(seconds=1800)
+    assert renewed.expires_at == clock.now() + timedelta(seconds=1800)
     after = await stored_tokens(signed_in, BOB)
     assert (after.access_token, after.refresh_token, after.expires_at) == (
         renewed.access_token,
@@ -65,15 +63,16 @@ async def test_refresh_swaps_both_tokens_and_stores_them(signed_in, fake_atproto
 
 
 async def test_a_spent_refresh_token_is_refused(signed_in, fake_atproto):
+    clock = await signed_in.get(FakeClock)
     spent = await stored_tokens(signed_in, BOB)
-    signed_in.clock.advance(EXPIRED)
+    clock.advance(EXPIRED)
     refresher = await signed_in.get(AtprotoTokenRefresher)
     await refresher.fresh_tokens(BOB)
     # Put the first (now spent) refresh token back, as a lost save or a replay would.
     await signed_in.execute(
         "UPDATE oauth_sessions SET refresh_token = :spent, expires_at = :past WHERE did = :did",
         spent=spent.refresh_token,
-        past=signed_in.clock.now() - timedelta(minutes=1),
+        past=clock.now() - timedelta(minutes=1),
         did=BOB,
     )
 
@@ -86,8 +85,9 @@ async def test_a_spent_refresh_token_is_refused(signed_in, fake_atproto):
 
 
 async def test_a_refresh_token_only_works_with_its_dpop_key(signed_in, fake_atproto):
+    clock = await signed_in.get(FakeClock)
     mine = await stored_tokens(signed_in, BOB)
-    signed_in.clock.advance(EXPIRED)
+    clock.advance(EXPIRED)
     refresher = await signed_in.get(AtprotoTokenRefresher)
     await signed_in.execute(
         "UPDATE oauth_sessions SET dpop_private_jwk = :other WHERE did = :did",

@@ -8,18 +8,13 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-import pytest
-
 from talk_backend.application.oauth_state import OAuthTokens
 from talk_backend.infrastructure.bluesky.token_refresh import AtprotoTokenRefresher
 from tests.factories import BOB
-from tests.fakes.atproto_fixtures import api_socket, fake_atproto, point_at_fakes
+from tests.fakes.atproto_fixtures import point_at_fakes
+from tests.fakes.clock import FakeClock
 from tests.harness import create_env_fixture
 from tests.integration.infrastructure.bluesky.signed_in import sign_in, stored_tokens
-
-__all__ = ["api_socket", "fake_atproto"]
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 race_env = create_env_fixture(
     unmock={"persistence", "bluesky"}, isolation="database", settings=point_at_fakes
@@ -34,10 +29,11 @@ async def _refresh(env) -> OAuthTokens:
 
 
 async def test_concurrent_refreshes_send_one_grant_and_agree(race_env, fake_atproto):
+    clock = await race_env.get(FakeClock)
     fake_atproto.add_account(BOB, "bob.test")
     await sign_in(race_env, BOB)
     before = await stored_tokens(race_env, BOB)
-    race_env.clock.advance(timedelta(minutes=31))
+    clock.advance(timedelta(minutes=31))
     # Slow answers: every caller has read the row before the first refresh lands.
     fake_atproto.refresh_delay = 0.3
 

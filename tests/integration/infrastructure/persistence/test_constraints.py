@@ -51,27 +51,23 @@ async def _rejected(env, constraint, coro):
     await env.execute("ROLLBACK TO SAVEPOINT constraint_check")
 
 
-@pytest.mark.asyncio
 async def test_duplicate_did(integration_env):
     await _insert_user(integration_env, BOB)
     await _rejected(integration_env, "uq_users_did", _insert_user(integration_env, BOB))
 
 
-@pytest.mark.asyncio
 async def test_did_must_be_plc_or_web(integration_env):
     await _rejected(
         integration_env, "ck_users_did_method", _insert_user(integration_env, "did:key:z6Mk")
     )
 
 
-@pytest.mark.asyncio
 async def test_dangling_inviter(integration_env):
     await _rejected(
         integration_env, "fk_invites_inviter", _insert_invite(integration_env, uuid.uuid4())
     )
 
 
-@pytest.mark.asyncio
 @pytest.mark.parametrize(
     "columns",
     [
@@ -96,7 +92,6 @@ async def test_inconsistent_state(integration_env, columns):
     )
 
 
-@pytest.mark.asyncio
 async def test_unknown_status_and_two_invitees(integration_env):
     alice = await seed_member(integration_env, ALICE)
     await _rejected(
@@ -111,7 +106,6 @@ async def test_unknown_status_and_two_invitees(integration_env):
     )
 
 
-@pytest.mark.asyncio
 async def test_dangling_acceptor_is_caught_at_commit(integration_env):
     """accepted_by is deferred (checked at commit); force the check now."""
     alice = await seed_member(integration_env, ALICE)

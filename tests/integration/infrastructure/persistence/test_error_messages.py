@@ -14,7 +14,6 @@ from talk_backend.infrastructure.persistence.tables import oauth_sessions
 from tests.factories import BOB
 from tests.harness import create_env_fixture
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 database_env = create_env_fixture(unmock={"persistence"}, isolation="database")
 
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from talk_backend.devtools.local_server import bind_loopback
 from talk_backend.infrastructure.persistence.database import create_engine
 from talk_backend.infrastructure.persistence.health import AsyncpgHealthCheck
 from tests.harness import Env, create_env_fixture
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 db_env = create_env_fixture(unmock={"persistence"}, isolation="database")
 

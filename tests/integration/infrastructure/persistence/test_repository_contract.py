@@ -11,6 +11,7 @@ from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
 from talk_backend.domain.invites import Invite, InviteStatus
 from talk_backend.domain.users import User
 from tests.factories import ALICE, BOB, CAROL, seed_member
+from tests.fakes.clock import FakeClock
 from tests.harness import create_env_fixture
 
 fake_env = create_env_fixture()
@@ -23,32 +24,32 @@ def env(request):
 
 
 class TestUserRepositoryContract:
-    @pytest.mark.asyncio
     async def test_round_trip(self, env):
+        clock = await env.get(FakeClock)
         users = await env.get(UserRepository)
-        user = User.register(Did(BOB), Handle("bob.test"), env.clock.now(), None)
+        user = User.register(Did(BOB), Handle("bob.test"), clock.now(), None)
         await users.add(user)
         assert await users.get(user.id) == user
         assert await users.get_by_did(Did(BOB)) == user
         assert await users.lock(user.id) == user
         assert await users.get_by_did(Did(CAROL)) is None
 
-    @pytest.mark.asyncio
     async def test_duplicate_did_is_refused(self, env):
+        clock = await env.get(FakeClock)
         users = await env.get(UserRepository)
-        await users.add(User.register(Did(BOB), None, env.clock.now(), None))
+        await users.add(User.register(Did(BOB), None, clock.now(), None))
         with pytest.raises(DuplicateUser, match=BOB):
-            await users.add(User.register(Did(BOB), None, env.clock.now(), None))
+            await users.add(User.register(Did(BOB), None, clock.now(), None))
         # The first user is still there: the failed insert did not poison the unit.
         assert await users.get_by_did(Did(BOB)) is not None
 
 
 class TestInviteRepositoryContract:
-    @pytest.mark.asyncio
     async def test_listing_counting_and_finding(self, env):
+        clock = await env.get(FakeClock)
         alice = await seed_member(env, ALICE)
         invites = await env.get(InviteRepository)
-        now = env.clock.now()
+        now = clock.now()
         old = Invite.issue(alice.id, Did(BOB), now - timedelta(hours=2), None)
         lapsing = Invite.issue(alice.id, Did(CAROL), now - timedelta(hours=1), now)
         by_handle = Invite.issue(alice.id, Handle("bob.test"), now, None)
@@ -67,12 +68,12 @@ class TestInviteRepositoryContract:
         unverified = VerifiedIdentity(Did(BOB), None)
         assert [i.id for i in await invites.find_usable_for(unverified, now)] == [old.id]
 
-    @pytest.mark.asyncio
     async def test_accept_and_revoke_are_conditional(self, env):
+        clock = await env.get(FakeClock)
         alice = await seed_member(env, ALICE)
         bob = await seed_member(env, BOB)
         invites = await env.get(InviteRepository)
-        now = env.clock.now()
+        now = clock.now()
         first = Invite.issue(alice.id, Did(CAROL), now, now + timedelta(minutes=5))
         second = Invite.issue(alice.id, Handle("x.test"), now, None)
         await invites.add(first)
@@ -99,7 +100,7 @@ STATES = ["pending", "pending-forever", "expires-now", "expired", "accepted", "r
 
 
 async def _invite_in_state(env, invites, inviter, member, invitee, state):
-    now = env.clock.now()
+    now = (await env.get(FakeClock)).now()
     created = now - timedelta(days=2)
     expiry = {
         "pending-forever": None,
@@ -120,14 +121,13 @@ async def _invite_in_state(env, invites, inviter, member, invitee, state):
 
 @pytest.mark.parametrize("state", STATES)
 @pytest.mark.parametrize("kind", ["did", "handle"])
-@pytest.mark.asyncio
 async def test_the_invite_rule_is_the_domains(env, state, kind):
     alice = await seed_member(env, ALICE)
     carol = await seed_member(env, CAROL)
     invites = await env.get(InviteRepository)
     invitee = Did(BOB) if kind == "did" else Handle("bob.test")
     invite = await _invite_in_state(env, invites, alice, carol, invitee, state)
-    now = env.clock.now()
+    now = (await env.get(FakeClock)).now()
     usable = invite.is_usable_at(now)
     assert usable == (state in ("pending", "pending-forever"))
 

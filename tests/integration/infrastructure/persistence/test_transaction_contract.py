@@ -38,7 +38,6 @@ async def _stored(env, user: User) -> bool:
 
 
 @pytest.mark.parametrize("commit", [True, False])
-@pytest.mark.asyncio
 async def test_a_commit_lands_and_leaving_without_one_rolls_back(env, commit):
     tx, users = await env.get(TransactionManager), await env.get(UserRepository)
     bob = await _user(env, BOB)
@@ -59,7 +58,6 @@ async def test_a_commit_lands_and_leaving_without_one_rolls_back(env, commit):
         ("rollback", "commit", {CAROL}),
     ],
 )
-@pytest.mark.asyncio
 async def test_a_block_with_two_steps(env, between, at_the_end, landed):
     tx, users = await env.get(TransactionManager), await env.get(UserRepository)
     bob, carol = await _user(env, BOB), await _user(env, CAROL)
@@ -72,7 +70,6 @@ async def test_a_block_with_two_steps(env, between, at_the_end, landed):
     assert {u.did.value for u in (bob, carol) if await _stored(env, u)} == landed
 
 
-@pytest.mark.asyncio
 async def test_an_exception_rolls_back_and_propagates(env):
     """Writes that belong together: a user and an invite, then a failure. Neither stays."""
     alice = await seed_member(env, ALICE)

@@ -30,10 +30,9 @@ from talk_backend.infrastructure.persistence.oauth_state import (
     SqlaOAuthGrantStore,
 )
 from tests.factories import ALICE, BOB, CAROL, seed_member
+from tests.fakes.clock import FakeClock
 from tests.fakes.oauth_state import InMemoryAuthRequestStore, InMemoryOAuthGrantStore
 from tests.harness import Env, create_env_fixture
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 fake_env = create_env_fixture()
 sqla_env = create_env_fixture(unmock={"persistence"})
@@ -49,8 +48,9 @@ def env(request) -> Env:
 
 class TestWebSessionRepositoryContract:
     async def _session(self, env: Env) -> WebSession:
+        clock = await env.get(FakeClock)
         member = await seed_member(env, ALICE)
-        session, _ = WebSession.open(member.id, env.clock.now(), timedelta(hours=1))
+        session, _ = WebSession.open(member.id, clock.now(), timedelta(hours=1))
         return session
 
     async def test_round_trip(self, env):
@@ -75,8 +75,9 @@ class TestWebSessionRepositoryContract:
         assert await sessions.get(dropped.token_hash) is None
 
     async def _session_for(self, env: Env, did: str) -> WebSession:
+        clock = await env.get(FakeClock)
         member = await seed_member(env, did)
-        return WebSession.open(member.id, env.clock.now(), timedelta(hours=1))[0]
+        return WebSession.open(member.id, clock.now(), timedelta(hours=1))[0]
 
 
 @pytest.fixture(params=["fake_env", "sqla_db_env"])
@@ -88,8 +89,9 @@ def members_env(request) -> Env:
 class TestSignedInMembersContract:
     async def test_finds_the_committed_session_and_its_member(self, members_env):
         env = members_env
+        clock = await env.get(FakeClock)
         member = await seed_member(env, ALICE)
-        session, _ = WebSession.open(member.id, env.clock.now(), timedelta(hours=1))
+        session, _ = WebSession.open(member.id, clock.now(), timedelta(hours=1))
         await (await env.get(WebSessionRepository)).add(session)
         await (await env.get(TransactionManager)).commit()
         members = await env.get(SignedInMembers)
@@ -98,8 +100,9 @@ class TestSignedInMembersContract:
 
     async def test_an_expired_session_is_returned_for_the_use_case_to_judge(self, members_env):
         env = members_env
+        clock = await env.get(FakeClock)
         member = await seed_member(env, CAROL)
-        opened = env.clock.now() - timedelta(hours=2)
+        opened = clock.now() - timedelta(hours=2)
         session, _ = WebSession.open(member.id, opened, timedelta(hours=1))
         await (await env.get(WebSessionRepository)).add(session)
         await (await env.get(TransactionManager)).commit()
@@ -118,14 +121,16 @@ def oauth_env(request) -> Env:
 @pytest_asyncio.fixture(loop_scope="session")
 async def oauth(oauth_env: Env) -> tuple[Env, AuthRequestStore, OAuthGrantStore]:
     env = oauth_env
+    clock = await env.get(FakeClock)
     if env.database_url is None:
-        return env, InMemoryAuthRequestStore(env.clock), InMemoryOAuthGrantStore()
+        return env, InMemoryAuthRequestStore(clock), InMemoryOAuthGrantStore()
     factory = await env.get(async_sessionmaker[AsyncSession])
-    return env, SqlaAuthRequestStore(factory, env.clock), SqlaOAuthGrantStore(factory)
+    return env, SqlaAuthRequestStore(factory, clock), SqlaOAuthGrantStore(factory)
 
 
-def pending(env: Env, *, ttl: timedelta = timedelta(minutes=10)) -> PendingAuthorization:
-    now = env.clock.now()
+async def pending(env: Env, *, ttl: timedelta = timedelta(minutes=10)) -> PendingAuthorization:
+    clock = await env.get(FakeClock)
+    now = clock.now()
     return PendingAuthorization(
         state=secrets.token_urlsafe(32),
         browser_binding_hash="b" * 64,
@@ -140,8 +145,9 @@ def pending(env: Env, *, ttl: timedelta = timedelta(minutes=10)) -> PendingAutho
     )
 
 
-def tokens(env: Env, did: str = BOB) -> OAuthTokens:
-    now = env.clock.now()
+async def tokens(env: Env, did: str = BOB) -> OAuthTokens:
+    clock = await env.get(FakeClock)
+    now = clock.now()
     return OAuthTokens(
         did=did,
         issuer="https://as.example.com",
@@ -159,7 +165,7 @@ def tokens(env: Env, did: str = BOB) -> OAuthTokens:
 class TestAuthRequestStoreContract:
     async def test_a_state_is_taken_once(self, oauth):
         env, requests, _ = oauth
-        request = pending(env)
+        request = await pending(env)
         await requests.add(request)
         assert await requests.take(request.state, request.browser_binding_hash) == request
         assert await requests.take(request.state, request.browser_binding_hash) is None
@@ -167,7 +173,7 @@ class TestAuthRequestStoreContract:
 
     async def test_another_browser_cannot_take_a_state(self, oauth):
         env, requests, _ = oauth
-        request = pending(env)
+        request = await pending(env)
         await requests.add(request)
         assert await requests.take(request.state, "0" * 64) is None
         assert await requests.is_pending(request.state)
@@ -176,7 +182,7 @@ class TestAuthRequestStoreContract:
 
     async def test_adding_sweeps_expired_requests(self, oauth):
         env, requests, _ = oauth
-        stale, live = pending(env, ttl=-timedelta(seconds=1)), pending(env)
+        stale, live = await pending(env, ttl=-timedelta(seconds=1)), await pending(env)
         await requests.add(stale)
         await requests.add(live)
         assert await requests.take(stale.state, stale.browser_binding_hash) is None
@@ -186,10 +192,11 @@ class TestAuthRequestStoreContract:
         """A state must stay issued (and a taken one stay consumed) even when the
         sign-in's own transaction rolls back."""
         env, requests, _ = oauth
+        clock = await env.get(FakeClock)
         users, tx = await env.get(UserRepository), await env.get(TransactionManager)
-        issued, consumed = pending(env), pending(env)
+        issued, consumed = await pending(env), await pending(env)
         await requests.add(consumed)
-        await users.add(User.register(Did(CAROL), None, env.clock.now(), None))
+        await users.add(User.register(Did(CAROL), None, clock.now(), None))
         await requests.add(issued)
         assert await requests.take(consumed.state, consumed.browser_binding_hash) == consumed
         await tx.rollback()
@@ -201,7 +208,7 @@ class TestAuthRequestStoreContract:
 class TestOAuthGrantStoreContract:
     async def test_save_replaces_the_accounts_tokens(self, oauth):
         env, _, sessions = oauth
-        first, second = tokens(env), tokens(env)
+        first, second = await tokens(env), await tokens(env)
         await sessions.save(first)
         await sessions.save(second)
         async with sessions.refreshing(BOB) as (current, _save):
@@ -211,8 +218,8 @@ class TestOAuthGrantStoreContract:
 
     async def test_a_save_while_refreshing_lands_when_the_block_ends(self, oauth):
         env, _, sessions = oauth
-        await sessions.save(tokens(env))
-        renewed = tokens(env)
+        await sessions.save(await tokens(env))
+        renewed = await tokens(env)
         async with sessions.refreshing(BOB) as (_current, save):
             await save(renewed)
         async with sessions.refreshing(BOB) as (current, _save):
@@ -220,7 +227,7 @@ class TestOAuthGrantStoreContract:
 
     async def test_a_failed_refresh_saves_nothing(self, oauth):
         env, _, sessions = oauth
-        original = tokens(env)
+        original = await tokens(env)
         await sessions.save(original)
         with pytest.raises(RuntimeError):
             async with sessions.refreshing(BOB) as (current, save):
@@ -232,9 +239,9 @@ class TestOAuthGrantStoreContract:
 
     async def test_refreshes_of_one_account_take_turns(self, oauth):
         env, _, sessions = oauth
-        await sessions.save(tokens(env))
-        await sessions.save(tokens(env, CAROL))
-        renewed = tokens(env)
+        await sessions.save(await tokens(env))
+        await sessions.save(await tokens(env, CAROL))
+        renewed = await tokens(env)
         first_in, events = asyncio.Event(), []
 
         async def first() -> None:

@@ -16,8 +16,6 @@ from tests.unit.infrastructure.bluesky.network_doubles import (
     tls_for,
 )
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
-
 PUBLIC = "93.184.215.14"
 DNS = FakeResolver(
     {

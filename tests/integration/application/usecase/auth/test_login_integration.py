@@ -19,19 +19,21 @@ from talk_backend.domain.errors import InviteRequired
 from talk_backend.domain.identity import Did
 from talk_backend.domain.invites import InviteStatus
 from tests.factories import ALICE, BOB, seed_member
+from tests.fakes.bluesky import FakeBlueskySignIn
+from tests.fakes.clock import FakeClock
 from tests.harness import create_env_fixture
 
 integration_env = create_env_fixture(unmock={"persistence"})
 
 
 class TestLoginWithInvite:
-    @pytest.mark.asyncio
     async def test_invited_user_is_created_and_invite_accepted(self, integration_env):
+        bluesky = await integration_env.get(FakeBlueskySignIn)
         inviter = await seed_member(integration_env, ALICE, "alice.test")
         create_invite = await integration_env.get(CreateInvite)
         invite = await create_invite.execute(inviter.id, BOB)
 
-        callback = await integration_env.bluesky.authorize(BOB, "bob.test")
+        callback = await bluesky.authorize(BOB, "bob.test")
         login = await integration_env.get(Login)
         result = await login.execute(callback)
 
@@ -49,13 +51,13 @@ class TestLoginWithInvite:
         stored = await (await integration_env.get(InviteRepository)).get(invite.id)
         assert stored is not None and stored.stored_status is InviteStatus.ACCEPTED
 
-    @pytest.mark.asyncio
     async def test_login_without_invite_is_refused_and_writes_nothing(self, integration_env):
+        bluesky = await integration_env.get(FakeBlueskySignIn)
         inviter = await seed_member(integration_env, ALICE, "alice.test")
         other = await (await integration_env.get(CreateInvite)).execute(inviter.id, "carol.test")
         before = await integration_env.fetch("SELECT id, status FROM invites ORDER BY id")
 
-        callback = await integration_env.bluesky.authorize(BOB, "bob.test")
+        callback = await bluesky.authorize(BOB, "bob.test")
         login = await integration_env.get(Login)
         with pytest.raises(InviteRequired, match="no valid invite"):
             await login.execute(callback)
@@ -66,16 +68,15 @@ class TestLoginWithInvite:
 
 
 class TestLoginRefusals:
-    @pytest.mark.asyncio
     async def test_expired_invite_is_refused(self, integration_env):
+        clock = await integration_env.get(FakeClock)
         inviter = await seed_member(integration_env, ALICE)
-        expires = integration_env.clock.now() + timedelta(minutes=10)
+        expires = clock.now() + timedelta(minutes=10)
         invite = await (await integration_env.get(CreateInvite)).execute(inviter.id, BOB, expires)
-        integration_env.clock.advance(timedelta(minutes=10))
+        clock.advance(timedelta(minutes=10))
 
         assert await _bobs_refused_sign_in(integration_env, invite.id) == "pending"
 
-    @pytest.mark.asyncio
     async def test_revoked_invite_is_refused(self, integration_env):
         inviter = await seed_member(integration_env, ALICE)
         invite = await (await integration_env.get(CreateInvite)).execute(inviter.id, BOB)
@@ -83,43 +84,43 @@ class TestLoginRefusals:
 
         assert await _bobs_refused_sign_in(integration_env, invite.id) == "revoked"
 
-    @pytest.mark.asyncio
     async def test_handle_invite_needs_verified_handle(self, integration_env):
+        bluesky = await integration_env.get(FakeBlueskySignIn)
         inviter = await seed_member(integration_env, ALICE)
         await (await integration_env.get(CreateInvite)).execute(inviter.id, "bob.test")
         login = await integration_env.get(Login)
 
-        unverified = await integration_env.bluesky.authorize(BOB, "bob.test", handle_verified=False)
+        unverified = await bluesky.authorize(BOB, "bob.test", handle_verified=False)
         with pytest.raises(InviteRequired):
             await login.execute(unverified)
         assert await integration_env.fetch("SELECT 1 FROM users WHERE did = :d", d=BOB) == []
 
-        result = await login.execute(await integration_env.bluesky.authorize(BOB, "bob.test"))
+        result = await login.execute(await bluesky.authorize(BOB, "bob.test"))
         assert result.created
         rows = await integration_env.fetch("SELECT handle FROM users WHERE did = :d", d=BOB)
         assert rows[0].handle == "bob.test"
 
 
 class TestKnownUser:
-    @pytest.mark.asyncio
     async def test_second_login_creates_nothing(self, integration_env):
+        bluesky = await integration_env.get(FakeBlueskySignIn)
         inviter = await seed_member(integration_env, ALICE)
         await (await integration_env.get(CreateInvite)).execute(inviter.id, BOB)
         login = await integration_env.get(Login)
-        first = await login.execute(await integration_env.bluesky.authorize(BOB))
+        first = await login.execute(await bluesky.authorize(BOB))
 
         counts = "SELECT (SELECT count(*) FROM users) AS u, (SELECT count(*) FROM invites) AS i"
         before = await integration_env.fetch(counts)
-        second = await login.execute(await integration_env.bluesky.authorize(BOB))
+        second = await login.execute(await bluesky.authorize(BOB))
 
         assert (second.user.id, second.created) == (first.user.id, False)
         assert await integration_env.fetch(counts) == before
 
 
 class TestRollback:
-    @pytest.mark.asyncio
     async def test_failure_after_user_insert_leaves_nothing(self, integration_env):
         """The user INSERT happened; a failure before commit must undo it and the claim."""
+        bluesky = await integration_env.get(FakeBlueskySignIn)
         inviter = await seed_member(integration_env, ALICE)
         invite = await (await integration_env.get(CreateInvite)).execute(inviter.id, BOB)
         users = _FailingAfterInsert(await integration_env.get(UserRepository))
@@ -133,7 +134,7 @@ class TestRollback:
         )
 
         with pytest.raises(RuntimeError, match="after the insert"):
-            await login.execute(await integration_env.bluesky.authorize(BOB))
+            await login.execute(await bluesky.authorize(BOB))
 
         assert users.inserted
         assert await integration_env.fetch("SELECT 1 FROM users WHERE did = :d", d=BOB) == []
@@ -162,7 +163,8 @@ class _FailingAfterInsert:
 async def _bobs_refused_sign_in(env, invite_id) -> str:
     """Bob's sign-in is refused and creates no user; returns his invite's status."""
     with pytest.raises(InviteRequired):
-        await (await env.get(Login)).execute(await env.bluesky.authorize(BOB))
+        bluesky = await env.get(FakeBlueskySignIn)
+        await (await env.get(Login)).execute(await bluesky.authorize(BOB))
     assert await env.fetch("SELECT 1 FROM users WHERE did = :d", d=BOB) == []
     rows = await env.fetch("SELECT status FROM invites WHERE id = :id", id=invite_id)
     return rows[0].status

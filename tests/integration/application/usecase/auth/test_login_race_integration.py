@@ -3,12 +3,11 @@ connections see each other's commits (no shared outer transaction)."""
 
 import asyncio
 
-import pytest
-
 from talk_backend.application.usecase.auth.login import Login, LoginResult
 from talk_backend.application.usecase.invites.create import CreateInvite
 from talk_backend.domain.errors import InviteRequired
 from tests.factories import ALICE, BOB, CAROL, seed_member
+from tests.fakes.bluesky import FakeBlueskySignIn
 from tests.harness import create_env_fixture
 
 race_env = create_env_fixture(unmock={"persistence"}, isolation="database")
@@ -17,12 +16,12 @@ CONCURRENT = 20
 
 
 async def _login(env, did: str) -> LoginResult:
-    callback = await env.bluesky.authorize(did, "bob.test")
+    bluesky = await env.get(FakeBlueskySignIn)
+    callback = await bluesky.authorize(did, "bob.test")
     async with env.scope() as request:  # its own session, its own connection
         return await (await request.get(Login)).execute(callback)
 
 
-@pytest.mark.asyncio
 async def test_twenty_logins_of_one_invitee_create_one_user(race_env):
     inviter = await seed_member(race_env, ALICE)
     await (await race_env.get(CreateInvite)).execute(inviter.id, BOB)
@@ -37,7 +36,6 @@ async def test_twenty_logins_of_one_invitee_create_one_user(race_env):
     assert [r.accepted_by for r in accepted] == [results[0].user.id]
 
 
-@pytest.mark.asyncio
 async def test_one_handle_invite_raced_by_two_accounts_admits_one(race_env):
     """Two different DIDs both verified for the invited handle (a handle that moved):
     the single-use invite admits exactly one of them."""
