@@ -1,4 +1,4 @@
-# The HTTP API against a plain FastAPI + asyncpg app (issue 16); wrk is Debian's package.
+# The HTTP API against a plain FastAPI + asyncpg app; wrk is Debian's package.
 BENCH_API_SECONDS ?= 5
 
 bench-api: venv

@@ -1,4 +1,4 @@
-# Browser tests (owner: issue 14): Debian's Chromium driven by Playwright for Python.
+# Browser tests: Debian's Chromium driven by Playwright for Python.
 .PHONY: chromium browser-tests
 
 # Installs Debian's chromium when it is missing (apt-get update first).

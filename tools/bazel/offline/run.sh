@@ -246,10 +246,18 @@ check_runner() {
   local socket_dir="${PG_URI##*host=}"
   socket_dir="${socket_dir%%&*}"
   log "//:integration_runner (what bazel run runs): migrate, then one module (launchers must not loop)"
+  # The runner migrates a database of its own, as compose's does, and the harness
+  # copies it as its template: the server's maintenance database is never copied.
+  "$VENV/bin/python" -c 'import asyncio, sys, asyncpg
+async def main(host):
+    conn = await asyncpg.connect(host=host, user="postgres", database="postgres")
+    await conn.execute("DROP DATABASE IF EXISTS talk")
+    await conn.execute("CREATE DATABASE talk")
+    await conn.close()
+asyncio.run(main(sys.argv[1]))' "$socket_dir"
   # The launcher of //:test_python must start within the time limit: a launcher
   # run by a `python3` that execs it again never would.
-  DATABASE_HOST="$socket_dir" DATABASE_PORT=5432 DATABASE_USER=postgres \
-    DATABASE__URL="postgresql+asyncpg://postgres@/postgres?host=$socket_dir" TALK_DB_WAIT_SECONDS=10 \
+  DATABASE__URL="postgresql+asyncpg://postgres@/talk?host=$socket_dir" TALK_DB_WAIT_SECONDS=10 \
     timed "integration-runner" timeout "${TALK_BAZEL_OFFLINE_RUNNER_TIMEOUT:-300}" \
     "$WS/bazel-bin/integration_runner" -q -k test_guide_example ||
     die "//:integration_runner failed (exit $?; 124: timed out)"
