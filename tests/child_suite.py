@@ -19,7 +19,7 @@ BASE_PLUGINS = ("asyncio", "xdist") if importlib.util.find_spec("xdist") else ("
 
 _INI = """\
 [pytest]
-asyncio_mode = strict
+asyncio_mode = auto
 asyncio_default_fixture_loop_scope = session
 asyncio_default_test_loop_scope = session
 addopts = {addopts}
