@@ -7,11 +7,11 @@ chosen provider groups real and the rest faked.
         repo = await integration_env.get(UserRepository)
         bluesky = await integration_env.get(FakeBlueskySignIn)  # a fake, by its type
 
-Cost per test: envs whose tests all share one configuration (no settings hook, the
-default isolation, Bluesky faked) use a container built once per test session; each
-test enters it at Scope.SESSION with its own connection in the context and gets
-fresh fakes there. The others (a settings hook, a database per test, real Bluesky)
-build a container per test."""
+Cost per test: envs whose tests all share one configuration (no settings hook,
+Bluesky faked) use a container built once per test session and isolation; each test
+enters it at Scope.SESSION with its own connection (or, for isolation="database", the
+engine of its own database) in the context and gets fresh fakes there. The others (a
+settings hook, real Bluesky) build a container per test."""
 
 from __future__ import annotations
 
@@ -31,7 +31,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from talk_backend.container import PROVIDER_GROUPS, create_container
 from talk_backend.settings import DatabaseSettings, Environment, Settings
 from tests.fakes.providers import fake_groups
-from tests.harness.persistence import JoinedTransactionPersistenceProvider
+from tests.harness.persistence import (
+    HandedOutDatabasePersistenceProvider,
+    JoinedTransactionPersistenceProvider,
+)
 from tests.harness.plugin import expect_postgres
 from tests.harness.watchdog import Watchdog
 
@@ -141,7 +144,7 @@ def create_env_fixture(
     real = frozenset(unmock)
     if "persistence" in real:
         expect_postgres(fresh_databases=isolation == "database")
-    shared = settings is None and isolation == "transaction" and "bluesky" not in real
+    shared = settings is None and "bluesky" not in real
 
     @pytest_asyncio.fixture(loop_scope="session")
     async def env_fixture(
@@ -149,7 +152,9 @@ def create_env_fixture(
         talk_containers: dict[object, AsyncContainer],
         request: pytest.FixtureRequest,
     ) -> AsyncIterator[Env]:
-        if shared:
+        if shared and isolation == "database" and "persistence" in real:
+            envs = _shared_database_env(real, talk_databases, talk_containers)
+        elif shared:
             envs = _shared_env(real, talk_databases, talk_containers)
         else:
             hook = settings
@@ -172,12 +177,13 @@ async def _shared_env(
 ) -> AsyncIterator[Env]:
     engine = await databases.session_engine() if "persistence" in real else None
     url = str(engine.url) if engine is not None else None
-    container = containers.get(real)
+    container = containers.get((real, "transaction"))
     if container is None:
         groups = fake_groups(PROVIDER_GROUPS.keys() - real, Scope.SESSION)
         if engine is not None:
             groups["persistence"] = JoinedTransactionPersistenceProvider(scope=Scope.SESSION)
-        container = containers[real] = create_container(_settings(url), replace=groups)
+        container = create_container(_settings(url), replace=groups)
+        containers[(real, "transaction")] = container
         gc.freeze()  # what the session keeps (server, container) is never garbage
     if engine is None:
         async with container(scope=Scope.SESSION) as test, test() as request:
@@ -189,6 +195,46 @@ async def _shared_env(
         test() as request,
     ):
         yield Env(test, request, conn, url)
+
+
+async def _shared_database_env(
+    real: frozenset[str],
+    databases: DatabaseProvisioner,
+    containers: dict[object, AsyncContainer],
+) -> AsyncIterator[Env]:
+    """isolation="database" on the session's container: the test's own database comes
+    in as an engine. The container's Settings keep the placeholder URL (a use would
+    fail loudly); env.database_url is the test's database."""
+    container = containers.get((real, "database"))
+    if container is None:
+        groups = fake_groups(PROVIDER_GROUPS.keys() - real, Scope.SESSION)
+        groups["persistence"] = HandedOutDatabasePersistenceProvider(scope=Scope.SESSION)
+        container = containers[(real, "database")] = create_container(
+            _settings(None), replace=groups
+        )
+    async with (
+        _own_database(databases) as (engine, url),
+        container(scope=Scope.SESSION, context={AsyncEngine: engine}) as test,
+        test() as request,
+    ):
+        yield Env(test, request, engine, url)
+
+
+@asynccontextmanager
+async def _own_database(databases: DatabaseProvisioner) -> AsyncIterator[tuple[AsyncEngine, str]]:
+    """A fresh database from the pool, an engine on it, one watchdog for the connections
+    the test opens; dropped in the background afterwards."""
+    name, url = await databases.fresh_database()
+    engine = create_async_engine(url, pool_size=5)
+    opened: list[Any] = []
+    event.listen(engine.sync_engine, "connect", lambda raw, _: opened.append(raw.driver_connection))
+    watchdog = Watchdog(opened)
+    try:
+        yield engine, url.render_as_string(hide_password=False)
+    finally:
+        watchdog.disarm()
+        await engine.dispose()
+        await databases.drop(name)
 
 
 @asynccontextmanager
@@ -229,21 +275,9 @@ async def _own_env(
             async for env in _build(groups, conn, str(engine.url), settings):
                 yield env
     else:
-        name, url = await databases.fresh_database()
-        rendered = url.render_as_string(hide_password=False)
-        engine = create_async_engine(url, pool_size=5)
-        opened: list[Any] = []
-        event.listen(
-            engine.sync_engine, "connect", lambda raw, _: opened.append(raw.driver_connection)
-        )
-        watchdog = Watchdog(opened)
-        try:
+        async with _own_database(databases) as (engine, rendered):
             async for env in _build(groups, engine, rendered, configure(rendered)):
                 yield env
-        finally:
-            watchdog.disarm()
-            await engine.dispose()
-            await databases.drop(name)
 
 
 async def _build(

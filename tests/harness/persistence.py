@@ -7,14 +7,17 @@ savepoints, so a use case's commit and rollback behave as in production."""
 from __future__ import annotations
 
 from dishka import from_context, provide
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from talk_backend.application.ports import SignedInMembers
+from talk_backend.application.ports import HealthCheck, SignedInMembers
 from talk_backend.container import PersistenceProvider
 from talk_backend.domain.users import User
 from talk_backend.domain.web_sessions import WebSession
+from talk_backend.infrastructure.persistence.database import create_db_session_factory
+from talk_backend.infrastructure.persistence.health import AsyncpgHealthCheck
 from talk_backend.infrastructure.persistence.signed_in_members import (
     WEB_SESSION_WITH_MEMBER,
+    AsyncpgSignedInMembers,
     web_session_and_user,
 )
 
@@ -47,3 +50,19 @@ class JoinedTransactionPersistenceProvider(PersistenceProvider):
     @provide
     def signed_in(self, connection: AsyncConnection) -> SignedInMembers:
         return JoinedSignedInMembers(connection)
+
+
+class HandedOutDatabasePersistenceProvider(PersistenceProvider):
+    """The real group on a test's own database (isolation="database"): the engine of
+    the clone the test was handed comes in through the context at the provider's
+    scope, so one container serves every such test instead of one built per test.
+    Everything the real group builds on the engine moves to that scope with it."""
+
+    engine = from_context(provides=AsyncEngine)
+
+    @provide
+    def db_session_factory(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+        return create_db_session_factory(engine)
+
+    health = provide(AsyncpgHealthCheck, provides=HealthCheck)
+    signed_in = provide(AsyncpgSignedInMembers, provides=SignedInMembers)
