@@ -152,10 +152,8 @@ def create_env_fixture(
         talk_containers: dict[object, AsyncContainer],
         request: pytest.FixtureRequest,
     ) -> AsyncIterator[Env]:
-        if shared and isolation == "database" and "persistence" in real:
-            envs = _shared_database_env(real, talk_databases, talk_containers)
-        elif shared:
-            envs = _shared_env(real, talk_databases, talk_containers)
+        if shared:
+            envs = _shared_env(real, isolation, talk_databases, talk_containers)
         else:
             hook = settings
             envs = _own_env(
@@ -170,54 +168,63 @@ def create_env_fixture(
     return env_fixture
 
 
+def _session_container(
+    containers: dict[object, AsyncContainer],
+    real: frozenset[str],
+    isolation: Isolation,
+    url: str | None,
+) -> AsyncContainer:
+    """The container every shared env of this run with these real groups and this
+    isolation enters; built on first use. The real persistence group takes the test's
+    connection (rollback isolation) or its own database's engine from the context."""
+    key = (real, isolation)
+    container = containers.get(key)
+    if container is None:
+        groups = fake_groups(PROVIDER_GROUPS.keys() - real, Scope.SESSION)
+        if "persistence" in real:
+            provider = (
+                JoinedTransactionPersistenceProvider
+                if isolation == "transaction"
+                else HandedOutDatabasePersistenceProvider
+            )
+            groups["persistence"] = provider(scope=Scope.SESSION)
+        container = containers[key] = create_container(_settings(url), replace=groups)
+        gc.freeze()  # what the session keeps (server, container) is never garbage
+    return container
+
+
 async def _shared_env(
     real: frozenset[str],
+    isolation: Isolation,
     databases: DatabaseProvisioner,
     containers: dict[object, AsyncContainer],
 ) -> AsyncIterator[Env]:
-    engine = await databases.session_engine() if "persistence" in real else None
-    url = str(engine.url) if engine is not None else None
-    container = containers.get((real, "transaction"))
-    if container is None:
-        groups = fake_groups(PROVIDER_GROUPS.keys() - real, Scope.SESSION)
-        if engine is not None:
-            groups["persistence"] = JoinedTransactionPersistenceProvider(scope=Scope.SESSION)
-        container = create_container(_settings(url), replace=groups)
-        containers[(real, "transaction")] = container
-        gc.freeze()  # what the session keeps (server, container) is never garbage
-    if engine is None:
+    """Each test enters the session's container at Scope.SESSION, so it gets fresh
+    fakes and its own database state without a container of its own."""
+    if "persistence" not in real:
+        container = _session_container(containers, real, isolation, None)
         async with container(scope=Scope.SESSION) as test, test() as request:
             yield Env(test, request, None, None)
-        return
-    async with (
-        _joined(engine) as conn,
-        container(scope=Scope.SESSION, context={AsyncConnection: conn}) as test,
-        test() as request,
-    ):
-        yield Env(test, request, conn, url)
-
-
-async def _shared_database_env(
-    real: frozenset[str],
-    databases: DatabaseProvisioner,
-    containers: dict[object, AsyncContainer],
-) -> AsyncIterator[Env]:
-    """isolation="database" on the session's container: the test's own database comes
-    in as an engine. The container's Settings keep the placeholder URL (a use would
-    fail loudly); env.database_url is the test's database."""
-    container = containers.get((real, "database"))
-    if container is None:
-        groups = fake_groups(PROVIDER_GROUPS.keys() - real, Scope.SESSION)
-        groups["persistence"] = HandedOutDatabasePersistenceProvider(scope=Scope.SESSION)
-        container = containers[(real, "database")] = create_container(
-            _settings(None), replace=groups
-        )
-    async with (
-        _own_database(databases) as (engine, url),
-        container(scope=Scope.SESSION, context={AsyncEngine: engine}) as test,
-        test() as request,
-    ):
-        yield Env(test, request, engine, url)
+    elif isolation == "transaction":
+        engine = await databases.session_engine()
+        url = str(engine.url)
+        container = _session_container(containers, real, isolation, url)
+        async with (
+            _joined(engine) as conn,
+            container(scope=Scope.SESSION, context={AsyncConnection: conn}) as test,
+            test() as request,
+        ):
+            yield Env(test, request, conn, url)
+    else:
+        # The container's Settings keep the placeholder URL (a use would fail loudly);
+        # env.database_url is the test's own database.
+        container = _session_container(containers, real, isolation, None)
+        async with (
+            _own_database(databases) as (engine, url),
+            container(scope=Scope.SESSION, context={AsyncEngine: engine}) as test,
+            test() as request,
+        ):
+            yield Env(test, request, engine, url)
 
 
 @asynccontextmanager
