@@ -10,10 +10,10 @@ import time
 import pytest
 from sqlalchemy.engine import URL
 
+from talk_backend.devtools.postgres_ready import PostgresNotReady, wait_until_ready
 from tests.faults.runs import require_docker_image
 from tests.harness.postgres import liveness
 from tests.harness.postgres.docker import LABEL_RUN, docker_client, start_container
-from tests.harness.postgres.readiness import PostgresNotReady, wait_until_ready
 
 
 def test_a_server_that_accepts_but_never_answers_times_out_clearly():

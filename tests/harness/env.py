@@ -283,6 +283,8 @@ async def _own_env(
                 yield env
     else:
         async with _own_database(databases) as (engine, rendered):
+            # The app gets the env's engine: one pool, watched by the env's watchdog.
+            groups["persistence"] = HandedOutDatabasePersistenceProvider(scope=Scope.APP)
             async for env in _build(groups, engine, rendered, configure(rendered)):
                 yield env
 
@@ -290,7 +292,11 @@ async def _own_env(
 async def _build(
     groups: dict[str, Any], connection: Database, url: str | None, settings: Settings
 ) -> AsyncIterator[Env]:
-    context = {AsyncConnection: connection} if isinstance(connection, AsyncConnection) else {}
+    context: dict[Any, object] = {}
+    if isinstance(connection, AsyncConnection):
+        context[AsyncConnection] = connection
+    elif isinstance(connection, AsyncEngine):
+        context[AsyncEngine] = connection
     container = create_container(settings, replace=groups, context=context)
     try:
         async with container() as request:

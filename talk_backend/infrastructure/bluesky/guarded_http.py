@@ -74,16 +74,18 @@ class GuardedHttpClient:
         behind the switch. Where the host leads is checked when connecting."""
         parts = urlsplit(url)
         host = parts.hostname
+        if parts.username or parts.password:
+            # Checked first and never echoed: the credentials are someone's secret, and
+            # this message reaches the client.
+            raise UnsafeUrl(f"a URL for {host or 'no host'} carries credentials")
         if host is None:
             raise UnsafeUrl(f"not a usable URL: {url!r}")
-        if parts.username or parts.password:
-            # Not echoed: the credentials are someone's secret.
-            raise UnsafeUrl(f"a URL for {host} carries credentials")
         if parts.scheme == "https":
             return
         if parts.scheme == "http" and self._allow_loopback and _names_loopback(host):
             return
-        raise UnsafeUrl(f"only https URLs are allowed, got {url!r}")
+        # Scheme and host only: a query or path may hold someone's token.
+        raise UnsafeUrl(f"only https URLs are allowed, got {parts.scheme}://{host}")
 
     async def get_json(self, url: str) -> Any:
         response = await self.request("GET", url)

@@ -12,14 +12,12 @@ from sqlalchemy.engine import URL
 from talk_backend.devtools.postgres_ready import (
     PostgresNotReady,
     asyncpg_connect_kwargs,
-    asyncpg_url,
     wait_until_ready,
 )
 
 __all__ = [
     "PostgresServer",
     "asyncpg_connect_kwargs",
-    "asyncpg_url",
     "attach_running",
     "postgres_command",
 ]

@@ -18,7 +18,7 @@ from sqlalchemy import pool
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from talk_backend.devtools.migrations import alembic_config, alembic_ini, heads, upgrade_head_on
+from talk_backend.devtools.migrations import alembic_ini, heads, upgrade_head_on
 from tests.harness.postgres.processes import alive
 from tests.harness.postgres.server import PostgresServer, asyncpg_connect_kwargs
 
@@ -51,9 +51,6 @@ def _pid_namespace() -> str:
         return os.readlink("/proc/self/ns/pid")
     except OSError:
         return ""
-
-
-__all__ = ["alembic_config", "alembic_ini"]  # where tests and tools have found them
 
 
 async def _admin(server: PostgresServer, database: str | None = None) -> asyncpg.Connection:

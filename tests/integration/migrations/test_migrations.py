@@ -8,9 +8,9 @@ from sqlalchemy import pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from alembic import command
+from talk_backend.devtools.migrations import alembic_config
 from talk_backend.infrastructure.persistence.tables import metadata
 from tests.harness import create_env_fixture
-from tests.harness.postgres.templates import alembic_config
 
 empty_env = create_env_fixture(unmock={"persistence"}, isolation="database")
 
