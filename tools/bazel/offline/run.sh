@@ -307,7 +307,6 @@ check_image_runs() {
   "${compose[@]}" -p "$IMAGE_PROJECT" up -d --wait postgres >&2
   local run=(docker run --rm --network "${IMAGE_PROJECT}_default" --label talk-backend.bazel-image=probe
     -e DATABASE__URL=postgresql+asyncpg://talk:talk@postgres:5432/talk
-    -e DATABASE_HOST=postgres -e DATABASE_PORT=5432 -e DATABASE_USER=talk
     -v "$probe:/probe:ro" talk-backend-test:bazel)
   local code=0
   log "docker run talk-backend-test:bazel: the integration suite"
