@@ -144,10 +144,29 @@ async def test_the_invite_rule_is_the_domains(env, state, kind):
     someone_else = VerifiedIdentity(Did(CAROL), Handle("carol.test"))
     assert await invites.find_usable_for(someone_else, now) == []
 
-    # Revoking follows Invite.is_revocable (an expired pending invite can be withdrawn);
-    # accepting follows is_usable_at. Neither changes an invite that does not qualify.
+    # Revoking follows Invite.is_revocable (an expired pending invite can be withdrawn)
+    # and changes nothing of an invite that does not qualify.
     revocable = invite.is_revocable()
     assert await invites.mark_revoked(invite.id, now) == revocable
     after = await invites.get(invite.id)
     assert after is not None
     assert after == (invite.revoked(now) if revocable else invite)
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("kind", ["did", "handle"])
+async def test_accepting_follows_the_domains_rule(env, state, kind):
+    """Accepting follows Invite.is_usable_at and changes nothing of an invite that is
+    not usable (accepted, revoked, lapsed)."""
+    alice = await seed_member(env, ALICE)
+    carol = await seed_member(env, CAROL)
+    dave = await seed_member(env, "did:plc:dave2345dave2345dave2345")
+    invites = await env.get(InviteRepository)
+    invitee = Did(BOB) if kind == "did" else Handle("bob.test")
+    invite = await _invite_in_state(env, invites, alice, carol, invitee, state)
+    now = (await env.get(FakeClock)).now()
+    usable = invite.is_usable_at(now)
+
+    assert await invites.mark_accepted(invite.id, dave.id, now) == usable
+    after = await invites.get(invite.id)
+    assert after == (invite.accepted(dave.id, now) if usable else invite)
