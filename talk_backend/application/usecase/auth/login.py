@@ -35,15 +35,11 @@ class Login:
     grants: BlueskyGrantStore
 
     async def execute(self, callback: AuthorizationCallback) -> LoginResult:
-        return await self.sign_in(await self.bluesky.complete(callback))
-
-    async def sign_in(self, signed_in: CompletedSignIn | VerifiedIdentity) -> LoginResult:
         """A known DID signs in. An unknown DID needs a usable invite: the invite is
         claimed and the user created in one transaction, or nothing is. Bluesky's grant
         (tokens, key) is stored in that same transaction, only once the person is a
         member: a refused sign-in writes nothing."""
-        if isinstance(signed_in, VerifiedIdentity):
-            signed_in = CompletedSignIn(signed_in)
+        signed_in = await self.bluesky.complete(callback)
         identity = signed_in.identity
         async with self.tx:
             existing = await self.users.get_by_did(identity.did)
