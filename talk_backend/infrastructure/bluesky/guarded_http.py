@@ -89,8 +89,6 @@ class GuardedHttpClient:
 
     async def get_json(self, url: str) -> Any:
         response = await self.request("GET", url)
-        if response.status_code >= 500:
-            raise UpstreamFailure(f"{origin_of(url)} answered HTTP {response.status_code}")
         if response.status_code != 200:
             # The server works and refused: what was asked for does not exist there.
             raise SignInFailed(f"{origin_of(url)} answered HTTP {response.status_code}")
@@ -112,6 +110,10 @@ class GuardedHttpClient:
             raise UpstreamFailure(
                 f"could not reach {origin_of(url)}: {type(exc).__name__}"
             ) from None
+        if response.status_code >= 500:
+            # The server failed, whatever its body says: for every caller (PAR, token
+            # exchange and refresh, identity resolution) an outage, never a refusal.
+            raise UpstreamFailure(f"{origin_of(url)} answered HTTP {response.status_code}")
         # The body is decoded already: the encoding headers no longer describe it.
         kept = [
             (name, value)

@@ -154,6 +154,15 @@ async def test_no_redirects_are_followed():
     assert network.connects == ["127.0.0.1"]
 
 
+async def test_a_server_error_is_an_upstream_failure_whatever_its_body():
+    client, _ = guard(True)
+    body = b'{"error": "invalid_grant"}'
+    failing = http_response("503 Service Unavailable", body)
+    async with local_http(failing) as server:
+        with pytest.raises(UpstreamFailure, match="answered HTTP 503"):
+            await client.request("POST", f"http://127.0.0.1:{server.port}/token")
+
+
 async def test_an_oversized_body_is_refused():
     client, _ = guard(True)
     async with local_http(http_response("200 OK", b"x" * (300 * 1024))) as server:
