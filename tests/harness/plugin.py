@@ -192,6 +192,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     temp = Path(tempfile.gettempdir())
     from talk_backend.devtools import embedded_server
 
-    embedded_server.remove_idle_lock_dirs(temp)
+    embedded_server.remove_idle_lock_dirs()
     with contextlib.suppress(OSError):
         (temp / f"pytest-of-{getpass.getuser()}").rmdir()
