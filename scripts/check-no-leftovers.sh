@@ -32,7 +32,8 @@ while read -r pid args; do
   found=1
 done < <(pgrep -a -f 'pgserver/pginstall[0-9]*/bin/postgres' || true)
 for path in /tmp/talk-test-pg-* /dev/shm/talk-test-pg-* /tmp/talk-dev-pg-* /dev/shm/talk-dev-pg-* \
-            /tmp/talk-sock-* /tmp/talk-bench-* "/tmp/pytest-of-$(id -un)"; do
+            /tmp/talk-sock-* /tmp/talk-bench-* /tmp/talk-run-* /dev/shm/talk-run-* \
+            "/tmp/pytest-of-$(id -un)"; do
   if [[ -e "$path" ]]; then
     echo "leftover path: $path" >&2
     found=1

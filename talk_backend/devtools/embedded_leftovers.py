@@ -2,61 +2,68 @@
 next start.
 
 Each run's data directory is <tmp>/talk-dev-pg-XXXX, with a sibling owner file
-(talk-dev-pg-XXXX.owner) naming the `serve` process by pid and start time, so a reused
-pid does not pass for the owner. A directory whose owner is gone is a leftover. Its
-postmaster (named in postmaster.pid, and checked to be a postgres serving that very
-directory) gets an immediate shutdown (SIGQUIT): PostgreSQL then stops every backend and
-releases its own shared memory. A postmaster that was itself killed leaves its System V
-segment behind; postmaster.pid names it, and it is removed once nothing is attached.
+(talk-dev-pg-XXXX.owner) that the `serve` process holds locked while it lives
+(devtools/liveness.py): any other run, in whatever PID namespace or container, can tell
+a live owner from a dead one, which a pid cannot. A directory whose owner is dead is a
+leftover. Its postmaster (named in postmaster.pid, and checked to be a postgres serving
+that very directory) gets an immediate shutdown (SIGQUIT): PostgreSQL then stops every
+backend and releases its own shared memory. A postmaster that was itself killed leaves
+its System V segment behind; postmaster.pid names it, and it is removed once nothing is
+attached. A postmaster in a PID namespace this process cannot see is not signalled: it
+shuts itself down once its data directory is gone (PostgreSQL rechecks postmaster.pid).
 
 Only PostgreSQL's files are read, never the embedding package's, so this holds whichever
-package provides the binaries. Linux only (/proc), like the dev server itself."""
+package provides the binaries. Linux only (/proc, flock), like the dev server itself."""
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import shutil
 import signal
 import time
 from pathlib import Path
 
+from talk_backend.devtools import liveness
+
 PREFIX = "talk-dev-pg-"
-_OWNER = ".owner"
 _IPC_RMID = 0
 
 
-def owner_file(data_dir: Path) -> Path:
-    return data_dir.with_name(data_dir.name + _OWNER)
-
-
-def claim(data_dir: Path) -> None:
-    """Marks `data_dir` as this process's, for as long as it runs."""
-    owner_file(data_dir).write_text(f"{os.getpid()} {_started(os.getpid())}\n")
-
-
-def release(data_dir: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        owner_file(data_dir).unlink()
-
-
-def remove_leftovers(root: Path) -> list[Path]:
-    """Stops and deletes every run's database in `root` whose owner is dead; returns them.
+def remove_leftovers(root: Path, prefix: str = PREFIX) -> list[Path]:
+    """Stops and deletes every data directory `prefix`* in `root` whose owner is dead;
+    returns them.
 
     Directories without an owner file (another tool's, or a run that predates this
     marking) are left alone: nothing says they are dead."""
+    liveness.sweep_unfinished(root)
     removed = []
-    for marker in sorted(root.glob(f"{PREFIX}*{_OWNER}")):
-        data_dir = marker.with_name(marker.name.removesuffix(_OWNER))
-        if _owner_alive(marker):
-            continue
-        stop_postmaster(data_dir)
-        shutil.rmtree(data_dir, ignore_errors=True)
-        with contextlib.suppress(FileNotFoundError):
-            marker.unlink()
-        removed.append(data_dir)
+    for marker in sorted(root.glob(f"{prefix}*{liveness.OWNER_SUFFIX}")):
+        data_dir = marker.with_name(marker.name.removesuffix(liveness.OWNER_SUFFIX))
+        if liveness.sweep_if_dead(data_dir, functools.partial(remove_data_dir, data_dir)):
+            removed.append(data_dir)
     return removed
+
+
+def remove_data_dir(data_dir: Path) -> None:
+    """Stops the PostgreSQL serving `data_dir`, if any, and deletes the directory."""
+    stop_postmaster(data_dir)
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def postmaster_of(data_dir: Path) -> int | None:
+    """The pid of the postmaster serving `data_dir`, when this process can see it.
+
+    postmaster.pid's number is trusted only when /proc shows that very process to be a
+    postgres started on that directory: in another PID namespace the number names
+    another process or none."""
+    try:
+        pid = int((data_dir / "postmaster.pid").read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid if _is_postmaster_of(pid, data_dir) else None
 
 
 def stop_postmaster(data_dir: Path, timeout: float = 5.0) -> None:
@@ -80,24 +87,6 @@ def stop_postmaster(data_dir: Path, timeout: float = 5.0) -> None:
     if len(lines) > 6 and len(lines[6].split()) == 2:
         key, shmid = (int(part) for part in lines[6].split())
         _remove_segment(key, shmid, timeout)
-
-
-def _started(pid: int) -> str:
-    """The process's start time in clock ticks since boot; '' when it does not exist."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return ""
-    return stat.rsplit(")", 1)[1].split()[19]
-
-
-def _owner_alive(marker: Path) -> bool:
-    try:
-        pid_text, started = marker.read_text().split()
-        pid = int(pid_text)
-    except (OSError, ValueError):
-        return False  # half-written: its writer died at once
-    return _started(pid) == started
 
 
 def _is_postmaster_of(pid: int, data_dir: Path) -> bool:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from talk_backend.devtools import embedded_leftovers as leftovers
-from talk_backend.devtools import embedded_server
+from talk_backend.devtools import embedded_server, liveness
 from talk_backend.devtools.migrations import upgrade_head as migrate
 
 __all__ = ["embedded_postgres", "migrate"]
@@ -25,14 +25,15 @@ SERVE_NEEDS_BYTES = 96 * embedded_server.MB
 @contextmanager
 def embedded_postgres() -> Iterator[str]:
     """Yields an asyncpg URL; the server is stopped and its data directory deleted on
-    exit. What an earlier run killed with SIGKILL left behind is removed first."""
+    exit. What an earlier run killed with SIGKILL left behind is removed first; another
+    live run's database never is, whatever PID namespace or container it runs in."""
     for place in embedded_server.data_roots():
         for path in leftovers.remove_leftovers(place):
             print(f"PostgreSQL: removed what a killed run left ({path})", file=sys.stderr)
     root = embedded_server.data_root(SERVE_NEEDS_BYTES)
     print(f"PostgreSQL: {root.line}", file=sys.stderr)
     pgdata = Path(tempfile.mkdtemp(prefix=leftovers.PREFIX, dir=root.path))
-    leftovers.claim(pgdata)
+    liveness.hold(pgdata)
     server = None
     try:
         try:
@@ -46,5 +47,5 @@ def embedded_postgres() -> Iterator[str]:
             server.cleanup()
         leftovers.stop_postmaster(pgdata)  # when the package could not stop it
         shutil.rmtree(pgdata, ignore_errors=True)
-        leftovers.release(pgdata)
+        liveness.release(pgdata)
         embedded_server.remove_idle_lock_dirs()

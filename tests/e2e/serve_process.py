@@ -3,6 +3,7 @@ its embedded PostgreSQL left on the machine (data directory, processes, shared m
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import signal
@@ -13,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from talk_backend.devtools import embedded_leftovers, embedded_server
+from talk_backend.devtools import embedded_server, liveness
 
 REPO = Path(__file__).absolute().parents[2]
 
@@ -30,7 +31,7 @@ class EmbeddedDatabase:
         found = []
         if self.data_dir.exists():
             found.append(f"data directory {self.data_dir}")
-        if embedded_leftovers.owner_file(self.data_dir).exists():
+        if liveness.owner_file(self.data_dir).exists():
             found.append(f"owner file of {self.data_dir}")
         if self.postmaster and _cmdline_has(self.postmaster, str(self.data_dir)):
             found.append(f"postmaster {self.postmaster}")
@@ -49,13 +50,18 @@ class Serve:
     lines: list[str] = field(default_factory=list)
     _queue: queue.Queue[str | None] = field(default_factory=queue.Queue)
 
+    # A command that runs serve in a PID namespace of its own (as a Bazel sandbox or a
+    # container would), sharing this host's /dev/shm and /tmp. --kill-child: when the
+    # test kills unshare, everything in that namespace dies with it.
+    IN_OWN_PID_NAMESPACE = ("unshare", "--pid", "--fork", "--mount-proc", "--kill-child")
+
     @classmethod
-    def start(cls, *args: str, **env: str) -> Serve:
+    def start(cls, *args: str, prefix: tuple[str, ...] = (), **env: str) -> Serve:
         child_env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
         child_env.pop("DATABASE__URL", None)
         child_env.update(env)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "talk_backend.entrypoints.cli", "serve", *args],
+            [*prefix, sys.executable, "-m", "talk_backend.entrypoints.cli", "serve", *args],
             cwd=REPO,
             env=child_env,
             stdout=subprocess.PIPE,
@@ -102,26 +108,29 @@ class Serve:
         raise AssertionError(f"no {text!r} within {timeout} s:\n" + self.output())
 
     def database(self, timeout: float = 15) -> EmbeddedDatabase | None:
-        """This run's embedded database, found by the owner file naming its pid."""
+        """This run's embedded database, found by what its owner file says (the serve
+        process's pid as its own PID namespace numbers it)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self.proc.poll() is None:
+            owner = _owner_description(self.proc.pid)
             markers = (
                 marker
                 for root in embedded_server.data_roots()
-                for marker in root.glob(f"{embedded_leftovers.PREFIX}*.owner")
+                for marker in root.glob(f"talk-dev-pg-*{liveness.OWNER_SUFFIX}")
             )
             for marker in markers:
                 try:
-                    pid = int(marker.read_text().split()[0])
-                except (OSError, ValueError, IndexError):
+                    text = marker.read_text().strip()
+                except OSError:
                     continue
-                if pid == self.proc.pid:
-                    return EmbeddedDatabase(marker.with_name(marker.name.removesuffix(".owner")))
+                if owner is not None and text == owner:
+                    suffix = liveness.OWNER_SUFFIX
+                    return EmbeddedDatabase(marker.with_name(marker.name.removesuffix(suffix)))
             time.sleep(0.01)
         return None
 
     def signal(self, signum: int) -> None:
-        os.kill(self.proc.pid, signum)
+        os.kill(serve_pid(self.proc.pid) or self.proc.pid, signum)
 
     def finish(self, timeout: float = 10) -> int:
         code = self.proc.wait(timeout)
@@ -160,6 +169,40 @@ def read_postmaster(db: EmbeddedDatabase, timeout: float = 15) -> None:
             return
         time.sleep(0.02)
     raise AssertionError(f"PostgreSQL in {db.data_dir} never became ready")
+
+
+def serve_pid(pid: int) -> int | None:
+    """The `serve` process: the one process unshare forked for it, or `pid` itself."""
+    for candidate in [*_children(pid), pid]:
+        with contextlib.suppress(OSError):
+            if b"talk_backend.entrypoints.cli" in Path(f"/proc/{candidate}/cmdline").read_bytes():
+                return candidate
+    return None
+
+
+def _owner_description(pid: int) -> str | None:
+    """What the owner file of `serve` says: its pid and PID namespace as seen from
+    inside that namespace."""
+    found = serve_pid(pid)
+    try:
+        status = Path(f"/proc/{found}/status").read_text()
+        namespace = os.readlink(f"/proc/{found}/ns/pid")
+    except OSError:
+        return None
+    nspid = next(line for line in status.splitlines() if line.startswith("NSpid:"))
+    return f"pid {nspid.split()[-1]} in {namespace}"
+
+
+def shared_memory_files(data_dir: Path) -> list[Path]:
+    """The POSIX shared memory files the PostgreSQL of `data_dir` has mapped."""
+    found = set()
+    for pid in _postgres_of(data_dir):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
+                path = line.split(maxsplit=5)[-1] if len(line.split()) > 5 else ""
+                if path.startswith("/dev/shm/PostgreSQL."):
+                    found.add(Path(path))
+    return sorted(found)
 
 
 def _cmdline_has(pid: int, text: str) -> bool:

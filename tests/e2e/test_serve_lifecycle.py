@@ -1,18 +1,28 @@
 """`talk-backend serve` as a person runs it: a taken port, SIGTERM/SIGINT at any moment
-of start-up or serving, a kill -9 and the next start, a restart on the same database.
+of start-up or serving, a kill -9 and the next start, two serves in two PID namespaces,
+a restart on the same database.
 
 Each case starts a real `serve` process with an embedded PostgreSQL (about 2-4 s each;
 the module takes about 40-70 s on this shared 2-core machine)."""
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import socket
+import subprocess
 import time
 
+import asyncpg
 import pytest
 
-from tests.e2e.serve_process import EmbeddedDatabase, Serve, read_postmaster, stop_quietly
+from tests.e2e.serve_process import (
+    EmbeddedDatabase,
+    Serve,
+    read_postmaster,
+    shared_memory_files,
+    stop_quietly,
+)
 from tests.harness import create_env_fixture
 
 database_env = create_env_fixture(unmock={"persistence"}, isolation="database")
@@ -107,6 +117,88 @@ def test_the_run_after_a_kill_9_removes_what_it_left():
         assert after.finish() == 0
     finally:
         stop_quietly(after)
+    assert str(db.data_dir) in removed
+    assert db.leftovers() == []
+
+
+def _namespace_or_skip() -> None:
+    try:
+        probe = subprocess.run([*Serve.IN_OWN_PID_NAMESPACE, "true"], capture_output=True)
+    except FileNotFoundError:
+        pytest.skip("no `unshare` here (util-linux): cannot make a PID namespace")
+    if probe.returncode != 0:
+        reason = probe.stderr.decode(errors="replace").strip()
+        pytest.skip(f"this machine refuses a new PID namespace ({reason})")
+
+
+async def _new_connection_answers(db: EmbeddedDatabase) -> None:
+    """A connection made now (pooled ones outlive a deleted data directory; new ones
+    do not), through the socket postmaster.pid names."""
+    lines = (db.data_dir / "postmaster.pid").read_text().splitlines()
+    conn = await asyncpg.connect(
+        host=lines[4], port=int(lines[3]), user="postgres", database="postgres", timeout=10
+    )
+    try:
+        assert await conn.fetchval("SELECT 1") == 1
+    finally:
+        await conn.close()
+
+
+def test_two_serves_in_two_pid_namespaces_keep_each_others_databases():
+    """As under Bazel's sandbox or in a container sharing /dev/shm: the second serve
+    cannot see the first's processes, and must not take its database for a leftover."""
+    _namespace_or_skip()
+    first = Serve.start("--port", "0", prefix=Serve.IN_OWN_PID_NAMESPACE)
+    second = None
+    try:
+        first.wait_for("Application startup complete")
+        first_db = first.database()
+        assert first_db is not None, first.output()
+        second = Serve.start("--port", "0")
+        second.wait_for("Application startup complete")
+        second_db = second.database()
+        assert second_db is not None, second.output()
+        assert "removed what a killed run left" not in second.output()
+        for db in (first_db, second_db):
+            assert db.data_dir.exists()
+            asyncio.run(_new_connection_answers(db))
+        for serve in (second, first):
+            serve.signal(signal.SIGTERM)
+            assert serve.finish() == 0, serve.output()
+    finally:
+        for serve in (first, second):
+            if serve is not None:
+                stop_quietly(serve)
+    assert first_db.leftovers() == [] and second_db.leftovers() == []
+
+
+def test_a_serve_killed_in_another_pid_namespace_is_cleaned_up_by_the_next():
+    _namespace_or_skip()
+    killed = Serve.start("--port", "0", prefix=Serve.IN_OWN_PID_NAMESPACE)
+    try:
+        killed.wait_for("Application startup complete")
+        db = killed.database()
+        assert db is not None, killed.output()
+        read_postmaster(db)
+        # The kernel kills PostgreSQL with its namespace: its dynamic shared memory
+        # files (/dev/shm/PostgreSQL.*) are named only in its own memory maps.
+        segments = shared_memory_files(db.data_dir)
+        killed.signal(signal.SIGKILL)  # serve is the namespace's first process
+        killed.proc.wait(10)
+    finally:
+        stop_quietly(killed)
+    assert db.data_dir.exists()  # left behind, its owner dead
+
+    after = Serve.start("--port", "0")
+    try:
+        removed = after.wait_for("removed what a killed run left")
+        after.wait_for("Application startup complete")
+        after.signal(signal.SIGTERM)
+        assert after.finish() == 0
+    finally:
+        stop_quietly(after)
+        for segment in segments:
+            segment.unlink(missing_ok=True)
     assert str(db.data_dir) in removed
     assert db.leftovers() == []
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from talk_backend.devtools import liveness
 from tests.child_suite import write_pytest_ini
-from tests.harness.postgres import liveness
 from tests.harness.postgres.docker import (
     LABEL,
     LABEL_PID,
@@ -23,7 +23,7 @@ from tests.harness.postgres.docker import (
     image_id,
     image_name,
 )
-from tests.harness.postgres.embedded import DATA_ROOTS, TEMP_PREFIX
+from tests.harness.postgres.embedded import DATA_ROOTS, TEMP_PREFIX, XDIST_PREFIX
 
 # No resolve(): under Bazel this file is a runfiles symlink and the repo is the runfiles tree.
 REPO = Path(__file__).absolute().parents[2]
@@ -79,16 +79,37 @@ def run_pytest(directory: Path, *args: str, timeout: float = 120, **env: str) ->
 
 
 def leftovers(pid: int) -> list[str]:
-    """Everything a run with this pid may have left: data dirs, servers, containers."""
-    found = [str(p) for root in DATA_ROOTS for p in root.glob(f"{TEMP_PREFIX}{pid}-*")]
+    """Everything a run with this pid may have left: data dirs (found by what their owner
+    files say), servers, containers. Shared xdist data dirs are named after their
+    controller's run, which the parent does not know: any of a dead run counts."""
+    owned = liveness.description(pid)
+    found = [
+        str(marker.with_name(marker.name.removesuffix(liveness.OWNER_SUFFIX)))
+        for root in DATA_ROOTS
+        for marker in root.glob(f"{TEMP_PREFIX}*{liveness.OWNER_SUFFIX}")
+        if _reads(marker) == owned
+    ]
+    found += [
+        str(path)
+        for root in DATA_ROOTS
+        for path in root.glob(f"{XDIST_PREFIX}*")
+        if not liveness.run_alive(path.name[len(XDIST_PREFIX) :])
+    ]
     try:
         client = docker_client(timeout=2)
     except DockerUnavailable:
         return found
     containers = client.containers.list(all=True, filters={"label": f"{LABEL_PID}={pid}"})
-    # Under Bazel another sandbox may have a live run with the same PID: its lock is held.
-    containers = [c for c in containers if not liveness.held(c.labels.get(LABEL_RUN, ""))]
+    # Under Bazel another sandbox may have a live run with the same PID: it is alive.
+    containers = [c for c in containers if not liveness.run_alive(c.labels.get(LABEL_RUN, ""))]
     return found + [f"container {c.short_id} ({LABEL})" for c in containers]
+
+
+def _reads(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return ""
 
 
 def require_docker_image() -> None:

@@ -10,9 +10,9 @@ import time
 import pytest
 from sqlalchemy.engine import URL
 
+from talk_backend.devtools import liveness
 from talk_backend.devtools.postgres_ready import PostgresNotReady, wait_until_ready
 from tests.faults.runs import require_docker_image
-from tests.harness.postgres import liveness
 from tests.harness.postgres.docker import LABEL_RUN, docker_client, start_container
 
 

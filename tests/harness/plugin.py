@@ -37,6 +37,10 @@ _ACTIVE: list[pytest.Config] = []
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_PENDING] = []
+    # On an xdist worker: what the controller passed on (pytest_configure_node).
+    for name, value in getattr(config, "workerinput", {}).items():
+        if name.startswith("TALK_TEST_"):
+            os.environ[name] = value
     config.addinivalue_line("markers", "integration: needs a real PostgreSQL")
     _ACTIVE.append(config)
 
@@ -165,9 +169,20 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if not hasattr(session.config, "workerinput") and session.config.pluginmanager.has_plugin(
         "dsession"
     ):
+        from talk_backend.devtools import liveness
         from tests.harness.postgres import embedded
 
-        embedded.remove_run_server(os.getpid())
+        embedded.remove_run_server(liveness.this_run())
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist's controller names its run to each worker: the workers' shared server is
+    named after it, and lives as long as the controller's run does."""
+    from talk_backend.devtools import liveness
+    from tests.harness.postgres import embedded
+
+    node.workerinput[embedded.XDIST_RUN_VARIABLE] = liveness.this_run()
 
 
 @pytest.hookimpl(trylast=True)

@@ -128,9 +128,10 @@ class DatabaseProvisioner:
         return self._server
 
     def _clone_name(self) -> str:
+        from talk_backend.devtools import liveness
         from tests.harness.postgres import templates
 
-        return f"{templates.CLONE_PREFIX}{templates.clone_owner_tag()}_{next(self._counter)}"
+        return f"{templates.CLONE_PREFIX}{liveness.this_run()}_{next(self._counter)}"
 
     async def _new_clone(self) -> tuple[str, URL]:
         from tests.harness.postgres import templates
@@ -258,14 +259,15 @@ async def _ours(server: PostgresServer) -> list[str]:
     """This process's clones still on the server."""
     import asyncpg
 
+    from talk_backend.devtools import liveness
     from tests.harness.postgres import templates
     from tests.harness.postgres.server import asyncpg_connect_kwargs
 
-    prefix = f"{templates.CLONE_PREFIX}{templates.clone_owner_tag()}_"
+    prefix = f"{templates.CLONE_PREFIX}{liveness.this_run()}_"
     conn = await asyncpg.connect(**asyncpg_connect_kwargs(server.url), timeout=10)
     try:
         rows = await conn.fetch("SELECT datname FROM pg_database")
     finally:
         await conn.close()
-    # Not LIKE: its "_" matches any character, so pid 100's pattern would match pid 1000's.
+    # Not LIKE: its "_" matches any character.
     return [row["datname"] for row in rows if row["datname"].startswith(prefix)]

@@ -20,7 +20,6 @@ reachable, the files stay unreadable; PostgreSQL checks the mode only at start."
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -43,20 +42,18 @@ def url(socket_dir: Path, driver: str) -> str:
 
 
 def _postmaster(root: Path) -> tuple[int, Path] | None:
-    """(pid, socket directory) of the server running in root, from postmaster.pid."""
+    """(pid, socket directory) of the server running in root, from postmaster.pid, when
+    /proc shows that pid to be a postgres on that very directory (a bare pid may name
+    another process, or one in another PID namespace)."""
+    from talk_backend.devtools.embedded_leftovers import postmaster_of
+
     try:
         lines = (_pgdata(root) / "postmaster.pid").read_text().splitlines()
     except OSError:
         return None
-    if len(lines) < 5 or not lines[0].strip().isdigit():
+    pid = postmaster_of(_pgdata(root))
+    if pid is None or len(lines) < 5:
         return None
-    pid = int(lines[0])
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        pass  # alive, another user's (pgserver's)
     return pid, Path(lines[4])
 
 

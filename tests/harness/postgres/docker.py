@@ -2,8 +2,9 @@
 
 Ryuk (testcontainers' reaper) needs a registry to start, so cleanup is ours:
 containers carry labels naming the run, and each run removes what dead runs left.
-A run is alive while it holds its lock (liveness.py), not while some process has its
-PID: under Bazel's sandbox every test has PID namespace of its own."""
+A run is alive while it holds its owner file (talk_backend/devtools/liveness.py), not
+while some process has its PID: under Bazel's sandbox every test has a PID namespace of
+its own."""
 
 from __future__ import annotations
 
@@ -16,14 +17,14 @@ from typing import Any
 
 from sqlalchemy.engine import URL
 
+from talk_backend.devtools import liveness
 from talk_backend.devtools.postgres_ready import wait_until_ready
-from tests.harness.postgres import liveness, reuse
-from tests.harness.postgres.processes import alive
+from tests.harness.postgres import reuse
 from tests.harness.postgres.server import PostgresServer, attach_running, postgres_command
 
 DEFAULT_IMAGE = "talk-postgres:15"
 LABEL = "talk-backend.test"
-LABEL_PID = "talk-backend.test.pid"  # kept for runs of older harness code
+LABEL_PID = "talk-backend.test.pid"  # for people and the fault tests; decides nothing
 LABEL_RUN = "talk-backend.test.run"  # the lock of the run that owns the container
 LABEL_HOST = "talk-backend.test.host"
 LABEL_REUSE = "talk-backend.test.reuse"  # settings key of a container kept across runs
@@ -77,20 +78,14 @@ def remove_dead_runs(client: Any, keep_reuse_key: str | None = None) -> int:
         if LABEL_REUSE in labels:
             if keep_reuse_key is None or labels[LABEL_REUSE] == keep_reuse_key:
                 continue
-        elif LABEL_RUN in labels:
-            if liveness.held(labels[LABEL_RUN]):
-                continue
-        elif os.environ.get("TEST_TMPDIR"):
-            continue  # an older run's PID label means nothing inside a PID namespace
-        else:
-            pid = int(labels.get(LABEL_PID, "0"))
-            if pid and alive(pid):
-                continue
+        elif liveness.run_alive(labels.get(LABEL_RUN, "")):
+            continue  # alive, or not ours to judge (no run name: an older harness's)
         try:
             container.remove(force=True, v=True)
         except docker.errors.APIError:
             continue  # another run (an xdist worker) is removing it right now
         removed += 1
+    liveness.sweep_dead_runs()
     return removed
 
 

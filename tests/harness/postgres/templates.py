@@ -9,8 +9,6 @@ migrations run once per run."""
 from __future__ import annotations
 
 import hashlib
-import os
-import socket
 from pathlib import Path
 
 import asyncpg
@@ -18,12 +16,13 @@ from sqlalchemy import pool
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from talk_backend.devtools import liveness
 from talk_backend.devtools.migrations import alembic_ini, heads, upgrade_head_on
-from tests.harness.postgres.processes import alive
 from tests.harness.postgres.server import PostgresServer, asyncpg_connect_kwargs
 
 TEMPLATE_PREFIX = "talk_tpl_"
-# Clone names carry host and pid so a later run can tell which owners are gone.
+# Clone names carry their run's name (liveness.this_run) so a later run can tell which
+# owners are gone: talk_test_<run>_<n>.
 CLONE_PREFIX = "talk_test_"
 _LOCK_KEY = 0x7A1C  # advisory lock serialising template builds across processes
 
@@ -35,22 +34,6 @@ def migrations_hash() -> str:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
-
-
-def clone_owner_tag() -> str:
-    # The PID namespace too: each Bazel sandbox has its own, where pids repeat, and
-    # tests in several sandboxes share a server under `bazel test --config=reuse`.
-    # Owners are then only judged by processes of the same namespace.
-    where = f"{socket.gethostname()}/{_pid_namespace()}"
-    host = hashlib.sha256(where.encode()).hexdigest()[:6]
-    return f"{host}_{os.getpid()}"
-
-
-def _pid_namespace() -> str:
-    try:
-        return os.readlink("/proc/self/ns/pid")
-    except OSError:
-        return ""
 
 
 async def _admin(server: PostgresServer, database: str | None = None) -> asyncpg.Connection:
@@ -201,17 +184,16 @@ async def drop(server: PostgresServer, name: str) -> None:
 
 
 async def drop_orphan_clones(server: PostgresServer) -> int:
-    """Drops clones made on this host by test processes that no longer exist."""
-    host = clone_owner_tag().split("_")[0]
+    """Drops clones whose run is provably dead (runs it cannot judge are left alone)."""
     conn = await _admin(server)
     dropped = 0
     try:
         rows = await conn.fetch(
-            "SELECT datname FROM pg_database WHERE datname LIKE $1", f"{CLONE_PREFIX}{host}_%"
+            "SELECT datname FROM pg_database WHERE datname LIKE $1", f"{CLONE_PREFIX}%"
         )
         for row in rows:
-            pid = int(row["datname"].split("_")[3])
-            if not alive(pid):
+            run = row["datname"][len(CLONE_PREFIX) :].rsplit("_", 1)[0]
+            if not liveness.run_alive(run):
                 await conn.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
                 dropped += 1
     finally:
