@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Environment(enum.StrEnum):
@@ -95,10 +95,18 @@ class HttpSettings(BaseModel):
     body_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30.0
     # Connections past this many are answered 503 and closed at once.
     max_connections: Annotated[int, Field(ge=1, le=100_000)] = 1000
-    # Host names served besides OAUTH__PUBLIC_URL's (loopback is added outside production).
-    extra_hosts: list[str] = []
-    # Peers (IPs or networks) whose X-Forwarded-For / X-Forwarded-Proto are believed.
-    trusted_proxies: list[str] = []
+    # Comma-separated. Host names served besides OAUTH__PUBLIC_URL's (loopback is
+    # added outside production), and the peers (IPs or networks) whose
+    # X-Forwarded-For / X-Forwarded-Proto are believed.
+    extra_hosts: Annotated[list[str], NoDecode] = []
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+
+    @field_validator("extra_hosts", "trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
 
     @field_validator("extra_hosts")
     @classmethod
@@ -113,7 +121,7 @@ class HttpSettings(BaseModel):
     def _networks(cls, value: list[str]) -> list[str]:
         for proxy in value:
             try:
-                ipaddress.ip_network(proxy, strict=False)
+                ipaddress.ip_network(proxy)
             except ValueError:
                 raise ValueError("must be IP addresses or networks (10.0.0.0/8)") from None
         return value

@@ -37,7 +37,7 @@ def host_name(header: bytes) -> str | None:
             return None
         return name
     name, colon, port = text.partition(":")
-    if colon and not port.isdigit():
+    if colon and port and not port.isdigit():  # an empty port is allowed (RFC 3986)
         return None
     if not name or any(c in name for c in "/\\@?# \t"):
         return None
