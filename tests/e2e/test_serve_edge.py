@@ -39,7 +39,8 @@ async def test_serve_reads_its_limits_and_hosts_from_the_environment(database_en
         smuggled = await exchange(
             port,
             b"POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n"
-            b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /me HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+            b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+            b"GET /me HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
         )
         assert smuggled.statuses == [400] and smuggled.closed
     finally:
