@@ -353,3 +353,10 @@ async def test_head_is_get_without_the_body(api):
         assert head.content == b""
         assert head.headers["content-type"] == got.headers["content-type"]
     assert (await api.head("/auth/login")).status_code == 405
+
+
+async def test_head_never_spends_a_sign_in_at_the_callback(api):
+    # A link checker's HEAD of a callback URL must not complete (or spend) a sign-in.
+    answer = await api.head("/auth/callback?state=anything&code=anything&iss=x")
+    assert answer.status_code == 405
+    assert "set-cookie" not in answer.headers
