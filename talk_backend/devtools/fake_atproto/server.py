@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -61,6 +62,8 @@ class FakeAtproto:
     auto_approve: bool = False
     # Seconds a refresh_token grant waits before it is looked at: widens race windows.
     refresh_delay: float = 0.0
+    # Given the PAR's form, the (error, error_description) the PAR is refused with.
+    par_refusal: Callable[[dict[str, str]], tuple[str, str]] | None = None
     # False: the metadata names no revocation_endpoint (RFC 7009 is optional).
     advertise_revocation: bool = True
     # An HTTP status the revocation endpoint answers with instead of revoking (a 5xx).
@@ -195,6 +198,8 @@ class FakeAtproto:
             form, jkt = await self._checked(request, "/oauth/par")
         except DpopRejected as exc:
             return self._error(exc.error, str(exc))
+        if self.par_refusal is not None:
+            return self._error(*self.par_refusal(form))
         required = ("state", "redirect_uri", "code_challenge", "scope")
         if any(not form.get(name) for name in required):
             return self._error("invalid_request", "missing parameter")

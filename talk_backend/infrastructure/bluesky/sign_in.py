@@ -18,7 +18,7 @@ from talk_backend.application.ports import (
     Clock,
     CompletedSignIn,
 )
-from talk_backend.domain.errors import SignInDeclined, SignInFailed
+from talk_backend.domain.errors import AuthorizationRefused, SignInDeclined, SignInFailed
 from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
 from talk_backend.infrastructure.bluesky.client_identity import ClientIdentity
 from talk_backend.infrastructure.bluesky.discovery import discover, issuer_of
@@ -27,7 +27,11 @@ from talk_backend.infrastructure.bluesky.dpop_requests import DpopPoster
 from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
 from talk_backend.infrastructure.bluesky.identity_resolver import AtprotoIdentityResolver
 from talk_backend.infrastructure.bluesky.pkce import new_verifier, s256_challenge
-from talk_backend.infrastructure.bluesky.token_response import checked_tokens, error_code
+from talk_backend.infrastructure.bluesky.token_response import (
+    checked_tokens,
+    error_code,
+    error_description,
+)
 from talk_backend.settings import Settings
 
 # We issue states as token_urlsafe(32); anything else cannot be ours (and must not
@@ -83,7 +87,9 @@ class AtprotoOAuthSignIn:
         status, body = await self.poster.post_form(server.par_endpoint, form, key)
         request_uri = body.get("request_uri") if isinstance(body, dict) else None
         if status not in (200, 201) or not isinstance(request_uri, str):
-            raise SignInFailed(f"the authorization server refused the request ({error_code(body)})")
+            # The person should see why (e.g. "Invalid client ID"): the PAR carries no
+            # token, and what it did carry is cut out of the description.
+            raise AuthorizationRefused(error_code(body), error_description(body, form.values()))
         now = self.clock.now()
         await self.requests.add(
             PendingAuthorization(
