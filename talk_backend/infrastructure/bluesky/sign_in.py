@@ -37,6 +37,8 @@ from talk_backend.settings import Settings
 # We issue states as token_urlsafe(32); anything else cannot be ours (and must not
 # reach SQL: PostgreSQL refuses NUL bytes in text).
 _STATE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+# What a PAR carries that must not be shown back (client_id, redirect_uri may be).
+_PAR_SECRETS = ("state", "code_challenge", "client_assertion")
 # A pending request started at the entryway: the account is chosen at the server.
 UNKNOWN_ACCOUNT = ""
 
@@ -88,8 +90,9 @@ class AtprotoOAuthSignIn:
         request_uri = body.get("request_uri") if isinstance(body, dict) else None
         if status not in (200, 201) or not isinstance(request_uri, str):
             # The person should see why (e.g. "Invalid client ID"): the PAR carries no
-            # token, and what it did carry is cut out of the description.
-            raise AuthorizationRefused(error_code(body), error_description(body, form.values()))
+            # token, and its one-time values are cut out of the description.
+            sent = [form.get(name, "") for name in _PAR_SECRETS]
+            raise AuthorizationRefused(error_code(body), error_description(body, sent))
         now = self.clock.now()
         await self.requests.add(
             PendingAuthorization(
