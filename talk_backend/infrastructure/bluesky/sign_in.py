@@ -15,6 +15,7 @@ from talk_backend.application.ports import (
     AuthorizationCallback,
     AuthorizationRedirect,
     AuthRequestStore,
+    BlueskyGrantRevocation,
     Clock,
     CompletedSignIn,
 )
@@ -59,6 +60,9 @@ class AtprotoOAuthSignIn:
     requests: AuthRequestStore
     clock: Clock
     settings: Settings
+    # A refusal after the token exchange revokes the tokens it got (Login does the
+    # same for the refusals it decides; this is for those decided here).
+    revocation: BlueskyGrantRevocation
 
     async def begin(
         self, account: Did | Handle | None, browser_binding: str
@@ -140,9 +144,13 @@ class AtprotoOAuthSignIn:
         if not callback.code:
             raise SignInFailed("authorization response carries no code")
         tokens = await self._exchange(pending, callback.code)
-        # tokens.did: the DID resolved at the start, or the one picked at the entryway.
-        document = await self.resolver.resolve_did(Did(tokens.did))
-        handle = await self.resolver.verified_handle(document)
+        try:
+            # tokens.did: the DID resolved at the start, or the one picked at the entryway.
+            document = await self.resolver.resolve_did(Did(tokens.did))
+            handle = await self.resolver.verified_handle(document)
+        except Exception:
+            await self.revocation.revoke(tokens)
+            raise
         return CompletedSignIn(VerifiedIdentity(Did(tokens.did), handle), tokens)
 
     async def _exchange(self, pending: PendingAuthorization, code: str) -> OAuthTokens:
@@ -159,9 +167,34 @@ class AtprotoOAuthSignIn:
         if status != 200 or not isinstance(body, dict):
             raise SignInFailed(f"the token exchange failed ({error_code(body)})")
         origin = pending.origin()
-        if pending.did == UNKNOWN_ACCOUNT:
-            origin = await self._chosen_account(body.get("sub"), origin)
-        return checked_tokens(body, origin, self.clock.now())
+        try:
+            if pending.did == UNKNOWN_ACCOUNT:
+                origin = await self._chosen_account(body.get("sub"), origin)
+            return checked_tokens(body, origin, self.clock.now())
+        except Exception:
+            # Tokens we refuse to use must not stay live at the server that issued them.
+            await self._revoke_unchecked(body, origin)
+            raise
+
+    async def _revoke_unchecked(self, body: dict[str, object], origin: GrantOrigin) -> None:
+        access, refresh = body.get("access_token"), body.get("refresh_token")
+        if not isinstance(access, str):
+            return
+        now = self.clock.now()
+        await self.revocation.revoke(
+            OAuthTokens(
+                did=origin.did,
+                issuer=origin.issuer,
+                pds_url=origin.pds_url,
+                token_endpoint=origin.token_endpoint,
+                scope="",
+                access_token=access,
+                refresh_token=refresh if isinstance(refresh, str) else None,
+                dpop_private_jwk=origin.dpop_private_jwk,
+                expires_at=now,
+                updated_at=now,
+            )
+        )
 
     async def _chosen_account(self, sub: object, origin: GrantOrigin) -> GrantOrigin:
         """An account picked at the entryway: its own PDS must name the issuer that
