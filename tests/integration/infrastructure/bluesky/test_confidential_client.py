@@ -8,21 +8,15 @@ the real server refuses."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import socket
 import ssl
 from collections.abc import AsyncIterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 import pytest_asyncio
 import uvicorn
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from joserfc.jwk import ECKey
 from pydantic import SecretStr
 
@@ -37,6 +31,7 @@ from talk_backend.domain.identity import Did
 from talk_backend.entrypoints.http.app import create_app
 from tests.factories import BOB
 from tests.fakes.atproto_fixtures import point_at_fakes
+from tests.fakes.tls import tls_for
 from tests.harness import create_env_fixture
 
 NAME = "talk.internal"
@@ -58,54 +53,19 @@ confidential_env = create_env_fixture(
 )
 
 
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory) -> tuple[Path, Path]:
-    """A self-signed certificate for talk.internal: (cert, key) PEM files."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, NAME)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(NAME)]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    folder = tmp_path_factory.mktemp("tls")
-    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_file, key_file
-
-
 @pytest_asyncio.fixture(loop_scope="session")
 async def app_over_https(
-    confidential_env, api_socket: socket.socket, certificate, fake_atproto: FakeAtproto
+    confidential_env, api_socket: socket.socket, fake_atproto: FakeAtproto
 ) -> AsyncIterator[None]:
-    """The app on its socket over TLS; the fake maps talk.internal to 127.0.0.1 and
-    trusts the certificate."""
-    cert_file, key_file = certificate
+    """The app on its socket over TLS, with a certificate for talk.internal; the fake
+    maps talk.internal to 127.0.0.1 and trusts that certificate's CA."""
+    server_tls, client_tls = tls_for(NAME)
     fake_atproto.clients.hosts[NAME] = "127.0.0.1"
-    fake_atproto.clients.tls = ssl.create_default_context(cafile=str(cert_file))
+    fake_atproto.clients.tls = client_tls
     app = create_app(confidential_env.container, close_container=False)
-    config = uvicorn.Config(
-        app,
-        log_level="warning",
-        access_log=False,
-        ssl_certfile=str(cert_file),
-        ssl_keyfile=str(key_file),
-    )
+    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    config.load()
+    config.ssl = server_tls  # uvicorn reads certificates from files only; this is the same
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[api_socket]))
     while not server.started:
