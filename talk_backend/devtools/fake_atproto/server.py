@@ -200,13 +200,14 @@ class FakeAtproto:
             return self._error("invalid_client", "Client credentials missing")
         try:
             jkt, client = await self._client_of(request, form, "/oauth/par")
-            form["redirect_uri"] = check_redirect_uri(client, form.get("redirect_uri"))
+            # In the real server's order: the scope, then the redirect_uri.
             declared = str(client.metadata.get("scope", "")).split(" ")
             for scope in form.get("scope", "").split():
                 if scope not in declared:
                     raise Refused(
                         "invalid_scope", f'Scope "{scope}" is not declared in the client metadata'
                     )
+            form["redirect_uri"] = check_redirect_uri(client, form.get("redirect_uri"))
         except (DpopRejected, Refused) as exc:
             return self._error(exc.error, str(exc))
         if self.par_refusal is not None:
