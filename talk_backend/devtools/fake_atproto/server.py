@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from talk_backend.devtools.fake_atproto import consent
+from talk_backend.devtools.fake_atproto.clients import (
+    ClientRegistry,
+    KnownClient,
+    check_redirect_uri,
+)
 from talk_backend.devtools.fake_atproto.dpop_check import DpopRejected, check_proof
 from talk_backend.devtools.fake_atproto.grants import Grant, Grants, Par, Refused
 
@@ -53,13 +57,23 @@ class FakeAtproto:
     callback_iss: str | None = None
     token_sub: str | None = None
     token_scope: str | None = None
-    trusted_client_keys: dict[str, KeySet] = field(default_factory=dict)
+    # Which clients it knows: the loopback one, and https clients on host names
+    # mapped to 127.0.0.1 (`clients.hosts`), trusted with `clients.tls`.
+    clients: ClientRegistry = field(default_factory=ClientRegistry)
     access_token_ttl: int = 1800
     # Test-only: skip the consent page and approve as the hinted account, for tests
     # that drive the flow without a browser. Off by default: a browser sees the page.
     auto_approve: bool = False
     # Seconds a refresh_token grant waits before it is looked at: widens race windows.
     refresh_delay: float = 0.0
+    # Given the PAR's form, the (error, error_description) the PAR is refused with.
+    par_refusal: Callable[[dict[str, str]], tuple[str, str]] | None = None
+    # False: the metadata names no revocation_endpoint (RFC 7009 is optional).
+    advertise_revocation: bool = True
+    # An HTTP status the revocation endpoint answers with instead of revoking (a 5xx).
+    revocation_failure: int | None = None
+    # Seconds the revocation endpoint waits before answering (a hanging server).
+    revocation_delay: float = 0.0
     # What happened, for tests to look at.
     nonce_challenges: int = 0
     refresh_grants: int = 0
@@ -120,8 +134,10 @@ class FakeAtproto:
 
     async def server_metadata(self, _: Request) -> Response:
         base = self.base_url
+        revocation = {"revocation_endpoint": f"{base}/oauth/revoke"}
         return JSONResponse(
             {
+                **(revocation if self.advertise_revocation else {}),
                 "issuer": base,
                 "pushed_authorization_request_endpoint": f"{base}/oauth/par",
                 "authorization_endpoint": f"{base}/oauth/authorize",
@@ -145,40 +161,57 @@ class FakeAtproto:
         return JSONResponse({"error": error, "error_description": description}, status, headers)
 
     async def _checked(self, request: Request, path: str) -> tuple[dict[str, str], str]:
-        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+        """The DPoP proof, then the client: known (its metadata fetched and checked)
+        and authenticated as its metadata says. Raises DpopRejected or Refused."""
+        form = await _form(request)
+        jkt, _ = await self._client_of(request, form, path)
+        return form, jkt
+
+    async def _client_of(
+        self, request: Request, form: dict[str, str], path: str
+    ) -> tuple[str, KnownClient]:
+        jkt = self._proof(request, path)
+        client = await self.clients.client(form.get("client_id", ""))
+        self.clients.authenticate(client, form, self.base_url, jkt)
+        return jkt, client
+
+    def _proof(self, request: Request, path: str, access_token: str | None = None) -> str:
+        method = request.method
         try:
-            jkt = check_proof(
-                request.headers.get("dpop"), "POST", self.base_url + path, self._nonce, self._jtis
+            return check_proof(
+                request.headers.get("dpop"),
+                method,
+                self.base_url + path,
+                self._nonce,
+                self._jtis,
+                access_token,
             )
         except DpopRejected as exc:
             if exc.error == "use_dpop_nonce":
                 self.nonce_challenges += 1
             raise
-        self._check_client(form)
-        return form, jkt
-
-    def _check_client(self, form: dict[str, str]) -> None:
-        client_id = form.get("client_id", "")
-        assertion = form.get("client_assertion")
-        if client_id.startswith("http://localhost?"):
-            if assertion:
-                raise DpopRejected("invalid_client", "loopback clients do not authenticate")
-            return
-        keys = self.trusted_client_keys.get(client_id)
-        if keys is None or assertion is None:
-            raise DpopRejected("invalid_client", "unknown client or missing client assertion")
-        try:
-            claims = jwt.decode(assertion, keys, algorithms=["ES256"]).claims
-        except (JoseError, ValueError):
-            raise DpopRejected("invalid_client", "client assertion signature") from None
-        if claims.get("iss") != client_id or claims.get("aud") != self.base_url:
-            raise DpopRejected("invalid_client", "client assertion iss/aud")
 
     async def par(self, request: Request) -> Response:
+        """As atproto's server: client credentials, the DPoP proof (nonce), the client
+        (loopback, or its fetched metadata and JWKS), its authentication, then the
+        request itself against the client's metadata (redirect_uri, scope)."""
+        form = await _form(request)
+        if not form.get("client_id"):
+            return self._error("invalid_client", "Client credentials missing")
         try:
-            form, jkt = await self._checked(request, "/oauth/par")
-        except DpopRejected as exc:
+            jkt, client = await self._client_of(request, form, "/oauth/par")
+            # In the real server's order: the scope, then the redirect_uri.
+            declared = str(client.metadata.get("scope", "")).split(" ")
+            for scope in form.get("scope", "").split():
+                if scope not in declared:
+                    raise Refused(
+                        "invalid_scope", f'Scope "{scope}" is not declared in the client metadata'
+                    )
+            form["redirect_uri"] = check_redirect_uri(client, form.get("redirect_uri"))
+        except (DpopRejected, Refused) as exc:
             return self._error(exc.error, str(exc))
+        if self.par_refusal is not None:
+            return self._error(*self.par_refusal(form))
         required = ("state", "redirect_uri", "code_challenge", "scope")
         if any(not form.get(name) for name in required):
             return self._error("invalid_request", "missing parameter")
@@ -257,9 +290,10 @@ class FakeAtproto:
             grant = await self._redeem(form, jkt)
         except (DpopRejected, Refused) as exc:
             return self._error(exc.error, str(exc))
+        access_token, refresh_token = self.grants.new_tokens(grant)
         body: dict[str, Any] = {
-            "access_token": secrets.token_urlsafe(32),
-            "refresh_token": self.grants.new_refresh_token(grant),
+            "access_token": access_token,
+            "refresh_token": refresh_token,
             "token_type": "DPoP",
             "sub": self.token_sub or grant.did,
             "scope": self.token_scope or grant.scope,
@@ -281,6 +315,53 @@ class FakeAtproto:
             self.refreshes_refused += 1
             raise
 
+    async def revoke(self, request: Request) -> Response:
+        """RFC 7009, as atproto's server answers it: a bad form or DPoP proof is an
+        error; past the proof, the answer is 200 whatever happened (an unknown token,
+        another client's token), since the client could do nothing about it."""
+        await asyncio.sleep(self.revocation_delay)
+        if self.revocation_failure is not None:
+            return JSONResponse({"error": "server_error"}, self.revocation_failure)
+        form = await _form(request)
+        if not form.get("client_id"):
+            return self._error("invalid_request", "Client credentials missing")
+        if not form.get("token"):
+            return self._error("invalid_request", "Invalid request payload")
+        try:
+            jkt = self._proof(request, "/oauth/revoke")
+        except DpopRejected as exc:
+            return self._error(exc.error, str(exc))
+        with contextlib.suppress(DpopRejected, Refused):
+            client = await self.clients.client(form["client_id"])
+            self.clients.authenticate(client, form, self.base_url, jkt)
+            self.grants.revoke(form["token"], client.client_id, jkt)
+        return JSONResponse({}, 200, {"DPoP-Nonce": self._nonce})
+
+    async def get_session(self, request: Request) -> Response:
+        """The PDS's com.atproto.server.getSession for a DPoP-bound access token: what
+        tells a client whether its grant still works at the PDS."""
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "dpop" or not token:
+            return self._pds_error("InvalidToken", "DPoP access token required")
+        try:
+            self._proof(request, "/xrpc/com.atproto.server.getSession", token)
+        except DpopRejected as exc:
+            return self._pds_error(exc.error, str(exc))
+        grant = self.grants.live_grant(token)
+        if grant is None:
+            return self._pds_error("InvalidToken", "Token is invalid, expired or revoked")
+        account = self.accounts.get(grant.did)
+        handle = account.handle if account else "handle.invalid"
+        return JSONResponse({"did": grant.did, "handle": handle, "active": True})
+
+    def _pds_error(self, error: str, message: str) -> Response:
+        # A resource server asks for a nonce with 401 and WWW-Authenticate (RFC 9449).
+        headers = {
+            "DPoP-Nonce": self._nonce,
+            "WWW-Authenticate": f'DPoP error="{error}", error_description="{message}"',
+        }
+        return JSONResponse({"error": error, "message": message}, 401, headers)
+
     def app(self) -> Starlette:
         return Starlette(
             routes=[
@@ -292,5 +373,11 @@ class FakeAtproto:
                 Route("/oauth/authorize", self.authorize, methods=["GET"]),
                 Route("/oauth/authorize", self.decide, methods=["POST"]),
                 Route("/oauth/token", self.token, methods=["POST"]),
+                Route("/oauth/revoke", self.revoke, methods=["POST"]),
+                Route("/xrpc/com.atproto.server.getSession", self.get_session),
             ]
         )
+
+
+async def _form(request: Request) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}

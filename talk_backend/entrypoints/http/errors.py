@@ -104,8 +104,10 @@ async def _known_error(_: Request, exc: Exception) -> JSONResponse:
     if status == 422:
         return JSONResponse({"detail": [validation_issue(str(exc))]}, status_code=422)
     headers = {"Retry-After": "60"} if status == 429 else None
-    detail = safe_text(str(exc), MESSAGE_CHARS)
-    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+    body: dict[str, str | None] = {"detail": safe_text(str(exc), MESSAGE_CHARS)}
+    if isinstance(exc, errors.AuthorizationRefused):
+        body.update(error=exc.error, error_description=exc.description)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
