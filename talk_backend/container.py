@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from talk_backend.application.invite_policy import InvitePolicy
 from talk_backend.application.ports import (
     AuthRequestStore,
+    BlueskyGrantRevocation,
     BlueskyGrants,
     BlueskyGrantStore,
     BlueskySignIn,
@@ -51,6 +52,7 @@ from talk_backend.infrastructure.bluesky.dpop import DpopNonces
 from talk_backend.infrastructure.bluesky.dpop_requests import DpopPoster
 from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
 from talk_backend.infrastructure.bluesky.identity_resolver import AtprotoIdentityResolver
+from talk_backend.infrastructure.bluesky.revocation import AtprotoGrantRevocation
 from talk_backend.infrastructure.bluesky.sign_in import AtprotoOAuthSignIn
 from talk_backend.infrastructure.bluesky.token_refresh import (
     AtprotoBlueskyGrants,
@@ -164,6 +166,7 @@ class BlueskyProvider(Provider):
     oauth_grants = provide(SqlaOAuthGrantStore, provides=OAuthGrantStore)
     refresher = provide(AtprotoTokenRefresher)
     bluesky_grants = provide(AtprotoBlueskyGrants, provides=BlueskyGrants)
+    revocation = provide(AtprotoGrantRevocation, provides=BlueskyGrantRevocation)
     # Request scope: the grant is written with the login's own db session.
     grants = provide(SqlaBlueskyGrantStore, scope=Scope.REQUEST, provides=BlueskyGrantStore)
     sign_in = provide(AtprotoOAuthSignIn, provides=BlueskySignIn)

@@ -137,9 +137,27 @@ class BlueskySignIn(Protocol):
 
 
 class BlueskyGrantStore(Protocol):
-    async def keep(self, signed_in: CompletedSignIn) -> None:
+    async def keep(self, signed_in: CompletedSignIn) -> object | None:
         """Stores the grant in the request's unit of work: it lands with the commit of
-        the sign-in, or not at all."""
+        the sign-in, or not at all. Returns the grant it replaced (the member's earlier
+        sign-in), if any, for the caller to revoke once the new one is committed."""
+
+    async def take(self, did: Did) -> object | None:
+        """Removes the account's grant in the request's unit of work and returns it
+        (None when there is none): gone with the commit, revocable after it."""
+
+
+class BlueskyGrantRevocation(Protocol):
+    """Ending a grant at Bluesky (RFC 7009), not only forgetting it here: tokens stay
+    live at the PDS until they expire unless their authorization server revokes them."""
+
+    async def revoke(self, grant: object) -> None:
+        """Asks the grant's authorization server to revoke its refresh and access tokens,
+        when its metadata advertises a revocation endpoint.
+
+        Never raises for the server's failures (unreachable, 4xx/5xx, timeout): a failed
+        revocation must not block a logout or a refusal. It is logged, without the token.
+        Callers make this network call outside any database transaction."""
 
 
 class WebSessionRepository(Protocol):

@@ -89,15 +89,36 @@ class FakeGrant:
 
 
 class FakeBlueskyGrantStore:
-    """Keeps grants in memory; `kept` is what a test looks at (the DIDs, in order)."""
+    """Keeps grants in memory, one per DID like the real store; `kept` is what a test
+    looks at (every grant kept, in order), `current` what is stored now."""
 
     def __init__(self) -> None:
         self.kept: list[FakeGrant] = []
+        self.current: dict[str, FakeGrant] = {}
 
-    async def keep(self, signed_in: CompletedSignIn) -> None:
+    async def keep(self, signed_in: CompletedSignIn) -> FakeGrant | None:
         if not isinstance(signed_in.grant, FakeGrant):
             raise TypeError("the grant did not come from the fake sign-in")
         self.kept.append(signed_in.grant)
+        replaced = self.current.get(signed_in.grant.did)
+        self.current[signed_in.grant.did] = signed_in.grant
+        return replaced
+
+    async def take(self, did: Did) -> FakeGrant | None:
+        return self.current.pop(did.value, None)
+
+
+class FakeBlueskyGrantRevocation:
+    """Records what it was asked to revoke, in order; like the real one it never
+    raises for Bluesky's failures (there are none here)."""
+
+    def __init__(self) -> None:
+        self.revoked: list[object] = []
+
+    async def revoke(self, grant: object) -> None:
+        if not isinstance(grant, FakeGrant):
+            raise TypeError("the grant did not come from the fake sign-in")
+        self.revoked.append(grant)
 
 
 class FakeBlueskyGrants:

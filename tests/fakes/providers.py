@@ -12,6 +12,7 @@ from typing import ClassVar
 from dishka import AnyOf, Provider, Scope, provide
 
 from talk_backend.application.ports import (
+    BlueskyGrantRevocation,
     BlueskyGrants,
     BlueskyGrantStore,
     BlueskySignIn,
@@ -24,7 +25,12 @@ from talk_backend.application.ports import (
     WebSessionRepository,
 )
 from talk_backend.container import PROVIDER_GROUPS
-from tests.fakes.bluesky import FakeBlueskyGrants, FakeBlueskyGrantStore, FakeBlueskySignIn
+from tests.fakes.bluesky import (
+    FakeBlueskyGrantRevocation,
+    FakeBlueskyGrants,
+    FakeBlueskyGrantStore,
+    FakeBlueskySignIn,
+)
 from tests.fakes.clock import FakeClock
 from tests.fakes.health import AlwaysHealthy
 from tests.fakes.memory_store import InMemoryTransactionManager, MemoryStore
@@ -60,6 +66,10 @@ class FakeBlueskyProvider(FakeGroup):
     grants = provide(FakeBlueskyGrants, provides=AnyOf[FakeBlueskyGrants, BlueskyGrants])
     grant_store = provide(
         FakeBlueskyGrantStore, provides=AnyOf[FakeBlueskyGrantStore, BlueskyGrantStore]
+    )
+    revocation = provide(
+        FakeBlueskyGrantRevocation,
+        provides=AnyOf[FakeBlueskyGrantRevocation, BlueskyGrantRevocation],
     )
 
 

@@ -10,6 +10,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 from joserfc.jws import extract_compact
 
+from talk_backend.infrastructure.bluesky.s256 import s256
+
 
 class DpopRejected(Exception):
     def __init__(self, error: str, description: str) -> None:
@@ -17,9 +19,17 @@ class DpopRejected(Exception):
         self.error = error
 
 
-def check_proof(proof: str | None, method: str, url: str, nonce: str, seen: set[str]) -> str:
+def check_proof(
+    proof: str | None,
+    method: str,
+    url: str,
+    nonce: str,
+    seen: set[str],
+    access_token: str | None = None,
+) -> str:
     """Returns the key's thumbprint; raises DpopRejected (use_dpop_nonce when the
-    proof lacks the current nonce)."""
+    proof lacks the current nonce). With an access token (a resource request), the
+    proof must carry its hash (`ath`)."""
     if not proof:
         raise DpopRejected("invalid_dpop_proof", "DPoP header missing")
     try:
@@ -38,6 +48,8 @@ def check_proof(proof: str | None, method: str, url: str, nonce: str, seen: set[
         raise DpopRejected("invalid_dpop_proof", "iat is too far off")
     if claims.get("nonce") != nonce:
         raise DpopRejected("use_dpop_nonce", "Authorization server requires nonce in DPoP proof")
+    if access_token is not None and claims.get("ath") != s256(access_token):
+        raise DpopRejected("invalid_dpop_proof", "ath does not match the access token")
     jti = str(claims.get("jti", ""))
     if not jti or jti in seen:
         raise DpopRejected("invalid_dpop_proof", "jti missing or replayed")

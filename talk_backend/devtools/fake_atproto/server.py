@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import secrets
 import time
@@ -60,6 +61,10 @@ class FakeAtproto:
     auto_approve: bool = False
     # Seconds a refresh_token grant waits before it is looked at: widens race windows.
     refresh_delay: float = 0.0
+    # False: the metadata names no revocation_endpoint (RFC 7009 is optional).
+    advertise_revocation: bool = True
+    # An HTTP status the revocation endpoint answers with instead of revoking (a 5xx).
+    revocation_failure: int | None = None
     # What happened, for tests to look at.
     nonce_challenges: int = 0
     refresh_grants: int = 0
@@ -120,8 +125,10 @@ class FakeAtproto:
 
     async def server_metadata(self, _: Request) -> Response:
         base = self.base_url
+        revocation = {"revocation_endpoint": f"{base}/oauth/revoke"}
         return JSONResponse(
             {
+                **(revocation if self.advertise_revocation else {}),
                 "issuer": base,
                 "pushed_authorization_request_endpoint": f"{base}/oauth/par",
                 "authorization_endpoint": f"{base}/oauth/authorize",
@@ -145,17 +152,26 @@ class FakeAtproto:
         return JSONResponse({"error": error, "error_description": description}, status, headers)
 
     async def _checked(self, request: Request, path: str) -> tuple[dict[str, str], str]:
-        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+        form = await _form(request)
+        jkt = self._proof(request, path)
+        self._check_client(form)
+        return form, jkt
+
+    def _proof(self, request: Request, path: str, access_token: str | None = None) -> str:
+        method = request.method
         try:
-            jkt = check_proof(
-                request.headers.get("dpop"), "POST", self.base_url + path, self._nonce, self._jtis
+            return check_proof(
+                request.headers.get("dpop"),
+                method,
+                self.base_url + path,
+                self._nonce,
+                self._jtis,
+                access_token,
             )
         except DpopRejected as exc:
             if exc.error == "use_dpop_nonce":
                 self.nonce_challenges += 1
             raise
-        self._check_client(form)
-        return form, jkt
 
     def _check_client(self, form: dict[str, str]) -> None:
         client_id = form.get("client_id", "")
@@ -257,9 +273,10 @@ class FakeAtproto:
             grant = await self._redeem(form, jkt)
         except (DpopRejected, Refused) as exc:
             return self._error(exc.error, str(exc))
+        access_token, refresh_token = self.grants.new_tokens(grant)
         body: dict[str, Any] = {
-            "access_token": secrets.token_urlsafe(32),
-            "refresh_token": self.grants.new_refresh_token(grant),
+            "access_token": access_token,
+            "refresh_token": refresh_token,
             "token_type": "DPoP",
             "sub": self.token_sub or grant.did,
             "scope": self.token_scope or grant.scope,
@@ -281,6 +298,51 @@ class FakeAtproto:
             self.refreshes_refused += 1
             raise
 
+    async def revoke(self, request: Request) -> Response:
+        """RFC 7009, as atproto's server answers it: a bad form or DPoP proof is an
+        error; past the proof, the answer is 200 whatever happened (an unknown token,
+        another client's token), since the client could do nothing about it."""
+        if self.revocation_failure is not None:
+            return JSONResponse({"error": "server_error"}, self.revocation_failure)
+        form = await _form(request)
+        if not form.get("client_id"):
+            return self._error("invalid_request", "Client credentials missing")
+        if not form.get("token"):
+            return self._error("invalid_request", "Invalid request payload")
+        try:
+            jkt = self._proof(request, "/oauth/revoke")
+        except DpopRejected as exc:
+            return self._error(exc.error, str(exc))
+        with contextlib.suppress(DpopRejected, Refused):
+            self._check_client(form)
+            self.grants.revoke(form["token"], form["client_id"], jkt)
+        return JSONResponse({}, 200, {"DPoP-Nonce": self._nonce})
+
+    async def get_session(self, request: Request) -> Response:
+        """The PDS's com.atproto.server.getSession for a DPoP-bound access token: what
+        tells a client whether its grant still works at the PDS."""
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "dpop" or not token:
+            return self._pds_error("InvalidToken", "DPoP access token required")
+        try:
+            self._proof(request, "/xrpc/com.atproto.server.getSession", token)
+        except DpopRejected as exc:
+            return self._pds_error(exc.error, str(exc))
+        grant = self.grants.live_grant(token)
+        if grant is None:
+            return self._pds_error("InvalidToken", "Token is invalid, expired or revoked")
+        account = self.accounts.get(grant.did)
+        handle = account.handle if account else "handle.invalid"
+        return JSONResponse({"did": grant.did, "handle": handle, "active": True})
+
+    def _pds_error(self, error: str, message: str) -> Response:
+        # A resource server asks for a nonce with 401 and WWW-Authenticate (RFC 9449).
+        headers = {
+            "DPoP-Nonce": self._nonce,
+            "WWW-Authenticate": f'DPoP error="{error}", error_description="{message}"',
+        }
+        return JSONResponse({"error": error, "message": message}, 401, headers)
+
     def app(self) -> Starlette:
         return Starlette(
             routes=[
@@ -292,5 +354,11 @@ class FakeAtproto:
                 Route("/oauth/authorize", self.authorize, methods=["GET"]),
                 Route("/oauth/authorize", self.decide, methods=["POST"]),
                 Route("/oauth/token", self.token, methods=["POST"]),
+                Route("/oauth/revoke", self.revoke, methods=["POST"]),
+                Route("/xrpc/com.atproto.server.getSession", self.get_session),
             ]
         )
+
+
+async def _form(request: Request) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from talk_backend.domain.errors import SignInFailed
 from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
@@ -16,6 +16,8 @@ class AuthorizationServer:
     par_endpoint: str
     authorization_endpoint: str
     token_endpoint: str
+    # RFC 7009; optional in the metadata: without it tokens can only expire.
+    revocation_endpoint: str | None = None
 
 
 async def issuer_of(http: GuardedHttpClient, pds_url: str) -> str:
@@ -28,7 +30,11 @@ async def issuer_of(http: GuardedHttpClient, pds_url: str) -> str:
 
 
 async def discover(http: GuardedHttpClient, pds_url: str) -> AuthorizationServer:
-    issuer = await issuer_of(http, pds_url)
+    return await server_at(http, await issuer_of(http, pds_url))
+
+
+async def server_at(http: GuardedHttpClient, issuer: str) -> AuthorizationServer:
+    """The metadata of an issuer already known (a stored grant's)."""
     meta = await http.get_json(f"{issuer}/.well-known/oauth-authorization-server")
     return _checked(meta, issuer)
 
@@ -55,12 +61,18 @@ def _checked(meta: Any, origin: str) -> AuthorizationServer:
         "token_endpoint",
     ):
         value = meta.get(name)
-        if not isinstance(value, str) or not value.startswith(("https://", "http://")):
+        if not _is_web_url(value):
             raise SignInFailed(f"authorization server metadata lacks {name}")
         endpoints[name] = value
+    revocation = meta.get("revocation_endpoint")
     return AuthorizationServer(
         issuer=origin,
         par_endpoint=endpoints["pushed_authorization_request_endpoint"],
         authorization_endpoint=endpoints["authorization_endpoint"],
         token_endpoint=endpoints["token_endpoint"],
+        revocation_endpoint=revocation if _is_web_url(revocation) else None,
     )
+
+
+def _is_web_url(value: object) -> TypeGuard[str]:
+    return isinstance(value, str) and value.startswith(("https://", "http://"))

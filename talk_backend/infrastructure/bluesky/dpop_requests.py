@@ -19,7 +19,8 @@ class DpopPoster:
     async def post_form(self, url: str, form: dict[str, str], key: DpopKey) -> tuple[int, Any]:
         """POSTs with a DPoP proof; on `use_dpop_nonce` retries once with the new nonce.
 
-        Returns the status and the JSON body; error bodies are returned, not raised."""
+        Returns the status and the JSON body (None when empty); error bodies are
+        returned, not raised."""
         for attempt in range(2):
             proof = key.proof("POST", url, self._nonces.get(url))
             response = await self._http.request(
@@ -27,7 +28,8 @@ class DpopPoster:
             )
             self._nonces.remember(url, response.headers.get("DPoP-Nonce"))
             try:
-                body = response.json()
+                # An empty body is a valid answer of some endpoints (RFC 7009's 200).
+                body = response.json() if response.content else None
             except ValueError:
                 raise UpstreamFailure(f"{origin_of(url)} did not answer with JSON") from None
             wants_nonce = isinstance(body, dict) and body.get("error") == "use_dpop_nonce"

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from talk_backend.application.oauth_state import OAuthTokens, PendingAuthorization, Save
 from talk_backend.application.ports import Clock, CompletedSignIn
+from talk_backend.domain.identity import Did
 from talk_backend.infrastructure.persistence.tables import oauth_auth_requests, oauth_sessions
 
 
@@ -81,10 +82,28 @@ class SqlaBlueskyGrantStore:
     def __init__(self, db: AsyncSession) -> None:
         self._db = db
 
-    async def keep(self, signed_in: CompletedSignIn) -> None:
+    async def keep(self, signed_in: CompletedSignIn) -> OAuthTokens | None:
         if not isinstance(signed_in.grant, OAuthTokens):
             raise TypeError("the grant did not come from the atproto sign-in")
+        # Locked until the login commits: a concurrent sign-in (or refresh) of the same
+        # account waits, then sees this grant as the one it replaces.
+        stmt = (
+            sa.select(oauth_sessions)
+            .where(oauth_sessions.c.did == signed_in.grant.did)
+            .with_for_update()
+        )
+        row = (await self._db.execute(stmt)).first()
         await _upsert(self._db, signed_in.grant)
+        return OAuthTokens(**row._asdict()) if row else None
+
+    async def take(self, did: Did) -> OAuthTokens | None:
+        stmt = (
+            sa.delete(oauth_sessions)
+            .where(oauth_sessions.c.did == did.value)
+            .returning(*oauth_sessions.c)
+        )
+        row = (await self._db.execute(stmt)).first()
+        return OAuthTokens(**row._asdict()) if row else None
 
 
 async def _upsert(db: AsyncSession, tokens: OAuthTokens) -> None:

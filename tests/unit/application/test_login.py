@@ -11,7 +11,11 @@ from talk_backend.application.usecase.invites.revoke import RevokeInvite
 from talk_backend.domain.errors import AlreadyMember, InviteRequired, SignInFailed
 from talk_backend.domain.identity import Did
 from tests.factories import ALICE, BOB, seed_member
-from tests.fakes.bluesky import FakeBlueskySignIn
+from tests.fakes.bluesky import (
+    FakeBlueskyGrantRevocation,
+    FakeBlueskyGrantStore,
+    FakeBlueskySignIn,
+)
 from tests.fakes.clock import FakeClock
 from tests.fakes.memory_store import MemoryStore
 from tests.harness import create_env_fixture
@@ -115,3 +119,35 @@ async def test_inviting_a_members_handle_is_refused(env):
         await (await env.get(CreateInvite)).execute(inviter.id, "@BOB.test")
     store = await env.get(MemoryStore)
     assert store.invites == {}
+
+
+async def test_a_refused_strangers_fresh_tokens_are_revoked_at_bluesky(env):
+    bluesky = await env.get(FakeBlueskySignIn)
+    revocation = await env.get(FakeBlueskyGrantRevocation)
+    with pytest.raises(InviteRequired):
+        await (await env.get(Login)).execute(await bluesky.authorize(BOB))
+    assert [grant.did for grant in revocation.revoked] == [BOB]
+    assert (await env.get(FakeBlueskyGrantStore)).current == {}
+
+
+async def test_a_members_earlier_grant_is_revoked_when_a_new_one_replaces_it(env):
+    bluesky = await env.get(FakeBlueskySignIn)
+    revocation = await env.get(FakeBlueskyGrantRevocation)
+    store = await env.get(FakeBlueskyGrantStore)
+    await seed_member(env, BOB)
+    login = await env.get(Login)
+
+    await login.execute(await bluesky.authorize(BOB))
+    assert revocation.revoked == []  # a first sign-in replaces nothing
+    first = store.current[BOB]
+    await login.execute(await bluesky.authorize(BOB))
+
+    assert revocation.revoked == [first]
+    assert store.current[BOB] is not first and store.current[BOB] == store.kept[-1]
+
+
+async def test_a_declined_sign_in_has_no_tokens_to_revoke(env):
+    bluesky = await env.get(FakeBlueskySignIn)
+    with pytest.raises(SignInFailed):
+        await (await env.get(Login)).execute(await bluesky.refuse(BOB))
+    assert (await env.get(FakeBlueskyGrantRevocation)).revoked == []

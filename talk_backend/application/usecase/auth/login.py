@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from talk_backend.application.ports import (
     AuthorizationCallback,
+    BlueskyGrantRevocation,
     BlueskyGrantStore,
     BlueskySignIn,
     Clock,
@@ -26,6 +27,12 @@ class LoginResult:
 
 
 @dataclass(frozen=True, slots=True)
+class _Admitted:
+    result: LoginResult
+    replaced_grant: object | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Login:
     bluesky: BlueskySignIn
     users: UserRepository
@@ -33,13 +40,34 @@ class Login:
     tx: TransactionManager
     clock: Clock
     grants: BlueskyGrantStore
+    revocation: BlueskyGrantRevocation
 
     async def execute(self, callback: AuthorizationCallback) -> LoginResult:
         """A known DID signs in. An unknown DID needs a usable invite: the invite is
         claimed and the user created in one transaction, or nothing is. Bluesky's grant
         (tokens, key) is stored in that same transaction, only once the person is a
-        member: a refused sign-in writes nothing."""
+        member: a refused sign-in writes nothing, and its fresh tokens are revoked at
+        Bluesky. A member's earlier grant is replaced, then revoked.
+
+        Revocation is a network call, so it runs after the transaction ended (committed
+        or rolled back): holding the transaction, and the grant row's lock, open across
+        a call to someone else's server would let a slow server stall other sign-ins
+        and refreshes of the account. A revocation that fails leaves a token to expire
+        on its own; that is the lesser harm, and the port never lets it block us."""
         signed_in = await self.bluesky.complete(callback)
+        try:
+            admitted = await self._admit_or_refuse(signed_in)
+        except Exception:
+            # Refused (no invite) or failed after the token exchange: nothing was kept,
+            # so the tokens just obtained must not stay live at Bluesky either.
+            if signed_in.grant is not None:
+                await self.revocation.revoke(signed_in.grant)
+            raise
+        if admitted.replaced_grant is not None:
+            await self.revocation.revoke(admitted.replaced_grant)
+        return admitted.result
+
+    async def _admit_or_refuse(self, signed_in: CompletedSignIn) -> _Admitted:
         identity = signed_in.identity
         async with self.tx:
             existing = await self.users.get_by_did(identity.did)
@@ -62,13 +90,14 @@ class Login:
                 )
             return await self._admit(user, signed_in, created=True)
 
-    async def _admit(self, user: User, signed_in: CompletedSignIn, *, created: bool) -> LoginResult:
+    async def _admit(self, user: User, signed_in: CompletedSignIn, *, created: bool) -> _Admitted:
+        replaced = None
         if signed_in.grant is not None:
-            await self.grants.keep(signed_in)
+            replaced = await self.grants.keep(signed_in)
             await self.tx.commit()
         elif created:
             await self.tx.commit()
-        return LoginResult(user, created=created)
+        return _Admitted(LoginResult(user, created=created), replaced)
 
     async def _claim_invite_and_register(self, identity: VerifiedIdentity) -> User | None:
         now = self.clock.now()

@@ -19,7 +19,7 @@ from talk_backend.domain.errors import InviteRequired
 from talk_backend.domain.identity import Did
 from talk_backend.domain.invites import InviteStatus
 from tests.factories import ALICE, BOB, seed_member
-from tests.fakes.bluesky import FakeBlueskySignIn
+from tests.fakes.bluesky import FakeBlueskyGrantRevocation, FakeBlueskySignIn
 from tests.fakes.clock import FakeClock
 from tests.harness import create_env_fixture
 
@@ -124,6 +124,7 @@ class TestRollback:
         inviter = await seed_member(integration_env, ALICE)
         invite = await (await integration_env.get(CreateInvite)).execute(inviter.id, BOB)
         users = _FailingAfterInsert(await integration_env.get(UserRepository))
+        revocation = await integration_env.get(FakeBlueskyGrantRevocation)
         login = Login(
             await integration_env.get(BlueskySignIn),
             users,
@@ -131,10 +132,14 @@ class TestRollback:
             await integration_env.get(TransactionManager),
             await integration_env.get(Clock),
             await integration_env.get(BlueskyGrantStore),
+            revocation,
         )
 
         with pytest.raises(RuntimeError, match="after the insert"):
             await login.execute(await bluesky.authorize(BOB))
+
+        # Nothing was kept, so the tokens Bluesky just handed over are revoked there.
+        assert [grant.did for grant in revocation.revoked] == [BOB]
 
         assert users.inserted
         assert await integration_env.fetch("SELECT 1 FROM users WHERE did = :d", d=BOB) == []

@@ -1,0 +1,113 @@
+"""Grants end at Bluesky, not only here (RFC 7009 at the fake authorization server,
+over real HTTP): on logout, on a refused sign-in, and when a member's new sign-in
+replaces an earlier grant. A failed revocation never blocks a logout."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest_asyncio
+
+from talk_backend.infrastructure.bluesky.client_identity import ClientIdentity
+from talk_backend.infrastructure.bluesky.dpop_requests import DpopPoster
+from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
+from tests.factories import ALICE, BOB, seed_member
+from tests.fakes.grant_probe import GrantProbe
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def probe(e2e_env) -> GrantProbe:
+    return GrantProbe(
+        await e2e_env.get(GuardedHttpClient),
+        await e2e_env.get(DpopPoster),
+        await e2e_env.get(ClientIdentity),
+    )
+
+
+async def stored_grant(env):
+    rows = await env.fetch("SELECT * FROM oauth_sessions")
+    assert len(rows) == 1
+    return rows[0]
+
+
+async def test_logout_revokes_the_grant_at_bluesky(e2e_env, fake_atproto, browser, probe):
+    await browser.as_member(e2e_env, fake_atproto, ALICE, "alice.test")
+    grant = await stored_grant(e2e_env)
+    assert await probe.pds_status(grant.pds_url, grant.access_token, grant.dpop_private_jwk) == 200
+
+    out = await browser.api.post("/auth/logout")
+
+    assert out.status_code == 204
+    assert await e2e_env.fetch("SELECT 1 FROM oauth_sessions") == []
+    assert await probe.pds_status(grant.pds_url, grant.access_token, grant.dpop_private_jwk) == 401
+    status, body = await probe.refresh(
+        grant.issuer, grant.token_endpoint, grant.refresh_token, grant.dpop_private_jwk
+    )
+    assert (status, body["error"]) == (400, "invalid_grant")
+
+
+async def test_a_refused_strangers_tokens_are_revoked(e2e_env, fake_atproto, browser):
+    fake_atproto.add_account(BOB, "bob.test")
+    await seed_member(e2e_env, ALICE)
+
+    assert (await browser.sign_in("bob.test")).status_code == 403
+
+    assert fake_atproto.grants.revoked_grants == 1
+    assert fake_atproto.grants.access_tokens == {} and fake_atproto.grants.refresh_tokens == {}
+
+
+async def test_a_new_sign_in_revokes_the_members_earlier_grant(e2e_env, fake_atproto, browser):
+    await browser.as_member(e2e_env, fake_atproto, ALICE, "alice.test")
+    first = await stored_grant(e2e_env)
+
+    assert (await browser.sign_in(ALICE)).status_code == 303
+
+    second = await stored_grant(e2e_env)
+    assert second.refresh_token != first.refresh_token
+    assert fake_atproto.grants.revoked_grants == 1
+    live = fake_atproto.grants.refresh_tokens
+    assert first.refresh_token not in live and second.refresh_token in live
+
+
+async def test_logout_goes_through_when_revocation_fails(e2e_env, fake_atproto, browser, caplog):
+    await browser.as_member(e2e_env, fake_atproto, ALICE, "alice.test")
+    grant = await stored_grant(e2e_env)
+    fake_atproto.revocation_failure = 503
+
+    with caplog.at_level(logging.INFO, logger="talk_backend.bluesky.revocation"):
+        out = await browser.api.post("/auth/logout")
+
+    assert out.status_code == 204
+    assert (await browser.api.get("/me")).status_code == 401
+    assert await e2e_env.fetch("SELECT 1 FROM oauth_sessions") == []
+    assert "revoking a Bluesky grant at http://127.0.0.1" in caplog.text
+    assert "UpstreamFailure" in caplog.text
+    assert grant.refresh_token not in caplog.text and grant.access_token not in caplog.text
+
+
+async def test_logout_goes_through_when_the_server_is_gone(e2e_env, fake_atproto, browser, caplog):
+    await browser.as_member(e2e_env, fake_atproto, ALICE, "alice.test")
+    # The grant's issuer no longer answers: a closed port on 127.0.0.1.
+    await e2e_env.execute("UPDATE oauth_sessions SET issuer = 'http://127.0.0.1:9'")
+
+    with caplog.at_level(logging.INFO, logger="talk_backend.bluesky.revocation"):
+        out = await browser.api.post("/auth/logout")
+
+    assert out.status_code == 204
+    assert await e2e_env.fetch("SELECT 1 FROM oauth_sessions") == []
+    assert "revoking a Bluesky grant at http://127.0.0.1:9 failed: UpstreamFailure" in caplog.text
+
+
+async def test_without_a_revocation_endpoint_logout_only_forgets(
+    e2e_env, fake_atproto, browser, caplog
+):
+    await browser.as_member(e2e_env, fake_atproto, ALICE, "alice.test")
+    fake_atproto.advertise_revocation = False
+
+    with caplog.at_level(logging.INFO, logger="talk_backend.bluesky.revocation"):
+        out = await browser.api.post("/auth/logout")
+
+    assert out.status_code == 204
+    assert await e2e_env.fetch("SELECT 1 FROM oauth_sessions") == []
+    assert fake_atproto.grants.revoked_grants == 0
+    assert "advertises no revocation endpoint" in caplog.text

@@ -1,0 +1,68 @@
+"""SqlaBlueskyGrantStore, the login's and logout's access to grants: both writes belong
+to the request's unit of work, and each hands back the grant it displaced, for the
+use case to revoke at Bluesky after the commit."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from talk_backend.application.oauth_state import OAuthTokens
+from talk_backend.application.ports import BlueskyGrantStore, CompletedSignIn, TransactionManager
+from talk_backend.domain.identity import Did, VerifiedIdentity
+from talk_backend.infrastructure.bluesky.dpop import DpopKey
+from tests.factories import BOB
+from tests.fakes.clock import FakeClock
+from tests.harness import Env, create_env_fixture
+
+grant_env = create_env_fixture(unmock={"persistence", "bluesky"})
+
+
+async def tokens(env: Env) -> OAuthTokens:
+    now = (await env.get(FakeClock)).now()
+    return OAuthTokens(
+        did=BOB,
+        issuer="https://as.example.com",
+        pds_url="https://pds.example.com",
+        token_endpoint="https://as.example.com/oauth/token",
+        scope="atproto",
+        access_token=secrets.token_urlsafe(32),
+        refresh_token=secrets.token_urlsafe(32),
+        dpop_private_jwk=DpopKey.generate().to_json(),
+        expires_at=now + timedelta(minutes=30),
+        updated_at=now,
+    )
+
+
+def signed_in(grant) -> CompletedSignIn:
+    return CompletedSignIn(VerifiedIdentity(Did(BOB), None), grant)
+
+
+async def test_keep_returns_the_grant_it_replaces(grant_env):
+    store, tx = await grant_env.get(BlueskyGrantStore), await grant_env.get(TransactionManager)
+    first = await tokens(grant_env)
+    second = await tokens(grant_env)
+
+    assert await store.keep(signed_in(first)) is None
+    await tx.commit()
+    assert await store.keep(signed_in(second)) == first
+    await tx.commit()
+
+    rows = await grant_env.fetch("SELECT access_token FROM oauth_sessions")
+    assert [row.access_token for row in rows] == [second.access_token]
+
+
+async def test_take_removes_the_grant_with_the_commit_only(grant_env):
+    store, tx = await grant_env.get(BlueskyGrantStore), await grant_env.get(TransactionManager)
+    grant = await tokens(grant_env)
+    await store.keep(signed_in(grant))
+    await tx.commit()
+
+    assert await store.take(Did(BOB)) == grant
+    await tx.rollback()
+    assert len(await grant_env.fetch("SELECT 1 FROM oauth_sessions")) == 1
+
+    assert await store.take(Did(BOB)) == grant
+    await tx.commit()
+    assert await grant_env.fetch("SELECT 1 FROM oauth_sessions") == []
+    assert await store.take(Did(BOB)) is None

@@ -1,0 +1,51 @@
+"""Logout on in-memory fakes: the web session and the member's Bluesky grant go, and
+the grant is revoked at Bluesky after the commit."""
+
+from talk_backend.application.ports import WebSessionRepository
+from talk_backend.application.usecase.auth.login import Login
+from talk_backend.application.usecase.web_sessions.close import CloseWebSession
+from talk_backend.application.usecase.web_sessions.open import OpenWebSession
+from talk_backend.domain.web_sessions import web_session_token_hash
+from tests.factories import ALICE, BOB, seed_member
+from tests.fakes.bluesky import (
+    FakeBlueskyGrantRevocation,
+    FakeBlueskyGrantStore,
+    FakeBlueskySignIn,
+)
+from tests.harness import create_env_fixture
+
+env = create_env_fixture()
+
+
+async def _signed_in(env, did: str) -> str:
+    bluesky = await env.get(FakeBlueskySignIn)
+    member = await seed_member(env, did)
+    await (await env.get(Login)).execute(await bluesky.authorize(did))
+    return await (await env.get(OpenWebSession)).execute(member.id)
+
+
+async def test_logout_removes_the_grant_and_revokes_it(env):
+    token = await _signed_in(env, BOB)
+    store = await env.get(FakeBlueskyGrantStore)
+    grant = store.current[BOB]
+
+    await (await env.get(CloseWebSession)).execute(token)
+
+    assert (await env.get(FakeBlueskyGrantRevocation)).revoked == [grant]
+    assert BOB not in store.current
+    assert await (await env.get(WebSessionRepository)).get(web_session_token_hash(token)) is None
+
+
+async def test_logout_leaves_other_members_grants_alone(env):
+    token = await _signed_in(env, BOB)
+    await _signed_in(env, ALICE)
+    await (await env.get(CloseWebSession)).execute(token)
+    store = await env.get(FakeBlueskyGrantStore)
+    assert list(store.current) == [ALICE]
+
+
+async def test_logout_with_an_unknown_cookie_revokes_nothing(env):
+    await _signed_in(env, BOB)
+    await (await env.get(CloseWebSession)).execute("not-a-session")
+    assert (await env.get(FakeBlueskyGrantRevocation)).revoked == []
+    assert BOB in (await env.get(FakeBlueskyGrantStore)).current
