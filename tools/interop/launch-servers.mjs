@@ -7,7 +7,8 @@
 //   node --import ./loopback-only.mjs launch-servers.mjs NODE_MODULES_DIR
 //
 // The ready line: {"ready": true, "plc": URL, "pds": URL, "handle_domain": ".test",
-//                  "admin_password": ..., "started_ms": N}
+//                  "data_directory": DIR, "admin_password": ..., "started_ms": N}
+// The data directory is there for tests to read the PDS's own record of live grants.
 // The admin password is made here for this run and only unlocks this throwaway PDS.
 // How @atproto/dev-env starts its TestPlc/TestPds was read for the configuration
 // (dev mode, hostname localhost, inviteRequired false, service handle domains).
@@ -109,6 +110,7 @@ try {
       plc: plcUrl,
       pds: pdsUrl,
       handle_domain: '.test',
+      data_directory: dataDirectory,
       admin_password: adminPassword,
       started_ms: Math.round(performance.now() - started),
     }) + '\n',
