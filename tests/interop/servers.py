@@ -22,7 +22,8 @@ import httpx
 
 from talk_backend.infrastructure.bluesky.dpop import DpopKey
 
-ROOT = Path(__file__).resolve().parents[2]
+# absolute(), not resolve(): under Bazel this file is a runfiles symlink.
+ROOT = Path(__file__).absolute().parents[2]
 TOOLS = ROOT / "tools" / "interop"
 # The names the servers' process may resolve, all to 127.0.0.1: `localhost` (the PDS
 # and PLC name themselves so) and the confidential client's public name.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the reference Bluesky servers (tools/interop/package-lock.json) and the Node
 # that runs them into .build/interop/, once per lock: a stamp holding the lock's hash
-# makes a second run a no-op. Needs npm (any version) and, for better-sqlite3's
-# compile, build-essential and python3.
+# makes a second run a no-op. npm (any version) and, for better-sqlite3's compile,
+# build-essential and python3 come from Debian's packages when missing.
 #
 # Two steps, because npm runs install scripts with the node it was started by (Debian's
 # 18 or the machine's 20), and better-sqlite3 must be compiled for the Node that will
@@ -23,13 +23,19 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   echo "interop servers: installed in $dest (lock unchanged)"
   exit 0
 fi
-command -v npm >/dev/null || { echo "interop servers: npm is missing (Debian: apt-get install npm)" >&2; exit 1; }
-for tool in make g++ python3; do
-  command -v "$tool" >/dev/null || {
-    echo "interop servers: $tool is missing, better-sqlite3 compiles from source (Debian: apt-get install build-essential python3)" >&2
-    exit 1
-  }
-done
+# npm (any version: the Node that runs the servers comes from the lock) and a C++
+# toolchain for better-sqlite3, from Debian's packages when missing.
+missing=()
+command -v npm >/dev/null || missing+=(npm)
+for tool in make g++; do command -v "$tool" >/dev/null || missing+=(build-essential); done
+command -v python3 >/dev/null || missing+=(python3)
+if ((${#missing[@]})); then
+  sudo=""
+  [[ "$(id -u)" == 0 ]] || sudo=sudo
+  echo "interop servers: installing Debian's ${missing[*]}"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+    $(printf '%s\n' "${missing[@]}" | sort -u) >/dev/null
+fi
 
 started=$SECONDS
 rm -rf "$dest"
