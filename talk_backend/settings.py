@@ -11,6 +11,13 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from talk_backend.infrastructure.bluesky.client_id_rules import (
+    METADATA_PATH,
+    ClientIdRefused,
+    check_discoverable_client_id,
+    discoverable_problem,
+)
+
 
 class Environment(enum.StrEnum):
     DEVELOPMENT = "development"
@@ -122,6 +129,26 @@ class Settings(BaseSettings):
                 raise ValueError("ATPROTO_PDS_URL must be https in production")
             if self.oauth.private_key is None:
                 raise ValueError("OAUTH__PRIVATE_KEY is required in production")
+        return self
+
+    @model_validator(mode="after")
+    def _confidential_client_id_the_server_accepts(self) -> Settings:
+        """A confidential client's client_id is {public_url}/oauth-client-metadata.json;
+        atproto's authorization server refuses every sign-in of one it would refuse
+        (client_id_rules), so refuse it here, once, naming the rule (not the URL: it
+        may carry credentials). In every environment: it never works anywhere."""
+        if self.oauth.private_key is None:
+            return self
+        client_id = self.oauth.public_url + METADATA_PATH
+        try:
+            check_discoverable_client_id(client_id)
+        except ClientIdRefused as refused:
+            rule = discoverable_problem(client_id) or refused.description
+            raise ValueError(
+                "OAUTH__PUBLIC_URL cannot serve a confidential client (OAUTH__PRIVATE_KEY "
+                f"is set): atproto's authorization server refuses its client_id with "
+                f"{refused.error}: {rule} (use https on a public DNS name)"
+            ) from None
         return self
 
     @property

@@ -67,3 +67,15 @@ class SignInFailed(DomainError):
 
 class SignInDeclined(SignInFailed):
     """The person chose not to sign in at their authorization server (access_denied)."""
+
+
+class AuthorizationRefused(SignInFailed):
+    """The account's authorization server refused to start the sign-in (its answer to
+    the pushed authorization request): its OAuth error code and description, as the
+    adapter cleaned them (bounded, printable, nothing we sent echoed back)."""
+
+    def __init__(self, error: str, description: str | None) -> None:
+        said = f"{error}: {description}" if description else error
+        super().__init__(f"the authorization server refused the request: {said}")
+        self.error = error
+        self.description = description

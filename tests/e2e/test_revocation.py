@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 import pytest_asyncio
 
 from talk_backend.infrastructure.bluesky.client_identity import ClientIdentity
 from talk_backend.infrastructure.bluesky.dpop_requests import DpopPoster
 from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
-from tests.factories import ALICE, BOB, seed_member
+from tests.factories import ALICE, BOB, CAROL, seed_member
 from tests.fakes.grant_probe import GrantProbe
 
 
@@ -111,3 +112,36 @@ async def test_without_a_revocation_endpoint_logout_only_forgets(
     assert await e2e_env.fetch("SELECT 1 FROM oauth_sessions") == []
     assert fake_atproto.grants.revoked_grants == 0
     assert "advertises no revocation endpoint" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("switch", "value"),
+    [("token_sub", CAROL), ("token_scope", "transition:generic")],
+)
+async def test_tokens_refused_at_the_exchange_are_revoked(
+    e2e_env, fake_atproto, browser, switch, value
+):
+    fake_atproto.add_account(BOB, "bob.test")
+    await seed_member(e2e_env, BOB)
+    setattr(fake_atproto, switch, value)
+
+    assert (await browser.sign_in(BOB)).status_code == 400
+
+    assert fake_atproto.grants.revoked_grants == 1
+    assert fake_atproto.grants.refresh_tokens == {} and fake_atproto.grants.access_tokens == {}
+
+
+async def test_an_entryway_account_refused_after_the_exchange_is_revoked(
+    e2e_env, fake_atproto, browser
+):
+    fake_atproto.add_account(BOB, "bob.test")
+    fake_atproto.chosen_account = BOB
+    await seed_member(e2e_env, BOB)
+    started = await browser.start(None)
+    params = await browser.authorize(started.headers["location"])
+    fake_atproto.protected_resource_server = "http://127.0.0.1:9"  # Bob's PDS trusts another
+
+    assert (await browser.callback(params)).status_code == 400
+
+    assert fake_atproto.grants.revoked_grants == 1
+    assert fake_atproto.grants.refresh_tokens == {}

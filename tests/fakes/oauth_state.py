@@ -4,12 +4,32 @@ and grants."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from talk_backend.application.oauth_state import OAuthTokens, PendingAuthorization, Save
 from talk_backend.application.ports import Clock
+from talk_backend.infrastructure.bluesky.dpop import DpopKey
+
+
+def sample_tokens(now: datetime, did: str) -> OAuthTokens:
+    """A grant as a sign-in at a made-up server would store it: fresh random tokens and
+    DPoP key, live for 30 minutes from `now`."""
+    return OAuthTokens(
+        did=did,
+        issuer="https://as.example.com",
+        pds_url="https://pds.example.com",
+        token_endpoint="https://as.example.com/oauth/token",
+        scope="atproto transition:generic",
+        access_token=secrets.token_urlsafe(32),
+        refresh_token=secrets.token_urlsafe(32),
+        dpop_private_jwk=DpopKey.generate().to_json(),
+        expires_at=now + timedelta(minutes=30),
+        updated_at=now,
+    )
 
 
 class InMemoryAuthRequestStore:

@@ -31,7 +31,7 @@ def test_debug_is_refused_in_production(monkeypatch):
         monkeypatch,
         DEBUG="true",
         ENVIRONMENT="production",
-        OAUTH__PUBLIC_URL="https://talk.example",
+        OAUTH__PUBLIC_URL="https://talk.example.com",
         OAUTH__PRIVATE_KEY='{"kty":"EC"}',
     )
     with pytest.raises(SettingsError, match="DEBUG must be false in production"):

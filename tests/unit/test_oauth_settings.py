@@ -49,3 +49,44 @@ def test_bad_private_key_message_does_not_echo_it():
     with pytest.raises(ValueError, match="OAUTH__PRIVATE_KEY") as caught:
         ClientIdentity(OAuthSettings(private_key="super-secret-garbage"))
     assert "super-secret" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("public_url", "error", "rule"),
+    [
+        ("http://127.0.0.1:8000", "invalid_client_metadata", 'must use the "https:" protocol'),
+        ("https://127.0.0.1:8443", "invalid_client_metadata", "must not use a loopback host"),
+        ("https://10.1.2.3", "invalid_client_metadata", "must not be an IP address"),
+        ("https://talk", "invalid_client_metadata", "must contain at least two segments"),
+        ("https://talk.local", "invalid_client_metadata", 'must not end with ".local"'),
+        ("https://talk.test:8443", "invalid_client_id", "TLD must not be a local hostname"),
+        ("https://talk.example", "invalid_client_id", "TLD must not be a local hostname"),
+        ("https://u:hunter2@talk.example.com", "invalid_client_metadata", "credentials"),
+    ],
+)
+def test_a_confidential_client_the_server_would_refuse_stops_start_up(
+    monkeypatch, public_url, error, rule
+):
+    monkeypatch.setenv("DATABASE__URL", "postgresql+asyncpg://u@db/talk")
+    monkeypatch.setenv("OAUTH__PUBLIC_URL", public_url)
+    monkeypatch.setenv("OAUTH__PRIVATE_KEY", "not-a-key-but-secret")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "OAUTH__PUBLIC_URL cannot serve a confidential client" in message
+    assert error in message and rule in message
+    assert "hunter2" not in message and "not-a-key" not in message
+
+
+def test_a_loopback_client_may_use_any_public_url(monkeypatch):
+    monkeypatch.setenv("DATABASE__URL", "postgresql+asyncpg://u@db/talk")
+    monkeypatch.setenv("OAUTH__PUBLIC_URL", "http://127.0.0.1:8000")
+    assert load_settings().oauth.private_key is None
+
+
+def test_a_confidential_client_on_a_reserved_non_local_name_starts(monkeypatch):
+    monkeypatch.setenv("DATABASE__URL", "postgresql+asyncpg://u@db/talk")
+    monkeypatch.setenv("OAUTH__PUBLIC_URL", "https://talk.internal:8443")
+    monkeypatch.setenv("OAUTH__PRIVATE_KEY", "k")
+    assert load_settings().oauth.public_url == "https://talk.internal:8443"

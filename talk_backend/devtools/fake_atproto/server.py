@@ -8,19 +8,22 @@ import contextlib
 import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from talk_backend.devtools.fake_atproto import consent
+from talk_backend.devtools.fake_atproto.clients import (
+    ClientRegistry,
+    KnownClient,
+    check_redirect_uri,
+)
 from talk_backend.devtools.fake_atproto.dpop_check import DpopRejected, check_proof
 from talk_backend.devtools.fake_atproto.grants import Grant, Grants, Par, Refused
 
@@ -54,13 +57,17 @@ class FakeAtproto:
     callback_iss: str | None = None
     token_sub: str | None = None
     token_scope: str | None = None
-    trusted_client_keys: dict[str, KeySet] = field(default_factory=dict)
+    # Which clients it knows: the loopback one, and https clients on host names
+    # mapped to 127.0.0.1 (`clients.hosts`), trusted with `clients.tls`.
+    clients: ClientRegistry = field(default_factory=ClientRegistry)
     access_token_ttl: int = 1800
     # Test-only: skip the consent page and approve as the hinted account, for tests
     # that drive the flow without a browser. Off by default: a browser sees the page.
     auto_approve: bool = False
     # Seconds a refresh_token grant waits before it is looked at: widens race windows.
     refresh_delay: float = 0.0
+    # Given the PAR's form, the (error, error_description) the PAR is refused with.
+    par_refusal: Callable[[dict[str, str]], tuple[str, str]] | None = None
     # False: the metadata names no revocation_endpoint (RFC 7009 is optional).
     advertise_revocation: bool = True
     # An HTTP status the revocation endpoint answers with instead of revoking (a 5xx).
@@ -152,10 +159,19 @@ class FakeAtproto:
         return JSONResponse({"error": error, "error_description": description}, status, headers)
 
     async def _checked(self, request: Request, path: str) -> tuple[dict[str, str], str]:
+        """The DPoP proof, then the client: known (its metadata fetched and checked)
+        and authenticated as its metadata says. Raises DpopRejected or Refused."""
         form = await _form(request)
-        jkt = self._proof(request, path)
-        self._check_client(form)
+        jkt, _ = await self._client_of(request, form, path)
         return form, jkt
+
+    async def _client_of(
+        self, request: Request, form: dict[str, str], path: str
+    ) -> tuple[str, KnownClient]:
+        jkt = self._proof(request, path)
+        client = await self.clients.client(form.get("client_id", ""))
+        self.clients.authenticate(client, form, self.base_url, jkt)
+        return jkt, client
 
     def _proof(self, request: Request, path: str, access_token: str | None = None) -> str:
         method = request.method
@@ -173,28 +189,26 @@ class FakeAtproto:
                 self.nonce_challenges += 1
             raise
 
-    def _check_client(self, form: dict[str, str]) -> None:
-        client_id = form.get("client_id", "")
-        assertion = form.get("client_assertion")
-        if client_id.startswith("http://localhost?"):
-            if assertion:
-                raise DpopRejected("invalid_client", "loopback clients do not authenticate")
-            return
-        keys = self.trusted_client_keys.get(client_id)
-        if keys is None or assertion is None:
-            raise DpopRejected("invalid_client", "unknown client or missing client assertion")
-        try:
-            claims = jwt.decode(assertion, keys, algorithms=["ES256"]).claims
-        except (JoseError, ValueError):
-            raise DpopRejected("invalid_client", "client assertion signature") from None
-        if claims.get("iss") != client_id or claims.get("aud") != self.base_url:
-            raise DpopRejected("invalid_client", "client assertion iss/aud")
-
     async def par(self, request: Request) -> Response:
+        """As atproto's server: client credentials, the DPoP proof (nonce), the client
+        (loopback, or its fetched metadata and JWKS), its authentication, then the
+        request itself against the client's metadata (redirect_uri, scope)."""
+        form = await _form(request)
+        if not form.get("client_id"):
+            return self._error("invalid_client", "Client credentials missing")
         try:
-            form, jkt = await self._checked(request, "/oauth/par")
-        except DpopRejected as exc:
+            jkt, client = await self._client_of(request, form, "/oauth/par")
+            form["redirect_uri"] = check_redirect_uri(client, form.get("redirect_uri"))
+            declared = str(client.metadata.get("scope", "")).split(" ")
+            for scope in form.get("scope", "").split():
+                if scope not in declared:
+                    raise Refused(
+                        "invalid_scope", f'Scope "{scope}" is not declared in the client metadata'
+                    )
+        except (DpopRejected, Refused) as exc:
             return self._error(exc.error, str(exc))
+        if self.par_refusal is not None:
+            return self._error(*self.par_refusal(form))
         required = ("state", "redirect_uri", "code_challenge", "scope")
         if any(not form.get(name) for name in required):
             return self._error("invalid_request", "missing parameter")
@@ -314,8 +328,9 @@ class FakeAtproto:
         except DpopRejected as exc:
             return self._error(exc.error, str(exc))
         with contextlib.suppress(DpopRejected, Refused):
-            self._check_client(form)
-            self.grants.revoke(form["token"], form["client_id"], jkt)
+            client = await self.clients.client(form["client_id"])
+            self.clients.authenticate(client, form, self.base_url, jkt)
+            self.grants.revoke(form["token"], client.client_id, jkt)
         return JSONResponse({}, 200, {"DPoP-Nonce": self._nonce})
 
     async def get_session(self, request: Request) -> Response:

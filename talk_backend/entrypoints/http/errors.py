@@ -95,7 +95,10 @@ async def _known_error(_: Request, exc: Exception) -> JSONResponse:
     status = status_for(exc)
     if status == 422:
         return JSONResponse({"detail": [validation_issue(str(exc))]}, status_code=422)
-    return JSONResponse({"detail": safe_text(str(exc), MESSAGE_CHARS)}, status_code=status)
+    body: dict[str, str | None] = {"detail": safe_text(str(exc), MESSAGE_CHARS)}
+    if isinstance(exc, errors.AuthorizationRefused):
+        body.update(error=exc.error, error_description=exc.description)
+    return JSONResponse(body, status_code=status)
 
 
 async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:

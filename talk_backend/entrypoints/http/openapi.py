@@ -14,6 +14,14 @@ class ErrorOut(BaseModel):
     detail: str
 
 
+class AuthorizationRefusedOut(ErrorOut):
+    """A 400 of POST /auth/login when the account's authorization server refused the
+    request: its OAuth `error` and `error_description` (bounded, printable) as well."""
+
+    error: str | None = None
+    error_description: str | None = None
+
+
 _MEANING = {
     400: "Bluesky did not vouch for the sign-in (unknown account, bad state or code...)",
     401: "Not signed in",

@@ -12,10 +12,10 @@ from urllib.parse import urlencode
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
+from talk_backend.infrastructure.bluesky.client_id_rules import METADATA_PATH
 from talk_backend.settings import OAuthSettings
 
 CALLBACK_PATH = "/auth/callback"
-METADATA_PATH = "/oauth-client-metadata.json"
 JWKS_PATH = "/oauth/jwks.json"
 _ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 

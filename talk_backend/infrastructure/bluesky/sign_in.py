@@ -15,10 +15,11 @@ from talk_backend.application.ports import (
     AuthorizationCallback,
     AuthorizationRedirect,
     AuthRequestStore,
+    BlueskyGrantRevocation,
     Clock,
     CompletedSignIn,
 )
-from talk_backend.domain.errors import SignInDeclined, SignInFailed
+from talk_backend.domain.errors import AuthorizationRefused, SignInDeclined, SignInFailed
 from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
 from talk_backend.infrastructure.bluesky.client_identity import ClientIdentity
 from talk_backend.infrastructure.bluesky.discovery import discover, issuer_of
@@ -27,12 +28,18 @@ from talk_backend.infrastructure.bluesky.dpop_requests import DpopPoster
 from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
 from talk_backend.infrastructure.bluesky.identity_resolver import AtprotoIdentityResolver
 from talk_backend.infrastructure.bluesky.pkce import new_verifier, s256_challenge
-from talk_backend.infrastructure.bluesky.token_response import checked_tokens, error_code
+from talk_backend.infrastructure.bluesky.token_response import (
+    checked_tokens,
+    error_code,
+    error_description,
+)
 from talk_backend.settings import Settings
 
 # We issue states as token_urlsafe(32); anything else cannot be ours (and must not
 # reach SQL: PostgreSQL refuses NUL bytes in text).
 _STATE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+# What a PAR carries that must not be shown back (client_id, redirect_uri may be).
+_PAR_SECRETS = ("state", "code_challenge", "client_assertion")
 # A pending request started at the entryway: the account is chosen at the server.
 UNKNOWN_ACCOUNT = ""
 
@@ -53,6 +60,9 @@ class AtprotoOAuthSignIn:
     requests: AuthRequestStore
     clock: Clock
     settings: Settings
+    # A refusal after the token exchange revokes the tokens it got (Login does the
+    # same for the refusals it decides; this is for those decided here).
+    revocation: BlueskyGrantRevocation
 
     async def begin(
         self, account: Did | Handle | None, browser_binding: str
@@ -83,7 +93,10 @@ class AtprotoOAuthSignIn:
         status, body = await self.poster.post_form(server.par_endpoint, form, key)
         request_uri = body.get("request_uri") if isinstance(body, dict) else None
         if status not in (200, 201) or not isinstance(request_uri, str):
-            raise SignInFailed(f"the authorization server refused the request ({error_code(body)})")
+            # The person should see why (e.g. "Invalid client ID"): the PAR carries no
+            # token, and its one-time values are cut out of the description.
+            sent = [form.get(name, "") for name in _PAR_SECRETS]
+            raise AuthorizationRefused(error_code(body), error_description(body, sent))
         now = self.clock.now()
         await self.requests.add(
             PendingAuthorization(
@@ -131,9 +144,13 @@ class AtprotoOAuthSignIn:
         if not callback.code:
             raise SignInFailed("authorization response carries no code")
         tokens = await self._exchange(pending, callback.code)
-        # tokens.did: the DID resolved at the start, or the one picked at the entryway.
-        document = await self.resolver.resolve_did(Did(tokens.did))
-        handle = await self.resolver.verified_handle(document)
+        try:
+            # tokens.did: the DID resolved at the start, or the one picked at the entryway.
+            document = await self.resolver.resolve_did(Did(tokens.did))
+            handle = await self.resolver.verified_handle(document)
+        except Exception:
+            await self.revocation.revoke(tokens)
+            raise
         return CompletedSignIn(VerifiedIdentity(Did(tokens.did), handle), tokens)
 
     async def _exchange(self, pending: PendingAuthorization, code: str) -> OAuthTokens:
@@ -150,9 +167,34 @@ class AtprotoOAuthSignIn:
         if status != 200 or not isinstance(body, dict):
             raise SignInFailed(f"the token exchange failed ({error_code(body)})")
         origin = pending.origin()
-        if pending.did == UNKNOWN_ACCOUNT:
-            origin = await self._chosen_account(body.get("sub"), origin)
-        return checked_tokens(body, origin, self.clock.now())
+        try:
+            if pending.did == UNKNOWN_ACCOUNT:
+                origin = await self._chosen_account(body.get("sub"), origin)
+            return checked_tokens(body, origin, self.clock.now())
+        except Exception:
+            # Tokens we refuse to use must not stay live at the server that issued them.
+            await self._revoke_unchecked(body, origin)
+            raise
+
+    async def _revoke_unchecked(self, body: dict[str, object], origin: GrantOrigin) -> None:
+        access, refresh = body.get("access_token"), body.get("refresh_token")
+        if not isinstance(access, str):
+            return
+        now = self.clock.now()
+        await self.revocation.revoke(
+            OAuthTokens(
+                did=origin.did,
+                issuer=origin.issuer,
+                pds_url=origin.pds_url,
+                token_endpoint=origin.token_endpoint,
+                scope="",
+                access_token=access,
+                refresh_token=refresh if isinstance(refresh, str) else None,
+                dpop_private_jwk=origin.dpop_private_jwk,
+                expires_at=now,
+                updated_at=now,
+            )
+        )
 
     async def _chosen_account(self, sub: object, origin: GrantOrigin) -> GrantOrigin:
         """An account picked at the entryway: its own PDS must name the issuer that

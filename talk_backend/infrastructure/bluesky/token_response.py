@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,6 +11,8 @@ from talk_backend.application.oauth_state import GrantOrigin, OAuthTokens
 from talk_backend.domain.errors import SignInFailed
 
 _ERROR_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+# How much of a server's error_description reaches a person.
+DESCRIPTION_CHARS = 200
 
 
 def checked_tokens(body: dict[str, Any], origin: GrantOrigin, now: datetime) -> OAuthTokens:
@@ -47,3 +50,20 @@ def error_code(body: Any) -> str:
     if isinstance(error, str) and _ERROR_CODE.fullmatch(error):
         return error
     return "no error code"
+
+
+def error_description(body: Any, sent: Iterable[str]) -> str | None:
+    """The server's error_description, fit to show a person: whatever we `sent` (state,
+    client assertion...) cut out first, every non-printable character (controls, line
+    breaks, bidi overrides) made a space, at most DESCRIPTION_CHARS. Only for answers
+    to requests that carry no token: a description could quote one."""
+    text = body.get("error_description") if isinstance(body, dict) else None
+    if not isinstance(text, str):
+        return None
+    for value in sent:
+        if value:
+            text = text.replace(value, "[redacted]")
+    text = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    if len(text) > DESCRIPTION_CHARS:
+        text = text[:DESCRIPTION_CHARS] + "…"
+    return text or None

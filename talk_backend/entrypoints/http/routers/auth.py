@@ -16,7 +16,7 @@ from talk_backend.application.usecase.auth.start_login import StartLogin
 from talk_backend.application.usecase.web_sessions.close import CloseWebSession
 from talk_backend.application.usecase.web_sessions.open import OpenWebSession
 from talk_backend.domain.errors import DomainError
-from talk_backend.entrypoints.http.openapi import errors
+from talk_backend.entrypoints.http.openapi import AuthorizationRefusedOut, errors
 from talk_backend.entrypoints.http.schemas import LoginRequest, LoginStarted
 from talk_backend.entrypoints.http.security import (
     BindingCookie,
@@ -44,13 +44,12 @@ _State = Annotated[str, Query(min_length=1, max_length=4096)]
     responses={
         303: {"description": "Redirect to the account's authorization server"},
         200: {"description": "The same, without the redirect, for Accept: application/json"},
-        **errors(
-            400,
-            403,
-            413,
-            502,
-            e400="Not UTF-8, or the account did not resolve or its server refused",
-        ),
+        **errors(403, 413, 502),
+        400: {
+            "model": AuthorizationRefusedOut,
+            "description": "Not UTF-8, or the account did not resolve, or its authorization "
+            "server refused the request (then with its `error` and `error_description`)",
+        },
     },
 )
 async def login(

@@ -10,9 +10,9 @@ from fastapi.responses import JSONResponse
 
 from talk_backend.application.ports import HealthCheck
 from talk_backend.entrypoints.http.schemas import Health
+from talk_backend.infrastructure.bluesky.client_id_rules import METADATA_PATH
 from talk_backend.infrastructure.bluesky.client_identity import (
     JWKS_PATH,
-    METADATA_PATH,
     ClientIdentity,
 )
 

@@ -4,34 +4,19 @@ use case to revoke at Bluesky after the commit."""
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
-
 from talk_backend.application.oauth_state import OAuthTokens
 from talk_backend.application.ports import BlueskyGrantStore, CompletedSignIn, TransactionManager
 from talk_backend.domain.identity import Did, VerifiedIdentity
-from talk_backend.infrastructure.bluesky.dpop import DpopKey
 from tests.factories import BOB
 from tests.fakes.clock import FakeClock
+from tests.fakes.oauth_state import sample_tokens
 from tests.harness import Env, create_env_fixture
 
 grant_env = create_env_fixture(unmock={"persistence", "bluesky"})
 
 
 async def tokens(env: Env) -> OAuthTokens:
-    now = (await env.get(FakeClock)).now()
-    return OAuthTokens(
-        did=BOB,
-        issuer="https://as.example.com",
-        pds_url="https://pds.example.com",
-        token_endpoint="https://as.example.com/oauth/token",
-        scope="atproto",
-        access_token=secrets.token_urlsafe(32),
-        refresh_token=secrets.token_urlsafe(32),
-        dpop_private_jwk=DpopKey.generate().to_json(),
-        expires_at=now + timedelta(minutes=30),
-        updated_at=now,
-    )
+    return sample_tokens((await env.get(FakeClock)).now(), BOB)
 
 
 def signed_in(grant) -> CompletedSignIn:

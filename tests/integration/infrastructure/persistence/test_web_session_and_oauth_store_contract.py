@@ -31,7 +31,11 @@ from talk_backend.infrastructure.persistence.oauth_state import (
 )
 from tests.factories import ALICE, BOB, CAROL, seed_member
 from tests.fakes.clock import FakeClock
-from tests.fakes.oauth_state import InMemoryAuthRequestStore, InMemoryOAuthGrantStore
+from tests.fakes.oauth_state import (
+    InMemoryAuthRequestStore,
+    InMemoryOAuthGrantStore,
+    sample_tokens,
+)
 from tests.harness import Env, create_env_fixture
 
 fake_env = create_env_fixture()
@@ -146,20 +150,7 @@ async def pending(env: Env, *, ttl: timedelta = timedelta(minutes=10)) -> Pendin
 
 
 async def tokens(env: Env, did: str = BOB) -> OAuthTokens:
-    clock = await env.get(FakeClock)
-    now = clock.now()
-    return OAuthTokens(
-        did=did,
-        issuer="https://as.example.com",
-        pds_url="https://pds.example.com",
-        token_endpoint="https://as.example.com/oauth/token",
-        scope="atproto transition:generic",
-        access_token=secrets.token_urlsafe(32),
-        refresh_token=secrets.token_urlsafe(32),
-        dpop_private_jwk=DpopKey.generate().to_json(),
-        expires_at=now + timedelta(minutes=30),
-        updated_at=now,
-    )
+    return sample_tokens((await env.get(FakeClock)).now(), did)
 
 
 class TestAuthRequestStoreContract:

@@ -8,12 +8,12 @@ import pytest
 
 from talk_backend.application.errors import UnsafeUrl, UpstreamFailure
 from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
+from tests.fakes.tls import tls_for
 from tests.unit.infrastructure.bluesky.network_doubles import (
     FakeResolver,
     RecordingBackend,
     http_response,
     local_http,
-    tls_for,
 )
 
 PUBLIC = "93.184.215.14"
