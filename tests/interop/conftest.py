@@ -30,6 +30,7 @@ from tests.browser.conftest import (  # the same browser setup and screenshot ru
     pytest_runtest_makereport,
     screenshots,
 )
+from tests.fakes.tls import TlsFiles, tls_files
 from tests.harness import Env, create_env_fixture
 from tests.interop.servers import (
     CLIENT_HOST,
@@ -39,7 +40,6 @@ from tests.interop.servers import (
     missing_reason,
     running_servers,
 )
-from tests.interop.tls import ServerTls, make_server_tls
 
 __all__ = ["Screenshots", "chromium_path", "pytest_runtest_makereport", "screenshots"]
 
@@ -68,12 +68,12 @@ def servers_installed() -> None:
 
 
 @pytest.fixture(scope="session")
-def client_tls(tmp_path_factory: pytest.TempPathFactory) -> ServerTls:
-    return make_server_tls(tmp_path_factory.mktemp("interop-tls"), CLIENT_HOST)
+def client_tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    return tls_files(tmp_path_factory.mktemp("interop-tls"), CLIENT_HOST)
 
 
 @pytest.fixture(scope="session")
-def reference_servers(servers_installed: None, client_tls: ServerTls) -> Iterator[ReferenceServers]:
+def reference_servers(servers_installed: None, client_tls: TlsFiles) -> Iterator[ReferenceServers]:
     with running_servers(extra_ca_certs=client_tls.ca_file) as servers:
         yield servers
 
@@ -127,7 +127,7 @@ interop_env = create_env_fixture(
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def app_url(
-    interop_env: Env, api_socket: socket.socket, client_kind: str, client_tls: ServerTls
+    interop_env: Env, api_socket: socket.socket, client_kind: str, client_tls: TlsFiles
 ) -> AsyncIterator[str]:
     """Where the browser finds the app: its public URL."""
     app = create_app(interop_env.container, close_container=False)
@@ -146,7 +146,9 @@ async def interop_browser(chromium_path: str) -> AsyncIterator[Browser]:
         browser = await playwright.chromium.launch(
             executable_path=chromium_path,
             headless=True,
-            args=[*CHROMIUM_ARGS, HOST_RULES],
+            # Port 9 (discard) is the contract client's redirect port, where nothing
+            # listens: Chromium refuses it as unsafe unless allowed.
+            args=[*CHROMIUM_ARGS, HOST_RULES, "--explicitly-allowed-ports=9"],
             timeout=60_000,
         )
         try:
