@@ -148,7 +148,8 @@ async def interop_browser(chromium_path: str) -> AsyncIterator[Browser]:
             headless=True,
             # Port 9 (discard) is the contract client's redirect port, where nothing
             # listens: Chromium refuses it as unsafe unless allowed.
-            args=[*CHROMIUM_ARGS, HOST_RULES, "--explicitly-allowed-ports=9"],
+            # No proxy from the environment either: talk.internal must stay on 127.0.0.1.
+            args=[*CHROMIUM_ARGS, HOST_RULES, "--explicitly-allowed-ports=9", "--no-proxy-server"],
             timeout=60_000,
         )
         try:

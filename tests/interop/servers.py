@@ -44,7 +44,7 @@ def missing_reason() -> str | None:
     if not (where / ".installed").is_file() or not os.access(node, os.X_OK):
         return (
             f"the reference Bluesky servers are not installed in {where}: "
-            "`make interop` installs them (needs npm, build-essential and python3)"
+            "`make interop` installs them (docs/interop.md)"
         )
     return None
 
@@ -144,6 +144,7 @@ def create_account(servers: ReferenceServers, name: str) -> Account:
         f"{servers.pds_url}/xrpc/com.atproto.server.createAccount",
         json={"handle": handle, "email": f"{handle}@mail.invalid", "password": password},
         timeout=30,
+        trust_env=False,  # straight to 127.0.0.1, whatever proxy the environment names
     )
     response.raise_for_status()
     body = response.json()
@@ -185,7 +186,7 @@ def get_session_status(pds_url: str, access_token: str, dpop_private_jwk: str) -
     url = f"{pds_url}/xrpc/com.atproto.server.getSession"
     key = DpopKey.from_json(dpop_private_jwk)
     nonce: str | None = None
-    with httpx.Client(timeout=30) as http:
+    with httpx.Client(timeout=30, trust_env=False) as http:
         for _ in range(2):
             response = http.get(
                 url,
