@@ -72,6 +72,8 @@ class FakeAtproto:
     advertise_revocation: bool = True
     # An HTTP status the revocation endpoint answers with instead of revoking (a 5xx).
     revocation_failure: int | None = None
+    # Seconds the revocation endpoint waits before answering (a hanging server).
+    revocation_delay: float = 0.0
     # What happened, for tests to look at.
     nonce_challenges: int = 0
     refresh_grants: int = 0
@@ -198,13 +200,14 @@ class FakeAtproto:
             return self._error("invalid_client", "Client credentials missing")
         try:
             jkt, client = await self._client_of(request, form, "/oauth/par")
-            form["redirect_uri"] = check_redirect_uri(client, form.get("redirect_uri"))
+            # In the real server's order: the scope, then the redirect_uri.
             declared = str(client.metadata.get("scope", "")).split(" ")
             for scope in form.get("scope", "").split():
                 if scope not in declared:
                     raise Refused(
                         "invalid_scope", f'Scope "{scope}" is not declared in the client metadata'
                     )
+            form["redirect_uri"] = check_redirect_uri(client, form.get("redirect_uri"))
         except (DpopRejected, Refused) as exc:
             return self._error(exc.error, str(exc))
         if self.par_refusal is not None:
@@ -316,6 +319,7 @@ class FakeAtproto:
         """RFC 7009, as atproto's server answers it: a bad form or DPoP proof is an
         error; past the proof, the answer is 200 whatever happened (an unknown token,
         another client's token), since the client could do nothing about it."""
+        await asyncio.sleep(self.revocation_delay)
         if self.revocation_failure is not None:
             return JSONResponse({"error": "server_error"}, self.revocation_failure)
         form = await _form(request)
