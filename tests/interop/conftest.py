@@ -8,15 +8,19 @@ that is a failure (as in tests/browser)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, async_playwright
 from pydantic import SecretStr
 
 from talk_backend.devtools.local_server import serving, socket_url
@@ -24,12 +28,15 @@ from talk_backend.entrypoints.http.app import create_app
 from talk_backend.settings import OAuthSettings, Settings
 from tests.browser.conftest import (  # the same browser setup and screenshot rules
     CHROMIUM_ARGS,
-    TIMEOUT_MS,
+    NewContext,
     Screenshots,
     chromium_path,
+    new_context,
+    page,
     pytest_runtest_makereport,
     screenshots,
 )
+from tests.factories import seed_member
 from tests.fakes.tls import TlsFiles, tls_files
 from tests.harness import Env, create_env_fixture
 from tests.interop.servers import (
@@ -41,7 +48,15 @@ from tests.interop.servers import (
     running_servers,
 )
 
-__all__ = ["Screenshots", "chromium_path", "pytest_runtest_makereport", "screenshots"]
+__all__ = [
+    "NewContext",
+    "Screenshots",
+    "chromium_path",
+    "new_context",
+    "page",
+    "pytest_runtest_makereport",
+    "screenshots",
+]
 
 LOOPBACK = "loopback"
 CONFIDENTIAL = "confidential"
@@ -81,6 +96,14 @@ def reference_servers(servers_installed: None, client_tls: TlsFiles) -> Iterator
 @pytest.fixture
 def new_account(reference_servers: ReferenceServers) -> Callable[[str], Account]:
     return lambda name: create_account(reference_servers, name)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def member(interop_env: Env, new_account: Callable[[str], Account]) -> Account:
+    """An account at the PDS whose owner is a member here already (the operator path)."""
+    alice = new_account("alice")
+    await seed_member(interop_env, alice.did, alice.handle)
+    return alice
 
 
 @pytest.fixture
@@ -140,47 +163,34 @@ async def app_url(
             yield url
 
 
+def _spki_sha256(cert_file: Path) -> str:
+    """base64(SHA-256(SubjectPublicKeyInfo)): how Chromium names a key it is told to trust."""
+    cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
+    spki = cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(hashlib.sha256(spki).digest()).decode()
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def interop_browser(chromium_path: str) -> AsyncIterator[Browser]:
+async def chromium(chromium_path: str, client_tls: TlsFiles) -> AsyncIterator[Browser]:
+    """tests/browser's Chromium (its `new_context` and `page` fixtures use this one),
+    plus: talk.internal resolves to 127.0.0.1 and nothing else resolves; the app's
+    certificate is trusted by its key alone (not every certificate error is ignored);
+    port 9, the contract client's redirect port where nothing listens, is allowed
+    (Chromium refuses it as unsafe); no proxy from the environment."""
+    args = [
+        *CHROMIUM_ARGS,
+        HOST_RULES,
+        f"--ignore-certificate-errors-spki-list={_spki_sha256(client_tls.cert_file)}",
+        "--explicitly-allowed-ports=9",
+        "--no-proxy-server",
+    ]
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=chromium_path,
-            headless=True,
-            # Port 9 (discard) is the contract client's redirect port, where nothing
-            # listens: Chromium refuses it as unsafe unless allowed.
-            # No proxy from the environment either: talk.internal must stay on 127.0.0.1.
-            args=[*CHROMIUM_ARGS, HOST_RULES, "--explicitly-allowed-ports=9", "--no-proxy-server"],
-            timeout=60_000,
+            executable_path=chromium_path, headless=True, args=args, timeout=60_000
         )
         try:
             yield browser
         finally:
             await browser.close()
-
-
-NewContext = Callable[[], Awaitable[BrowserContext]]
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def browser_contexts(
-    interop_browser: Browser,
-) -> AsyncIterator[NewContext]:
-    """Each context is another person's browser. The test CA is not in Chromium's
-    store, so certificate errors are ignored: the PDS, whose check matters, has it."""
-    made: list[BrowserContext] = []
-
-    async def make() -> BrowserContext:
-        context = await interop_browser.new_context(ignore_https_errors=True)
-        context.set_default_timeout(TIMEOUT_MS)
-        context.set_default_navigation_timeout(TIMEOUT_MS)
-        made.append(context)
-        return context
-
-    yield make
-    for context in made:
-        await context.close()
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def page(browser_contexts: NewContext) -> Page:
-    return await (await browser_contexts()).new_page()

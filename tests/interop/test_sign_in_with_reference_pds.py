@@ -15,7 +15,6 @@ from playwright.async_api import Page, expect
 
 from tests.browser.conftest import Screenshots
 from tests.browser.flows import row_counts
-from tests.factories import seed_member
 from tests.harness import Env
 from tests.interop.conftest import CONFIDENTIAL, LOOPBACK, NewContext
 from tests.interop.flows import (
@@ -55,14 +54,13 @@ async def stored_grant(env: Env, did: str) -> dict[str, object]:
 async def test_member_signs_in_and_the_stored_grant_is_accepted_by_the_pds(
     interop_env: Env,
     reference_servers: ReferenceServers,
-    new_account: NewAccount,
+    member: Account,
     app_url: str,
     client_kind: str,
     page: Page,
     screenshots: Screenshots,
 ):
-    alice = new_account("alice")
-    await seed_member(interop_env, alice.did, alice.handle)
+    alice = member
 
     await to_pds(page, app_url, reference_servers, alice.handle)
     await enter_password(page, alice, prefilled=True)
@@ -95,19 +93,19 @@ async def test_member_invites_by_handle_and_the_invitee_signs_in(
     interop_env: Env,
     reference_servers: ReferenceServers,
     new_account: NewAccount,
+    member: Account,
     app_url: str,
-    browser_contexts: NewContext,
+    new_context: NewContext,
     page: Page,
     screenshots: Screenshots,
 ):
-    alice, bob = new_account("alice"), new_account("bob")
-    await seed_member(interop_env, alice.did, alice.handle)
+    alice, bob = member, new_account("bob")
     await sign_in(page, app_url, reference_servers, alice)
     await page.get_by_label("Invite someone by handle or DID").fill(bob.handle)
     await page.get_by_role("button", name="Create invite").click()
     await expect(page.locator("#notice")).to_have_text(f"Invite created for {bob.handle}.")
 
-    bobs_page = await (await browser_contexts()).new_page()
+    bobs_page = await (await new_context()).new_page()
     await sign_in(bobs_page, app_url, reference_servers, bob)
     await expect_signed_in(bobs_page, bob)
     await screenshots.take(bobs_page, "invitee-signed-in")
@@ -121,12 +119,12 @@ async def test_stranger_is_refused_nothing_is_written_and_the_pds_grant_is_revok
     interop_env: Env,
     reference_servers: ReferenceServers,
     new_account: NewAccount,
+    member: Account,
     app_url: str,
     page: Page,
     screenshots: Screenshots,
 ):
-    alice, carol = new_account("alice"), new_account("carol")
-    await seed_member(interop_env, alice.did, alice.handle)
+    carol = new_account("carol")  # no invite; a member exists (the fixture)
     before = await row_counts(interop_env)
 
     await sign_in(page, app_url, reference_servers, carol)
@@ -143,13 +141,12 @@ async def test_stranger_is_refused_nothing_is_written_and_the_pds_grant_is_revok
 async def test_denying_at_the_pds_comes_back_with_a_clear_message_and_no_grant(
     interop_env: Env,
     reference_servers: ReferenceServers,
-    new_account: NewAccount,
+    member: Account,
     app_url: str,
     page: Page,
     screenshots: Screenshots,
 ):
-    alice = new_account("alice")
-    await seed_member(interop_env, alice.did, alice.handle)
+    alice = member
     before = await row_counts(interop_env)
 
     await sign_in(page, app_url, reference_servers, alice, decision="Deny access")
@@ -160,15 +157,13 @@ async def test_denying_at_the_pds_comes_back_with_a_clear_message_and_no_grant(
 
 
 async def test_sign_in_without_an_account_picks_it_at_the_pds_entryway(
-    interop_env: Env,
     reference_servers: ReferenceServers,
-    new_account: NewAccount,
+    member: Account,
     app_url: str,
     page: Page,
     screenshots: Screenshots,
 ):
-    alice = new_account("alice")
-    await seed_member(interop_env, alice.did, alice.handle)
+    alice = member
 
     await to_entryway(page, app_url, reference_servers)
     await expect(page.get_by_text("Please authenticate to continue")).to_be_visible()
@@ -180,15 +175,13 @@ async def test_sign_in_without_an_account_picks_it_at_the_pds_entryway(
 
 
 async def test_sign_in_by_did_resolves_through_the_plc_directory(
-    interop_env: Env,
     reference_servers: ReferenceServers,
-    new_account: NewAccount,
+    member: Account,
     app_url: str,
     page: Page,
     screenshots: Screenshots,
 ):
-    alice = new_account("alice")
-    await seed_member(interop_env, alice.did, alice.handle)
+    alice = member
 
     await to_pds(page, app_url, reference_servers, alice.did)
     await enter_password(page, alice, prefilled=True)
@@ -201,13 +194,12 @@ async def test_sign_in_by_did_resolves_through_the_plc_directory(
 async def test_refresh_rotates_the_tokens_at_the_pds_token_endpoint(
     interop_env: Env,
     reference_servers: ReferenceServers,
-    new_account: NewAccount,
+    member: Account,
     app_url: str,
     page: Page,
     screenshots: Screenshots,
 ):
-    alice = new_account("alice")
-    await seed_member(interop_env, alice.did, alice.handle)
+    alice = member
     await sign_in(page, app_url, reference_servers, alice)
     await screenshots.take(page, "signed-in")
     before = await stored_grant(interop_env, alice.did)
@@ -238,13 +230,12 @@ async def test_refresh_rotates_the_tokens_at_the_pds_token_endpoint(
 async def test_after_sign_out_the_pds_no_longer_accepts_the_grant(
     interop_env: Env,
     reference_servers: ReferenceServers,
-    new_account: NewAccount,
+    member: Account,
     app_url: str,
     page: Page,
     screenshots: Screenshots,
 ):
-    alice = new_account("alice")
-    await seed_member(interop_env, alice.did, alice.handle)
+    alice = member
     await sign_in(page, app_url, reference_servers, alice)
     grant = await stored_grant(interop_env, alice.did)
     token, key = str(grant["access_token"]), str(grant["dpop_private_jwk"])
@@ -262,19 +253,18 @@ async def test_after_sign_out_the_pds_no_longer_accepts_the_grant(
 async def test_signing_in_again_revokes_the_members_earlier_grant_at_the_pds(
     interop_env: Env,
     reference_servers: ReferenceServers,
-    new_account: NewAccount,
+    member: Account,
     app_url: str,
-    browser_contexts: NewContext,
+    new_context: NewContext,
     page: Page,
     screenshots: Screenshots,
 ):
-    alice = new_account("alice")
-    await seed_member(interop_env, alice.did, alice.handle)
+    alice = member
     await sign_in(page, app_url, reference_servers, alice)
     first = await stored_grant(interop_env, alice.did)
 
     # Another browser of hers (a second device): a second grant replaces the first.
-    other = await (await browser_contexts()).new_page()
+    other = await (await new_context()).new_page()
     await sign_in(other, app_url, reference_servers, alice)
     await expect_signed_in(other, alice)
     await screenshots.take(other, "second-device")
