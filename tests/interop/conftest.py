@@ -39,6 +39,7 @@ from tests.browser.conftest import (  # the same browser setup and screenshot ru
 from tests.factories import seed_member
 from tests.fakes.tls import TlsFiles, tls_files
 from tests.harness import Env, create_env_fixture
+from tests.harness.plugin import _report as report  # the harness's own status line
 from tests.interop.servers import (
     CLIENT_HOST,
     Account,
@@ -88,8 +89,15 @@ def client_tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
 
 
 @pytest.fixture(scope="session")
-def reference_servers(servers_installed: None, client_tls: TlsFiles) -> Iterator[ReferenceServers]:
+def reference_servers(
+    servers_installed: None, client_tls: TlsFiles, pytestconfig: pytest.Config
+) -> Iterator[ReferenceServers]:
     with running_servers(extra_ca_certs=client_tls.ca_file) as servers:
+        report(
+            pytestconfig,
+            f"talk-backend interop: PLC {servers.plc_url} and PDS {servers.pds_url}, "
+            f"ready in {servers.started_ms / 1000:.2f} s",
+        )
         yield servers
 
 
