@@ -38,6 +38,11 @@ if ((${#missing[@]})); then
 fi
 
 started=$SECONDS
+# The folder is replaced whole; one that holds something else is never removed.
+if [[ -d $dest && -n "$(ls -A "$dest")" && ! -f $dest/package-lock.json ]]; then
+  echo "interop servers: $dest holds other files; refusing to replace it (set TALK_INTEROP_DIR)" >&2
+  exit 1
+fi
 rm -rf "$dest"
 mkdir -p "$dest"
 cp "$here/package.json" "$here/package-lock.json" "$here/.npmrc" "$dest/"
