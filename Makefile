@@ -68,8 +68,9 @@ integration: venv
 		$(MAKE) --no-print-directory compose-integration; \
 	fi
 
+# tests/interop needs the reference Bluesky servers installed: `make interop` runs it.
 test: lock-check lint typecheck
-	$(PY) -m pytest tests $(PYTEST_FAST) -q
+	$(PY) -m pytest tests $(PYTEST_FAST) --ignore=tests/interop -q
 
 slow-tests: venv
 	$(PY) -m pytest tests/faults -m slow -q

@@ -7,7 +7,7 @@ import pytest
 pytest_plugins = ["tests.harness.plugin", "tests.fakes.atproto_fixtures"]
 
 # Everything in these directories needs a real PostgreSQL; the marker lets -m select it.
-_INTEGRATION_DIRS = frozenset({"integration", "e2e", "browser"})
+_INTEGRATION_DIRS = frozenset({"integration", "e2e", "browser", "interop"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -34,21 +34,33 @@ def socket_url(sock: socket.socket) -> str:
     return f"http://{host}:{port}"
 
 
-def _server(app: ASGIApp, log_level: str) -> uvicorn.Server:
+def _server(app: ASGIApp, log_level: str, tls: tuple[str, str] | None = None) -> uvicorn.Server:
+    certfile, keyfile = tls if tls is not None else (None, None)
     # No forwarded headers believed: like `serve` without HTTP__TRUSTED_PROXIES.
     config = uvicorn.Config(
-        app, log_level=log_level, lifespan="on", access_log=False, proxy_headers=False
+        app,
+        log_level=log_level,
+        lifespan="on",
+        access_log=False,
+        proxy_headers=False,
+        ssl_certfile=certfile,
+        ssl_keyfile=keyfile,
     )
     return uvicorn.Server(config)
 
 
 @contextlib.asynccontextmanager
 async def serving(
-    app: ASGIApp, *, sock: socket.socket | None = None, log_level: str = "warning"
+    app: ASGIApp,
+    *,
+    sock: socket.socket | None = None,
+    log_level: str = "warning",
+    tls: tuple[str, str] | None = None,
 ) -> AsyncIterator[str]:
-    """Runs `app` as a task of the current loop; yields its base URL."""
+    """Runs `app` as a task of the current loop; yields its base URL. With `tls`, a
+    (certificate file, key file) pair, it serves https."""
     sock = sock or bind_loopback()
-    server = _server(app, log_level)
+    server = _server(app, log_level, tls)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         while not server.started:
@@ -56,7 +68,8 @@ async def serving(
                 task.result()
                 raise RuntimeError("uvicorn stopped before it started")
             await asyncio.sleep(0.01)
-        yield socket_url(sock)
+        url = socket_url(sock)
+        yield url.replace("http://", "https://", 1) if tls else url
     finally:
         server.should_exit = True
         await task

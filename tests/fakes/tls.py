@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime
 import ssl
 import tempfile
+from dataclasses import dataclass
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -29,9 +31,45 @@ def _key_usage(*, cert_sign: bool) -> x509.KeyUsage:
     )
 
 
+@dataclass(frozen=True)
+class TlsFiles:
+    """The same as PEM files, for servers outside this process (a Node process trusts
+    the CA through NODE_EXTRA_CA_CERTS; uvicorn reads the certificate and key)."""
+
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
+
+
+def tls_files(directory: Path, hostname: str) -> TlsFiles:
+    """Writes a throwaway CA and a certificate for `hostname` into `directory` (the
+    caller's temporary folder: it removes them)."""
+    ca, cert, key = _pems(hostname)
+    files = TlsFiles(directory / "ca.pem", directory / "cert.pem", directory / "key.pem")
+    files.ca_file.write_bytes(ca)
+    files.cert_file.write_bytes(cert)
+    files.key_file.touch(mode=0o600)
+    files.key_file.write_bytes(key)
+    return files
+
+
 def tls_for(hostname: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
     """A throwaway CA and a certificate for `hostname`: (server context, client
     context trusting only that CA)."""
+    ca, cert, key = _pems(hostname)
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    # load_cert_chain reads files only.
+    with tempfile.TemporaryDirectory() as tmp:
+        cert_file, key_file = Path(tmp, "cert.pem"), Path(tmp, "key.pem")
+        cert_file.write_bytes(cert)
+        key_file.write_bytes(key)
+        server.load_cert_chain(cert_file, key_file)
+    client = ssl.create_default_context(cadata=ca.decode())
+    return server, client
+
+
+def _pems(hostname: str) -> tuple[bytes, bytes, bytes]:
+    """(CA certificate, leaf certificate, leaf key), PEM."""
     now = datetime.datetime.now(datetime.UTC)
     ca_key, leaf_key = (
         ec.generate_private_key(ec.SECP256R1()),
@@ -71,18 +109,7 @@ def tls_for(hostname: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
         .sign(ca_key, hashes.SHA256())
     )
     pem = serialization.Encoding.PEM
-    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    # load_cert_chain reads files only.
-    with tempfile.TemporaryDirectory() as tmp:
-        cert_path, key_path = f"{tmp}/cert.pem", f"{tmp}/key.pem"
-        with open(cert_path, "wb") as f:
-            f.write(leaf.public_bytes(pem))
-        with open(key_path, "wb") as f:
-            f.write(
-                leaf_key.private_bytes(
-                    pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-                )
-            )
-        server.load_cert_chain(cert_path, key_path)
-    client = ssl.create_default_context(cadata=ca.public_bytes(pem).decode())
-    return server, client
+    key = leaf_key.private_bytes(
+        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return ca.public_bytes(pem), leaf.public_bytes(pem), key

@@ -79,7 +79,7 @@ def pytest_test(name, src, deps = [], data = [], integration = False, kept_serve
         **kwargs
     )
 
-def pytest_suite(name, deps = [], data = [], integration = False, kept_server = False, shard_counts = {}, sizes = {}, size = None, tags_by_file = {}, **kwargs):
+def pytest_suite(name, deps = [], data = [], integration = False, kept_server = False, shard_counts = {}, sizes = {}, size = None, tags_by_file = {}, suite_tags = [], **kwargs):
     """One pytest_test per test_*.py below this package, plus a test_suite `name`.
 
     Also defines `<name>_support` (conftest.py, __init__.py and helper modules, a
@@ -95,6 +95,8 @@ def pytest_suite(name, deps = [], data = [], integration = False, kept_server = 
       sizes: {"path/test_x.py": "large"} for modules that need a longer timeout.
       size: test size; integration tests default to medium, others to small.
       tags_by_file: {"path/test_x.py": ["slow"]}: extra tags for some modules.
+      suite_tags: tags of the test_suite `name`. A suite lists its tests explicitly, and
+        so would bring `manual` ones back into `bazel test //...` unless it is manual too.
       **kwargs: passed to every pytest_test.
     """
     support = name + "_support"
@@ -126,7 +128,7 @@ def pytest_suite(name, deps = [], data = [], integration = False, kept_server = 
             **kwargs
         )
         tests.append(":" + target)
-    native.test_suite(name = name, tests = tests)
+    native.test_suite(name = name, tests = tests, tags = suite_tags)
 
     # The same modules as plain files, for runners outside `bazel test`
     # (//:integration_runner and the test image).
