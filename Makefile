@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.synced
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: venv lock lock-check lint typecheck unit integration test slow-tests clean
+.PHONY: venv lock lock-check lint typecheck unit integration test slow-tests test-servers-stop clean
 
 venv: $(STAMP)
 
@@ -73,6 +73,11 @@ test: lock-check lint typecheck
 
 slow-tests: venv
 	$(PY) -m pytest tests/faults -m slow -q
+
+# Stops the PostgreSQL a developer's test runs keep between runs (this checkout's;
+# `python -m tests.harness.postgres.reuse stop --all` stops every checkout's).
+test-servers-stop: venv
+	$(PY) -m tests.harness.postgres.reuse stop
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

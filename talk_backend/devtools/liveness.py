@@ -78,7 +78,7 @@ def release(thing: Path) -> None:
 
 def held(thing: Path) -> bool:
     """Whether a live process holds `thing`'s owner file. No owner file: not held."""
-    return _probe(owner_file(thing), remove=None) is not False
+    return _probe(owner_file(thing), remove=None) is True
 
 
 def sweep_if_dead(thing: Path, remove: Callable[[], None]) -> bool:

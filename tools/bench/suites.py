@@ -59,7 +59,8 @@ class SuiteResult:
 def _child_env(directory: Path, probing: bool, extra: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "TALK_TEST_"))}
     env.pop("DATABASE__URL", None)  # every suite starts its own server, none is reused
-    env.update(PYTHONPATH=str(REPO), TALK_TEST_POSTGRES="embedded", **extra)
+    env.update(PYTHONPATH=str(REPO), TALK_TEST_POSTGRES="embedded", TALK_TEST_REUSE="0")
+    env.update(extra)
     if probing:
         env[probe.OUTPUT] = str(directory / "probe.json")
         env[probe.FIXTURE] = "env"
