@@ -110,9 +110,7 @@ def start_container(
             server.source += ", its own: the kept container is in use by another run"
             return server
         try:
-            server = _find_reused(client, key) or _start(
-                client, image, command, ready_timeout, key
-            )
+            server = _find_reused(client, key) or _start(client, image, command, ready_timeout, key)
         except BaseException:
             reuse.release(key)
             raise
@@ -168,7 +166,7 @@ def _find_reused(client: Any, key: str) -> PostgresServer | None:
         if not bindings:
             continue
         tags = container.image.tags
-        source = f"testcontainers ({tags[0] if tags else key}), kept between runs"
+        source = f"testcontainers ({tags[0] if tags else key}), {reuse.KEPT_KIND}"
         server = attach_running(_url(int(bindings[0]["HostPort"])), source, container.kill)
         if server is not None:
             return server
@@ -207,7 +205,7 @@ def _start(
     except BaseException:
         container.stop()  # removes it with its volumes
         raise
-    reused = "" if reuse_key is None else ", kept between runs: `make test-servers-stop` stops it"
+    reused = "" if reuse_key is None else f", {reuse.KEPT_KIND}"
     return PostgresServer(
         source=f"testcontainers ({image}){reused}",
         url=url,

@@ -111,7 +111,7 @@ def _start_kept(name: str) -> PostgresServer:
     """The kept server of this checkout, found or started; claimed by this run until
     the run's stop() (which leaves it running)."""
     try:
-        server = _start(_shared(name), owned=False, kind="kept between runs: `make test-servers-stop` stops it")
+        server = _start(_shared(name), owned=False, kind=reuse.KEPT_KIND)
     except BaseException:
         reuse.release(name)
         raise

@@ -35,8 +35,9 @@ CHECKOUT = Path(__file__).resolve().parents[3]
 # flock on the temp directory itself: a lock file would be one more thing left behind,
 # and deleting a lock file while another process holds it would break the lock.
 # A fixed path, not TMPDIR: Bazel gives every test its own TMPDIR, and shards must share it.
-LOCK_PATH = Path("/tmp")  # noqa: S108
+LOCK_PATH = Path("/tmp")
 CLAIM_PREFIX = "talk-kept-"
+KEPT_KIND = "kept between runs (`make test-servers-stop` stops it)"
 _TRUE, _FALSE = ("1", "true", "yes"), ("0", "false", "no")
 
 
@@ -80,6 +81,11 @@ def claim(key: str) -> bool:
 
 def release(key: str) -> None:
     liveness.release(_claim_file(key))
+
+
+def claimed_here() -> list[Path]:
+    """The claim files this process holds (the kept servers it is using)."""
+    return [p for p in liveness.held_here() if p.name.startswith(CLAIM_PREFIX)]
 
 
 def in_use(key: str) -> bool:
