@@ -155,6 +155,7 @@ def main() -> None:
         f"talk-backend bench, {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, "
         f"{platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"load average {os.getloadavg()[0]:.1f}"
+        + (", PYTHONDONTWRITEBYTECODE set" if sys.dont_write_bytecode else "")
     )
     print(table(rows))
     print()
