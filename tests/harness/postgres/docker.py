@@ -161,9 +161,10 @@ def _url(port: int) -> URL:
 
 
 def _find_reused(client: Any, key: str) -> PostgresServer | None:
-    for container in client.containers.list(filters={"label": f"{LABEL_REUSE}={key}"}):
+    for container in client.containers.list(all=True, filters={"label": f"{LABEL_REUSE}={key}"}):
         bindings = container.ports.get("5432/tcp") or []
-        if not bindings:
+        if container.status != "running" or not bindings:
+            container.remove(force=True, v=True)  # stopped with its engine: start anew
             continue
         tags = container.image.tags
         source = f"testcontainers ({tags[0] if tags else key}), {reuse.KEPT_KIND}"
