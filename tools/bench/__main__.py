@@ -112,6 +112,8 @@ def main() -> None:
         help="a short smoke run (20 tests, 1 run, no compose); its figures mean little",
     )
     args = parser.parse_args()
+    # Cold rows start servers of their own; the rows of kept servers say so themselves.
+    os.environ["TALK_TEST_REUSE"] = "0"
     if args.quick:
         args.repeat, args.tests, args.per_test, args.file_tests = 1, 20, 20, 5
     # pgserver's platformdirs warns about XDG_RUNTIME_DIR on every start; noise here.

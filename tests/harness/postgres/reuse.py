@@ -42,7 +42,7 @@ _TRUE, _FALSE = ("1", "true", "yes"), ("0", "false", "no")
 
 
 def enabled() -> bool:
-    raw = os.environ.get(VARIABLE, "").strip().lower()
+    raw = os.environ.get("TALK_TEST_REUSE", "").strip().lower()
     if raw in _TRUE:
         return True
     if raw in _FALSE:
