@@ -91,6 +91,7 @@ def start_embedded() -> PostgresServer:
     kind = ""
     if reuse.enabled():
         name = kept_name()
+        _remove_stale_kept(keep=name)
         with reuse.start_lock():
             if reuse.claim(name):
                 return _start_kept(name)
@@ -207,6 +208,14 @@ def remove_dead_runs() -> int:
                 removed += 1
     liveness.sweep_dead_runs()
     return removed
+
+
+def _remove_stale_kept(keep: str) -> None:
+    """This checkout's kept servers of other settings (another PostgreSQL version)."""
+    for root in DATA_ROOTS:
+        for pgdata in root.glob(f"{KEPT_PREFIX}{reuse.checkout_key()}*"):
+            if pgdata.name != keep:
+                remove_kept(pgdata.name.removeprefix(KEPT_PREFIX))
 
 
 def remove_kept(key_prefix: str = "") -> list[str]:
