@@ -35,6 +35,7 @@ from talk_backend.application.ports import (
     UserRepository,
     WebSessionRepository,
 )
+from talk_backend.application.sign_in_rate import SignInRateLimit
 from talk_backend.application.usecase.auth.login import Login
 from talk_backend.application.usecase.auth.start_login import StartLogin
 from talk_backend.application.usecase.bluesky_grants.show import ShowBlueskyGrant
@@ -92,6 +93,11 @@ class SettingsProvider(Provider):
     @provide(scope=Scope.APP)
     def web_session_policy(self, settings: Settings) -> WebSessionPolicy:
         return WebSessionPolicy(ttl=timedelta(hours=settings.sessions.ttl_hours))
+
+    @provide(scope=Scope.APP)
+    def sign_in_rate_limit(self, settings: Settings) -> SignInRateLimit:
+        limits = settings.sign_in
+        return SignInRateLimit(limits.per_address_per_minute, limits.total_per_minute)
 
     @provide(scope=Scope.APP)
     def client_identity(self, settings: Settings) -> ClientIdentity:
@@ -160,7 +166,13 @@ class BlueskyProvider(Provider):
 
     nonces = provide(DpopNonces)
     poster = provide(DpopPoster)
-    auth_requests = provide(SqlaAuthRequestStore, provides=AuthRequestStore)
+
+    @provide
+    def auth_requests(
+        self, factory: async_sessionmaker[AsyncSession], clock: Clock, settings: Settings
+    ) -> AuthRequestStore:
+        return SqlaAuthRequestStore(factory, clock, settings.sign_in.max_pending)
+
     oauth_grants = provide(SqlaOAuthGrantStore, provides=OAuthGrantStore)
     refresher = provide(AtprotoTokenRefresher)
     bluesky_grants = provide(AtprotoBlueskyGrants, provides=BlueskyGrants)

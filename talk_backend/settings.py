@@ -5,11 +5,12 @@ Errors name the variable and never echo its value: URLs carry passwords."""
 from __future__ import annotations
 
 import enum
+import ipaddress
 from typing import Annotated
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Environment(enum.StrEnum):
@@ -84,6 +85,57 @@ class SessionSettings(BaseModel):
     ttl_hours: Annotated[int, Field(ge=1, le=24 * 90)] = 24 * 14
 
 
+class HttpSettings(BaseModel):
+    """The HTTP edge (HTTP__*): how long reading a request may take, how many connections
+    are open at once, which Host values are served, and whose forwarded headers count."""
+
+    # From the connection's first byte (or a kept-alive connection's next request's
+    # first byte) until the end of the headers; then until the end of the body.
+    header_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 10.0
+    body_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30.0
+    # Connections past this many are answered 503 and closed at once.
+    max_connections: Annotated[int, Field(ge=1, le=100_000)] = 1000
+    # Comma-separated. Host names served besides OAUTH__PUBLIC_URL's (loopback is
+    # added outside production), and the peers (IPs or networks) whose
+    # X-Forwarded-For / X-Forwarded-Proto are believed.
+    extra_hosts: Annotated[list[str], NoDecode] = []
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+
+    @field_validator("extra_hosts", "trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("extra_hosts")
+    @classmethod
+    def _host_names(cls, value: list[str]) -> list[str]:
+        for host in value:
+            if not host or any(c in host for c in "/:@ ") or host != host.strip():
+                raise ValueError("must be host names without scheme, port or path")
+        return [host.lower() for host in value]
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for proxy in value:
+            try:
+                ipaddress.ip_network(proxy)
+            except ValueError:
+                raise ValueError("must be IP addresses or networks (10.0.0.0/8)") from None
+        return value
+
+
+class SignInLimits(BaseModel):
+    """POST /auth/login (SIGN_IN__*): each start stores a pending authorization and calls
+    an authorization server, so starts are rate limited and pending rows capped."""
+
+    per_address_per_minute: Annotated[int, Field(ge=1, le=10_000)] = 10
+    total_per_minute: Annotated[int, Field(ge=1, le=1_000_000)] = 300
+    max_pending: Annotated[int, Field(ge=10, le=10_000_000)] = 10_000
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_nested_delimiter="__", extra="ignore")
 
@@ -106,6 +158,8 @@ class Settings(BaseSettings):
     invites: InviteSettings = InviteSettings()
     oauth: OAuthSettings = OAuthSettings()
     sessions: SessionSettings = SessionSettings()
+    http: HttpSettings = HttpSettings()
+    sign_in: SignInLimits = SignInLimits()
 
     _entryway = field_validator("atproto_pds_url")(_http_url)
 

@@ -184,7 +184,9 @@ class AuthRequestStore(Protocol):
     """The atproto OAuth client's pending authorization requests, between redirects."""
 
     async def add(self, request: PendingAuthorization) -> None:
-        """Stores and commits: the state must exist before the browser leaves."""
+        """Stores and commits: the state must exist before the browser leaves. Sweeps
+        expired requests first; raises TooManyPendingSignIns when `max_pending` are
+        still pending (a flood must not grow the store without bound)."""
 
     async def take(self, state: str, browser_binding_hash: str) -> PendingAuthorization | None:
         """Removes and returns the request in one committed step: a state is single use.

@@ -35,7 +35,10 @@ def socket_url(sock: socket.socket) -> str:
 
 
 def _server(app: ASGIApp, log_level: str) -> uvicorn.Server:
-    config = uvicorn.Config(app, log_level=log_level, lifespan="on", access_log=False)
+    # No forwarded headers believed: like `serve` without HTTP__TRUSTED_PROXIES.
+    config = uvicorn.Config(
+        app, log_level=log_level, lifespan="on", access_log=False, proxy_headers=False
+    )
     return uvicorn.Server(config)
 
 

@@ -65,5 +65,9 @@ class SignInFailed(DomainError):
     """The identity provider did not vouch for the user (bad state, code, issuer...)."""
 
 
+class TooManyPendingSignIns(DomainError):
+    """As many sign-ins are under way as the server keeps (SIGN_IN__MAX_PENDING)."""
+
+
 class SignInDeclined(SignInFailed):
     """The person chose not to sign in at their authorization server (access_denied)."""

@@ -31,7 +31,9 @@ class Did:
 
     @classmethod
     def parse(cls, raw: str) -> Did:
-        text = raw.strip()
+        text = raw
+        if text != text.strip():
+            raise InvalidDid("DID has leading or trailing whitespace")
         if len(text) > _DID_MAX:
             raise InvalidDid(f"DID is longer than {_DID_MAX} characters")
         if text.startswith("did:web:"):
@@ -63,7 +65,9 @@ class Handle:
 
     @classmethod
     def parse(cls, raw: str) -> Handle:
-        text = raw.strip().removeprefix("@").lower()
+        if raw != raw.strip():
+            raise InvalidHandle("handle has leading or trailing whitespace")
+        text = raw.removeprefix("@").lower()
         if not text:
             raise InvalidHandle("handle is empty")
         if len(text) > _HANDLE_MAX:
@@ -108,8 +112,8 @@ class VerifiedIdentity:
 
 
 def parse_account(raw: str) -> Did | Handle:
-    """Reads what a person typed to name an account: a DID or a handle."""
-    text = raw.strip()
-    if text.startswith("did:"):
-        return Did.parse(text)
-    return Handle.parse(text)
+    """Reads what a person typed to name an account: a DID or a handle. Whitespace
+    around it is refused, not trimmed: the schema's pattern is what is accepted."""
+    if raw.startswith("did:"):
+        return Did.parse(raw)
+    return Handle.parse(raw)

@@ -103,6 +103,7 @@ async def _serve(
     from talk_backend.container import create_container
     from talk_backend.devtools.local_server import socket_url
     from talk_backend.entrypoints.http.app import create_app
+    from talk_backend.entrypoints.http.hosts import served_hosts
     from talk_backend.entrypoints.http.server import uvicorn_server
 
     stop.check()  # the imports take seconds on a busy machine
@@ -131,8 +132,11 @@ async def _serve(
             close_container=False,
             max_body_bytes=max_body,
             debug=settings.debug,
+            hosts=served_hosts(settings),
         )
-        server = uvicorn_server(app, log_level=settings.log_level, access_log=settings.access_log)
+        server = uvicorn_server(
+            app, log_level=settings.log_level, access_log=settings.access_log, http=settings.http
+        )
         stop.server = server
         stop.check()  # from here on the handler sets server.should_exit itself
         await server.serve(sockets=[sock])

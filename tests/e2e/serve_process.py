@@ -50,11 +50,6 @@ class Serve:
     lines: list[str] = field(default_factory=list)
     _queue: queue.Queue[str | None] = field(default_factory=queue.Queue)
 
-    # A command that runs serve in a PID namespace of its own (as a Bazel sandbox or a
-    # container would), sharing this host's /dev/shm and /tmp. --kill-child: when the
-    # test kills unshare, everything in that namespace dies with it.
-    IN_OWN_PID_NAMESPACE = ("unshare", "--pid", "--fork", "--mount-proc", "--kill-child")
-
     @classmethod
     def start(cls, *args: str, prefix: tuple[str, ...] = (), **env: str) -> Serve:
         child_env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}

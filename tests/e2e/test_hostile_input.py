@@ -58,7 +58,7 @@ async def test_a_declared_body_over_the_limit_is_413_before_it_is_read(api):
     reader, writer = await asyncio.open_connection(url.host, url.port)
     try:
         writer.write(
-            b"POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             b"Content-Length: 5242880\r\n\r\n" + b'{"account": "aaaa'
         )
         await writer.drain()

@@ -17,7 +17,10 @@ from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 
 from talk_backend.entrypoints.http.app import create_app
+from talk_backend.settings import Settings, SignInLimits
 from tests.factories import ALICE
+from tests.fakes.atproto_fixtures import point_at_fakes
+from tests.harness import create_env_fixture
 
 EXAMPLES = 25
 CONFIG = {
@@ -29,6 +32,19 @@ CONFIG = {
         },
     },
 }
+
+
+def _generous_sign_in_limits(base: Settings, request) -> Settings:
+    """Every example would otherwise pass the per-address sign-in limit and be refused
+    with 429 (tests/e2e/test_http_edge.py checks the limits themselves)."""
+    limits = SignInLimits(per_address_per_minute=10_000, total_per_minute=10_000)
+    return point_at_fakes(base, request).model_copy(update={"sign_in": limits})
+
+
+# The conftest's e2e_env, with the generous limits.
+e2e_env = create_env_fixture(
+    unmock={"persistence", "bluesky"}, isolation="database", settings=_generous_sign_in_limits
+)
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import signal
 import socket
-import subprocess
 import time
 
 import asyncpg
@@ -24,6 +23,7 @@ from tests.e2e.serve_process import (
     stop_quietly,
 )
 from tests.harness import create_env_fixture
+from tests.pid_namespace import OWN_PID_NAMESPACE, require_pid_namespace
 
 database_env = create_env_fixture(unmock={"persistence"}, isolation="database")
 
@@ -121,16 +121,6 @@ def test_the_run_after_a_kill_9_removes_what_it_left():
     assert db.leftovers() == []
 
 
-def _namespace_or_skip() -> None:
-    try:
-        probe = subprocess.run([*Serve.IN_OWN_PID_NAMESPACE, "true"], capture_output=True)
-    except FileNotFoundError:
-        pytest.skip("no `unshare` here (util-linux): cannot make a PID namespace")
-    if probe.returncode != 0:
-        reason = probe.stderr.decode(errors="replace").strip()
-        pytest.skip(f"this machine refuses a new PID namespace ({reason})")
-
-
 async def _new_connection_answers(db: EmbeddedDatabase) -> None:
     """A connection made now (pooled ones outlive a deleted data directory; new ones
     do not), through the socket postmaster.pid names."""
@@ -147,8 +137,8 @@ async def _new_connection_answers(db: EmbeddedDatabase) -> None:
 def test_two_serves_in_two_pid_namespaces_keep_each_others_databases():
     """As under Bazel's sandbox or in a container sharing /dev/shm: the second serve
     cannot see the first's processes, and must not take its database for a leftover."""
-    _namespace_or_skip()
-    first = Serve.start("--port", "0", prefix=Serve.IN_OWN_PID_NAMESPACE)
+    require_pid_namespace()
+    first = Serve.start("--port", "0", prefix=OWN_PID_NAMESPACE)
     second = None
     try:
         first.wait_for("Application startup complete")
@@ -173,8 +163,8 @@ def test_two_serves_in_two_pid_namespaces_keep_each_others_databases():
 
 
 def test_a_serve_killed_in_another_pid_namespace_is_cleaned_up_by_the_next():
-    _namespace_or_skip()
-    killed = Serve.start("--port", "0", prefix=Serve.IN_OWN_PID_NAMESPACE)
+    require_pid_namespace()
+    killed = Serve.start("--port", "0", prefix=OWN_PID_NAMESPACE)
     try:
         killed.wait_for("Application startup complete")
         db = killed.database()

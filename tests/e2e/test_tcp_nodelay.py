@@ -27,7 +27,7 @@ async def _server_side_nodelay(env: Env, listener: socket.socket) -> list[int]:
             assert not task.done(), "uvicorn stopped before it started"
             await asyncio.sleep(0.01)
         reader, writer = await asyncio.open_connection(*listener.getsockname()[:2])
-        writer.write(b"GET /oauth-client-metadata.json HTTP/1.1\r\nHost: test\r\n\r\n")
+        writer.write(b"GET /oauth-client-metadata.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         await writer.drain()
         assert (await reader.readline()).startswith(b"HTTP/1.1 200")
         client_end = writer.get_extra_info("sockname")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from talk_backend.application.oauth_state import OAuthTokens, PendingAuthorization, Save
 from talk_backend.application.ports import Clock
+from talk_backend.domain.errors import TooManyPendingSignIns
 
 
 class InMemoryAuthRequestStore:
@@ -17,14 +18,17 @@ class InMemoryAuthRequestStore:
     store commits its own short transactions by design: a state must stay consumed
     even when the sign-in that used it is rolled back."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, max_pending: int = 10_000) -> None:
         self._clock = clock
+        self._max_pending = max_pending
         self.requests: dict[str, PendingAuthorization] = {}
 
     async def add(self, request: PendingAuthorization) -> None:
         now = self._clock.now()
         for state in [s for s, r in self.requests.items() if r.expires_at < now]:
             del self.requests[state]
+        if len(self.requests) >= self._max_pending:
+            raise TooManyPendingSignIns("too many sign-ins are under way; try again later")
         self.requests[request.state] = request
 
     async def take(self, state: str, browser_binding_hash: str) -> PendingAuthorization | None:

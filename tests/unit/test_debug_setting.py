@@ -48,7 +48,7 @@ async def _get_boom(debug: bool) -> httpx.Response:
     # raise_app_exceptions: an error that escaped the app (to be logged by the server,
     # message and all) would fail the test here.
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=True)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         return await client.get("/boom")
 
 

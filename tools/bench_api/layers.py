@@ -44,7 +44,7 @@ async def call(app: Any, path: str, headers: Headers | None = None) -> int:
         "raw_path": path.encode(),
         "query_string": b"",
         "root_path": "",
-        "headers": headers or [],
+        "headers": [(b"host", b"127.0.0.1"), *(headers or [])],  # the app serves loopback
         "client": ("127.0.0.1", 1),
         "server": ("127.0.0.1", 80),
         "state": {},

@@ -2,12 +2,14 @@
 
 Every error body is `{"detail": ...}`: a sentence for 400/401/403/404/409/413, and a
 list of issues for 422 (FastAPI's shape, used for domain validation errors too). What a
-client sent is echoed only as a short excerpt, and text that cannot be encoded (a lone
-UTF-16 surrogate read from JSON) is escaped rather than crashing the encoder."""
+client sent is echoed only as a short excerpt, and what cannot be encoded (a lone
+UTF-16 surrogate read from JSON, NaN or an infinite number) is escaped or spelled as
+text rather than crashing the encoder."""
 
 from __future__ import annotations
 
 import logging
+import math
 import traceback
 from typing import Any
 
@@ -46,6 +48,7 @@ _STATUS: dict[type[Exception], int] = {
     errors.UserNotFound: 404,
     errors.DuplicateUser: 409,
     errors.SignInFailed: 400,
+    errors.TooManyPendingSignIns: 429,
     # Not rule violations: Bluesky's side failed. The account's own documents lead
     # somewhere forbidden (a client-side problem, 400), or its servers did not answer
     # usably (this server's gateway call failed, 502).
@@ -81,6 +84,11 @@ def _bounded(value: Any, limit: int, depth: int = 0) -> Any:
     if isinstance(value, list | tuple):
         bounded = [_bounded(v, limit, depth + 1) for v in value[:10]]
         return [*bounded, "…"] if len(value) > 10 else bounded
+    if isinstance(value, float) and not math.isfinite(value):
+        # NaN, Infinity and 1e999 parse from JSON; strict JSON cannot say them back.
+        return str(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**limit:
+        return safe_text(str(value), limit)
     return value
 
 
@@ -95,7 +103,9 @@ async def _known_error(_: Request, exc: Exception) -> JSONResponse:
     status = status_for(exc)
     if status == 422:
         return JSONResponse({"detail": [validation_issue(str(exc))]}, status_code=422)
-    return JSONResponse({"detail": safe_text(str(exc), MESSAGE_CHARS)}, status_code=status)
+    headers = {"Retry-After": "60"} if status == 429 else None
+    detail = safe_text(str(exc), MESSAGE_CHARS)
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 
 
 async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:

@@ -21,6 +21,8 @@ _MEANING = {
     404: "No such thing",
     409: "Conflicts with what exists (already a member, already invited, quota, not pending)",
     413: "The request body is over the configured limit (default 64 KiB)",
+    415: "The request body is not application/json",
+    429: "Too many sign-in attempts from this address or in total; see Retry-After",
     502: "A Bluesky server (PDS, authorization server, resolver) could not be reached "
     "or answered with something unusable",
 }

@@ -15,8 +15,13 @@ import uvicorn
 from starlette.types import ASGIApp
 from uvicorn.config import LOGGING_CONFIG
 
+from talk_backend.entrypoints.http.read_limits import ReadLimits, limited_protocol
+from talk_backend.settings import HttpSettings
+
 SECRET_QUERY_PARAMETERS = frozenset({"code", "state"})
 _REDACTED = "redacted"
+# Request line and headers together (h11's default, stated): more is refused with 400.
+MAX_HEAD_BYTES = 16 * 1024
 
 
 def redact_query(path_with_query: str) -> str:
@@ -50,8 +55,27 @@ def log_config() -> dict[str, Any]:
     return config
 
 
-def uvicorn_server(app: ASGIApp, *, log_level: str, access_log: bool) -> uvicorn.Server:
+def uvicorn_server(
+    app: ASGIApp, *, log_level: str, access_log: bool, http: HttpSettings | None = None
+) -> uvicorn.Server:
+    """h11 with read deadlines and a connection cap (read_limits). X-Forwarded-For and
+    X-Forwarded-Proto count only from HTTP__TRUSTED_PROXIES: uvicorn would otherwise
+    believe them from 127.0.0.1, which is every client when a local proxy is in front."""
+    http = http or HttpSettings()
+    limits = ReadLimits(
+        header_timeout=http.header_timeout_seconds,
+        body_timeout=http.body_timeout_seconds,
+        max_connections=http.max_connections,
+    )
     config = uvicorn.Config(
-        app, log_level=log_level, lifespan="on", access_log=access_log, log_config=log_config()
+        app,
+        log_level=log_level,
+        lifespan="on",
+        access_log=access_log,
+        log_config=log_config(),
+        http=limited_protocol(limits),
+        proxy_headers=bool(http.trusted_proxies),
+        forwarded_allow_ips=http.trusted_proxies or None,
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
     )
     return uvicorn.Server(config)

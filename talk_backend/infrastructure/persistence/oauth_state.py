@@ -18,13 +18,22 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from talk_backend.application.oauth_state import OAuthTokens, PendingAuthorization, Save
 from talk_backend.application.ports import Clock, CompletedSignIn
+from talk_backend.domain.errors import TooManyPendingSignIns
 from talk_backend.infrastructure.persistence.tables import oauth_auth_requests, oauth_sessions
+
+DEFAULT_MAX_PENDING = 10_000
 
 
 class SqlaAuthRequestStore:
-    def __init__(self, db_sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    def __init__(
+        self,
+        db_sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        max_pending: int = DEFAULT_MAX_PENDING,
+    ) -> None:
         self._db_sessions = db_sessions
         self._clock = clock
+        self._max_pending = max_pending
 
     async def add(self, request: PendingAuthorization) -> None:
         async with self._db_sessions() as db, db.begin():
@@ -34,6 +43,10 @@ class SqlaAuthRequestStore:
                     oauth_auth_requests.c.expires_at < self._clock.now()
                 )
             )
+            # Concurrent adds may each see room: the cap holds to within their number.
+            count = sa.select(sa.func.count()).select_from(oauth_auth_requests)
+            if (await db.execute(count)).scalar_one() >= self._max_pending:
+                raise TooManyPendingSignIns("too many sign-ins are under way; try again later")
             await db.execute(sa.insert(oauth_auth_requests).values(**asdict(request)))
 
     async def take(self, state: str, browser_binding_hash: str) -> PendingAuthorization | None:

@@ -18,14 +18,15 @@ from pathlib import Path
 import pytest
 
 from talk_backend.devtools import liveness
+from tests.pid_namespace import OWN_PID_NAMESPACE, require_pid_namespace
 
 REPO = Path(__file__).absolute().parents[3]
-OWN_PID_NAMESPACE = ("unshare", "--pid", "--fork", "--mount-proc", "--kill-child")
 HOLDER = """
 import sys
 import time
 from pathlib import Path
 from talk_backend.devtools import liveness
+from tests.pid_namespace import OWN_PID_NAMESPACE, require_pid_namespace
 if sys.argv[1] == "run":
     print(liveness.this_run(), flush=True)
 else:
@@ -33,16 +34,6 @@ else:
     print("held", flush=True)
 sys.stdin.read()
 """
-
-
-def _namespace_or_skip() -> None:
-    try:
-        probe = subprocess.run([*OWN_PID_NAMESPACE, "true"], capture_output=True, timeout=10)
-    except FileNotFoundError:
-        pytest.skip("no `unshare` here (util-linux): cannot make a PID namespace")
-    if probe.returncode != 0:
-        reason = probe.stderr.decode(errors="replace").strip()
-        pytest.skip(f"this machine refuses a new PID namespace ({reason})")
 
 
 def _holder(arg: str, namespaced: bool) -> tuple[subprocess.Popen[str], str]:
@@ -83,7 +74,7 @@ def _wait_gone(pid: int) -> None:
 @pytest.mark.parametrize("namespaced", [False, True], ids=["same namespace", "own PID namespace"])
 def test_a_live_owner_is_never_swept_and_a_killed_one_is(tmp_path, namespaced):
     if namespaced:
-        _namespace_or_skip()
+        require_pid_namespace()
     thing = tmp_path / "data"
     thing.mkdir()
     removed: list[Path] = []
@@ -134,7 +125,7 @@ def test_this_process_holds_what_it_holds_and_gives_it_up(tmp_path):
 @pytest.mark.parametrize("namespaced", [False, True], ids=["same namespace", "own PID namespace"])
 def test_a_run_is_alive_while_its_process_lives(namespaced):
     if namespaced:
-        _namespace_or_skip()
+        require_pid_namespace()
     proc, run = _holder("run", namespaced)
     try:
         assert run.startswith("r") and len(run) == 21

@@ -11,11 +11,10 @@ class TestDid:
             "did:plc:z72i7hdynmk6r22z27h6tvur",
             "did:web:example.com",
             "did:web:example.com%3A8080",
-            " did:plc:z72i7hdynmk6r22z27h6tvur ",
         ],
     )
     def test_accepts_plc_and_web(self, raw):
-        assert Did.parse(raw).value == raw.strip().lower()
+        assert Did.parse(raw).value == raw.lower()
 
     @pytest.mark.parametrize(
         ("raw", "message"),
@@ -27,6 +26,8 @@ class TestDid:
             ("alice.bsky.social", "not a DID"),
             ("", "not a DID"),
             ("did:plc:" + "a" * 3000, "longer than"),
+            (" did:plc:z72i7hdynmk6r22z27h6tvur ", "whitespace"),
+            ("did:plc:z72i7hdynmk6r22z27h6tvur\u3000", "whitespace"),
         ],
     )
     def test_rejects_with_reason(self, raw, message):
@@ -40,7 +41,7 @@ class TestHandle:
         [
             ("alice.bsky.social", "alice.bsky.social"),
             ("@Alice.BSKY.social", "alice.bsky.social"),
-            ("  xn--ls8h.test ", "xn--ls8h.test"),
+            ("xn--ls8h.test", "xn--ls8h.test"),
             ("a.b-c.example-tld", "a.b-c.example-tld"),
         ],
     )
@@ -59,6 +60,12 @@ class TestHandle:
             ("alice.local", "reserved top-level domain"),
             ("alice.onion", "reserved top-level domain"),
             ("a" * 250 + ".com", "longer than"),
+            # Refused, not trimmed: the schema's pattern is what the server accepts.
+            ("  xn--ls8h.test ", "whitespace"),
+            ("alice.test\u3000", "whitespace"),
+            ("\u00a0alice.test", "whitespace"),
+            ("alice.test\u2028", "whitespace"),
+            ("\talice.test", "whitespace"),
         ],
     )
     def test_rejects_with_reason(self, raw, message):

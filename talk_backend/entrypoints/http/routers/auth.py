@@ -16,6 +16,7 @@ from talk_backend.application.usecase.auth.start_login import StartLogin
 from talk_backend.application.usecase.web_sessions.close import CloseWebSession
 from talk_backend.application.usecase.web_sessions.open import OpenWebSession
 from talk_backend.domain.errors import DomainError
+from talk_backend.entrypoints.http.json_body import JsonBody
 from talk_backend.entrypoints.http.openapi import errors
 from talk_backend.entrypoints.http.schemas import LoginRequest, LoginStarted
 from talk_backend.entrypoints.http.security import (
@@ -28,6 +29,7 @@ from talk_backend.entrypoints.http.security import (
     set_session_cookie,
 )
 from talk_backend.entrypoints.http.sign_in_outcome import back_to_page, is_browser_navigation
+from talk_backend.entrypoints.http.sign_in_rate import SignInRate
 from talk_backend.settings import Settings
 
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=DishkaRoute)
@@ -40,7 +42,7 @@ _State = Annotated[str, Query(min_length=1, max_length=4096)]
     "/login",
     status_code=303,
     response_model=LoginStarted,
-    dependencies=[SameOrigin],
+    dependencies=[SameOrigin, JsonBody, SignInRate],
     responses={
         303: {"description": "Redirect to the account's authorization server"},
         200: {"description": "The same, without the redirect, for Accept: application/json"},
@@ -48,6 +50,8 @@ _State = Annotated[str, Query(min_length=1, max_length=4096)]
             400,
             403,
             413,
+            415,
+            429,
             502,
             e400="Not UTF-8, or the account did not resolve or its server refused",
         ),

@@ -11,6 +11,7 @@ from talk_backend.application.usecase.invites.create import CreateInvite
 from talk_backend.application.usecase.invites.list import ListInvites
 from talk_backend.application.usecase.invites.revoke import RevokeInvite
 from talk_backend.domain.invites import InviteStatus
+from talk_backend.entrypoints.http.json_body import JsonBody
 from talk_backend.entrypoints.http.openapi import errors
 from talk_backend.entrypoints.http.schemas import CreateInviteRequest, InviteOut
 from talk_backend.entrypoints.http.security import Member, SameOrigin
@@ -26,8 +27,8 @@ router = APIRouter(
 @router.post(
     "",
     status_code=201,
-    dependencies=[SameOrigin],
-    responses=errors(400, 403, 404, 409, 413, e400="The body is not UTF-8 text"),
+    dependencies=[SameOrigin, JsonBody],
+    responses=errors(400, 403, 404, 409, 413, 415, e400="The body is not UTF-8 JSON"),
 )
 async def create_invite(
     body: CreateInviteRequest, member: Member, create: FromDishka[CreateInvite]

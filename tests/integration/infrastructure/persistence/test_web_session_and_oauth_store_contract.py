@@ -21,6 +21,7 @@ from talk_backend.application.ports import (
     UserRepository,
     WebSessionRepository,
 )
+from talk_backend.domain.errors import TooManyPendingSignIns
 from talk_backend.domain.identity import Did
 from talk_backend.domain.users import User
 from talk_backend.domain.web_sessions import WebSession
@@ -179,6 +180,24 @@ class TestAuthRequestStoreContract:
         assert await requests.is_pending(request.state)
         assert await requests.take(request.state, request.browser_binding_hash) == request
         assert not await requests.is_pending(request.state)
+
+    async def test_a_full_store_refuses_until_expired_requests_are_swept(self, oauth_env):
+        env = oauth_env
+        clock = await env.get(FakeClock)
+        if env.database_url is None:
+            requests: AuthRequestStore = InMemoryAuthRequestStore(clock, max_pending=2)
+        else:
+            factory = await env.get(async_sessionmaker[AsyncSession])
+            requests = SqlaAuthRequestStore(factory, clock, max_pending=2)
+        stale = await pending(env, ttl=-timedelta(seconds=1))
+        await requests.add(stale)
+        await requests.add(await pending(env))
+        await requests.add(await pending(env))  # room: the expired one was swept
+        refused = await pending(env)
+        with pytest.raises(TooManyPendingSignIns):
+            await requests.add(refused)
+        assert not await requests.is_pending(refused.state)
+        assert not await requests.is_pending(stale.state)
 
     async def test_adding_sweeps_expired_requests(self, oauth):
         env, requests, _ = oauth
