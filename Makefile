@@ -12,12 +12,13 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 venv: $(STAMP)
 
-# The stamp depends on the lock: editing the lock re-syncs the venv.
+# The stamp depends on the lock: editing the lock re-syncs the venv (and on this
+# Makefile, so an existing venv gets what the recipe below adds, such as bytecode).
 # Debian's python3 ships venv/ensurepip separately (python3-venv): install it when
 # creating the venv fails, from the machine's own apt sources.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-$(STAMP): requirements_lock.txt pyproject.toml
+$(STAMP): requirements_lock.txt pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
 		echo "make venv: $(PYTHON) -m venv failed; installing Debian's python3-venv"; \
 		rm -rf $(VENV); \
