@@ -41,6 +41,12 @@ for path in /tmp/talk-test-pg-* /dev/shm/talk-test-pg-* /tmp/talk-dev-pg-* /dev/
 done
 
 if ((found)); then
+  # A developer's runs keep one server per checkout on purpose (README, "The one-test
+  # loop"); CI=true runs never do.
+  if compgen -G '/dev/shm/talk-test-pg-kept-*' >/dev/null || compgen -G '/tmp/talk-test-pg-kept-*' >/dev/null ||
+     [[ -n "$(docker ps -aq --filter label=talk-backend.test.reuse 2>/dev/null)" ]]; then
+    echo "check-no-leftovers: kept test servers among them: make test-servers-stop stops them" >&2
+  fi
   echo "check-no-leftovers: the project left things behind (see above)" >&2
   exit 1
 fi

@@ -76,9 +76,14 @@ def release(thing: Path) -> None:
         os.close(fd)
 
 
+def held_here() -> list[Path]:
+    """The owner files this process holds."""
+    return list(_held)
+
+
 def held(thing: Path) -> bool:
     """Whether a live process holds `thing`'s owner file. No owner file: not held."""
-    return _probe(owner_file(thing), remove=None) is not False
+    return _probe(owner_file(thing), remove=None) is True
 
 
 def sweep_if_dead(thing: Path, remove: Callable[[], None]) -> bool:

@@ -33,6 +33,7 @@ def _env(tmp: Path) -> dict[str, str]:
     child_tmp = tmp / ".tmp"
     child_tmp.mkdir()
     env["TMPDIR"] = str(child_tmp)
+    env["TALK_TEST_REUSE"] = "0"  # a kept server would outlive the example's run
     return env
 
 

@@ -43,7 +43,7 @@ def write_suite(directory: Path, body: str) -> Path:
 
 def child_env(**overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    env.pop("TALK_TEST_REUSE", None)  # a reused server would outlive the child by design
+    env["TALK_TEST_REUSE"] = "0"  # a kept server would outlive the child by design
     # Each test picks its source explicitly; an inherited one would bypass the path under test.
     env.pop("DATABASE__URL", None)
     env.pop("TALK_TEST_POSTGRES", None)

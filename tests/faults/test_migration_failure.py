@@ -42,6 +42,7 @@ def broken_migrations(tmp_path, monkeypatch):
     head = versions[-1].split("_")[0]
     (tmp_path / "alembic" / "versions" / "0999_broken.py").write_text(BROKEN.format(head=head))
     monkeypatch.setenv("TALK_ALEMBIC_INI", str(tmp_path / "alembic.ini"))
+    monkeypatch.setenv("TALK_TEST_REUSE", "0")  # a server of its own, not a kept one
 
 
 def test_failed_migration_names_the_revision_and_keeps_no_template(broken_migrations):

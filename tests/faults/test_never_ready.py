@@ -33,7 +33,7 @@ def test_a_server_that_accepts_but_never_answers_times_out_clearly():
 
 
 @pytest.mark.docker
-def test_a_container_that_never_becomes_ready_is_removed():
+def test_a_container_that_never_becomes_ready_is_removed(monkeypatch):
     require_docker_image()
     client = docker_client()
 
@@ -44,6 +44,7 @@ def test_a_container_that_never_becomes_ready_is_removed():
         found = client.containers.list(all=True, filters={"label": run})
         return {c.id for c in found}
 
+    monkeypatch.setenv("TALK_TEST_REUSE", "0")  # a container of this run's, labelled so
     before = mine()
     started = time.monotonic()
     with pytest.raises(PostgresNotReady):

@@ -20,7 +20,9 @@ RUNNER_DB = "talk_runner_db"
 
 @pytest.fixture(scope="module")
 def embedded() -> Iterator[PostgresServer]:
-    server = start_embedded()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("TALK_TEST_REUSE", "0")  # a server of its own, not a developer's kept one
+        server = start_embedded()
     try:
         yield server
     finally:

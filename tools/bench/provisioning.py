@@ -18,9 +18,11 @@ from tests.harness.postgres.docker import (
     start_container,
 )
 from tests.harness.postgres.embedded import (
+    DATA_ROOTS,
+    KEPT_PREFIX,
     PLACEMENT,
-    REUSE_DIR,
-    remove_reused,
+    kept_name,
+    remove_kept,
     start_embedded,
 )
 from tests.harness.postgres.server import PostgresServer
@@ -109,7 +111,8 @@ def measure(n: int) -> list[Row]:
     )
     saved = {k: os.environ.get(k) for k in ("TALK_TEST_POSTGRES", "TALK_TEST_REUSE")}
     os.environ.update(TALK_TEST_POSTGRES="embedded", TALK_TEST_REUSE="1")
-    existed = REUSE_DIR.exists()  # someone's own reused server: leave it running
+    name = kept_name()
+    existed = any((root / name).exists() for root in DATA_ROOTS)  # a developer's: keep it
     try:
         _warm_reuse_once()  # the cold start that later runs reuse
         rows.append(_repeat("warm reuse: run start to first query (embedded)", n, _warm_reuse_once))
@@ -120,5 +123,5 @@ def measure(n: int) -> list[Row]:
             else:
                 os.environ[key] = value
         if not existed:
-            remove_reused()
+            remove_kept(name.removeprefix(KEPT_PREFIX))
     return rows

@@ -40,9 +40,15 @@ def load_migrations(
 PG_CTL = os.environ.get("TALK_BENCH_PG_CTL") or str(
     POSTGRES_VERSIONS[embedded_server.major()] / "pg_ctl"
 )
+# The server's unix socket goes where the bench says, not to pytest-postgresql's default,
+# the temporary directory: under root the server runs as another user, who cannot
+# create a socket in a TMPDIR like /tmp/x (made by root, 0755 or 0700), only in /tmp
+# itself (1777). Every test then failed with mirakuru's ProcessExitedWithError.
+SOCKET_DIR = os.environ.get("TALK_BENCH_SOCKET_DIR")
 postgresql_bench_proc = factories.postgresql_proc(
     executable=PG_CTL,
     port=None,
+    unixsocketdir=SOCKET_DIR,
     postgres_options=" ".join(f"-c {name}={value}" for name, value in TUNING.items()),
     load=[load_migrations],
 )

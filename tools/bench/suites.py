@@ -9,6 +9,7 @@ last, so neither the server's start nor its stop is in it)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -59,7 +60,8 @@ class SuiteResult:
 def _child_env(directory: Path, probing: bool, extra: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "TALK_TEST_"))}
     env.pop("DATABASE__URL", None)  # every suite starts its own server, none is reused
-    env.update(PYTHONPATH=str(REPO), TALK_TEST_POSTGRES="embedded", **extra)
+    env.update(PYTHONPATH=str(REPO), TALK_TEST_POSTGRES="embedded", TALK_TEST_REUSE="0")
+    env.update(extra)
     if probing:
         env[probe.OUTPUT] = str(directory / "probe.json")
         env[probe.FIXTURE] = "env"
@@ -70,9 +72,13 @@ _PG_CTL_SHIM = """\
 #!/bin/sh
 # pg_ctl refuses to run as root: run it as {user}, who is given the directory
 # pytest-postgresql made for the server's data and log.
+# When the server does not start, its log is copied beside this shim: pytest-postgresql
+# deletes it, and mirakuru's error says only that pg_ctl exited with 1.
 set -e
 prev=
+log=
 for arg in "$@"; do
+  if [ "$prev" = -l ] || [ "$prev" = --log ]; then log=$arg; fi
   if [ "$prev" = -D ] || [ "$prev" = --pgdata ]; then
     dir=$(dirname "$arg")
     chown {user} "$dir"
@@ -83,7 +89,12 @@ for arg in "$@"; do
   fi
   prev=$arg
 done
-exec runuser -u {user} -- {pg_ctl} "$@"
+status=0
+runuser -u {user} -- {pg_ctl} "$@" || status=$?
+if [ "$status" != 0 ] && [ -n "$log" ] && [ -f "$log" ]; then
+  cp "$log" "{workspace}/pg_ctl-failed.log"
+fi
+exit "$status"
 """
 
 
@@ -99,7 +110,33 @@ def _unprivileged_pg_ctl(directory: Path) -> dict[str, str]:
     shim = directory / "pg_ctl"
     shim.write_text(_PG_CTL_SHIM.format(user=UNPRIVILEGED_USER, workspace=directory, pg_ctl=pg_ctl))
     shim.chmod(0o755)
-    return {"TALK_BENCH_PG_CTL": str(shim)}
+    # The socket's directory, writable by that user as /tmp is (not TMPDIR: see
+    # recipe_pytest_postgresql.SOCKET_DIR); short: socket paths are length-limited.
+    sockets = directory / "s"
+    sockets.mkdir()
+    sockets.chmod(0o1777)
+    return {"TALK_BENCH_PG_CTL": str(shim), "TALK_BENCH_SOCKET_DIR": str(sockets)}
+
+
+def cause(output: str, directory: Path) -> str:
+    """Why a child run failed, in one readable line: a server's FATAL line from a log
+    under `directory` (pytest-postgresql's), else the last exception pytest printed
+    (E-lines, which the short summary truncates), else the last line of output."""
+    for log in sorted(directory.rglob("*.log")):
+        with contextlib.suppress(OSError):
+            fatal = [x for x in log.read_text(errors="replace").splitlines() if "FATAL:" in x]
+            if fatal:
+                return f"{log.name}: {fatal[-1].strip()}"
+    errors = [x[1:].strip() for x in output.splitlines() if x.startswith("E ") and x[1:].strip()]
+    lines = [x.strip() for x in output.splitlines() if x.strip()]
+    line = next((x for x in reversed(errors) if _names_exception(x)), None)
+    line = line or (errors[-1] if errors else lines[-1] if lines else "no output")
+    return line if len(line) <= 400 else line[:200] + " ... " + line[-195:]
+
+
+def _names_exception(line: str) -> bool:
+    head = line.split(":", 1)[0]
+    return " " not in head and head.endswith(("Error", "Exception", "Exit", "Failed"))
 
 
 def run_once(suite: Suite, directory: Path, tests: int) -> Run:
@@ -132,7 +169,8 @@ def run_once(suite: Suite, directory: Path, tests: int) -> Run:
     text = output.read_text()
     passed = re.search(r"(\d+) passed", text)
     if proc.returncode != 0 or passed is None or int(passed.group(1)) != tests:
-        raise RuntimeError(f"exit {proc.returncode}, {text.strip()[-1500:]}")
+        ran = f"{passed.group(1)} of {tests} passed" if passed else "none passed"
+        raise RuntimeError(f"exit {proc.returncode}, {ran}: {cause(text, directory)}")
     cpu = usage.ru_utime + usage.ru_stime
     if not probing:
         return Run(wall, cpu, None, None, [])
@@ -177,7 +215,7 @@ def alternate(suites: list[Suite], tests: int, repeat: int) -> list[SuiteResult]
                 try:
                     result.runs.append(run_once(suite, directory, tests))
                 except Exception as exc:
-                    result.note = f"failed: {str(exc)[-300:]}"
+                    result.note = f"failed: {exc}"
     return results
 
 

@@ -66,8 +66,8 @@ def image_id(client: Any, image: str) -> str:
 
 
 def remove_dead_runs(client: Any, keep_reuse_key: str | None = None) -> int:
-    """Removes this host's containers whose pytest process is gone, and reused
-    containers whose settings no longer match (`keep_reuse_key`, when reusing)."""
+    """Removes this host's containers whose pytest process is gone, and this checkout's
+    kept containers whose settings no longer match (`keep_reuse_key`, when keeping)."""
     import docker.errors
 
     removed = 0
@@ -76,7 +76,8 @@ def remove_dead_runs(client: Any, keep_reuse_key: str | None = None) -> int:
         if labels.get(LABEL_HOST, "").split("/")[0] != socket.gethostname():
             continue
         if LABEL_REUSE in labels:
-            if keep_reuse_key is None or labels[LABEL_REUSE] == keep_reuse_key:
+            kept = labels[LABEL_REUSE]
+            if keep_reuse_key is None or kept == keep_reuse_key or not _stale(kept):
                 continue
         elif liveness.run_alive(labels.get(LABEL_RUN, "")):
             continue  # alive, or not ours to judge (no run name: an older harness's)
@@ -104,7 +105,35 @@ def start_container(
     if key is None:
         return _start(client, image, command, ready_timeout, reuse_key=None)
     with reuse.start_lock():
-        return _find_reused(client, key) or _start(client, image, command, ready_timeout, key)
+        if not reuse.claim(key):
+            server = _start(client, image, command, ready_timeout, reuse_key=None)
+            server.source += ", its own: the kept container is in use by another run"
+            return server
+        try:
+            server = _find_reused(client, key) or _start(client, image, command, ready_timeout, key)
+        except BaseException:
+            reuse.release(key)
+            raise
+    server._stop = lambda: reuse.release(key)  # the container stays for the next run
+    return server
+
+
+def _stale(key: str) -> bool:
+    """A kept container of this checkout with other settings, that no run is using."""
+    return key.startswith(reuse.checkout_key()) and not reuse.in_use(key)
+
+
+def remove_kept(client: Any, key_prefix: str = "") -> list[str]:
+    """Removes kept containers whose key starts with `key_prefix` (a checkout's) and
+    that no run is using."""
+    removed = []
+    for container in client.containers.list(all=True, filters={"label": LABEL_REUSE}):
+        key = container.labels[LABEL_REUSE]
+        with reuse.start_lock():
+            if key.startswith(key_prefix) and not reuse.in_use(key):
+                container.remove(force=True, v=True)
+                removed.append(f"container {container.short_id}")
+    return removed
 
 
 def _labels(reuse_key: str | None) -> dict[str, str]:
@@ -132,12 +161,13 @@ def _url(port: int) -> URL:
 
 
 def _find_reused(client: Any, key: str) -> PostgresServer | None:
-    for container in client.containers.list(filters={"label": f"{LABEL_REUSE}={key}"}):
+    for container in client.containers.list(all=True, filters={"label": f"{LABEL_REUSE}={key}"}):
         bindings = container.ports.get("5432/tcp") or []
-        if not bindings:
+        if container.status != "running" or not bindings:
+            container.remove(force=True, v=True)  # stopped with its engine: start anew
             continue
         tags = container.image.tags
-        source = f"testcontainers ({tags[0] if tags else key}), reused"
+        source = f"testcontainers ({tags[0] if tags else key}), {reuse.KEPT_KIND}"
         server = attach_running(_url(int(bindings[0]["HostPort"])), source, container.kill)
         if server is not None:
             return server
@@ -176,7 +206,7 @@ def _start(
     except BaseException:
         container.stop()  # removes it with its volumes
         raise
-    reused = "" if reuse_key is None else ", reused"
+    reused = "" if reuse_key is None else f", {reuse.KEPT_KIND}"
     return PostgresServer(
         source=f"testcontainers ({image}){reused}",
         url=url,

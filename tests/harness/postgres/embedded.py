@@ -65,12 +65,17 @@ PLACEMENT = (
 DATA_ROOT = PLACEMENT.path
 # Dead runs may have used any of these places.
 DATA_ROOTS = tuple(dict.fromkeys((DATA_ROOT, embedded_server.TMPFS, Path(tempfile.gettempdir()))))
-# Without an owner file or a run name, so dead-run cleanup never touches it.
-REUSE_NAME = "talk-test-pg-reuse"
+# A server kept between runs (reuse.py): without an owner file or a run name, so
+# dead-run cleanup never touches it; KEPT_PREFIX + reuse.settings_key(...).
+KEPT_PREFIX = TEMP_PREFIX + "kept-"
 # xdist workers share the server of their controller's run: TEMP_PREFIX + "xdist-" + run.
 XDIST_PREFIX = TEMP_PREFIX + "xdist-"
 XDIST_RUN_VARIABLE = "TALK_TEST_XDIST_RUN"
-REUSE_DIR = DATA_ROOT / REUSE_NAME
+
+
+def kept_name() -> str:
+    settings = ",".join(f"{k}={v}" for k, v in sorted(THROWAWAY_SETTINGS.items()))
+    return KEPT_PREFIX + reuse.settings_key("embedded", str(embedded_server.major()), settings)
 
 
 def _shared(name: str) -> Path:
@@ -83,9 +88,14 @@ def _shared(name: str) -> Path:
 
 def start_embedded() -> PostgresServer:
     remove_dead_runs()
+    kind = ""
     if reuse.enabled():
+        name = kept_name()
+        _remove_stale_kept(keep=name)
         with reuse.start_lock():
-            return _start(_shared(REUSE_NAME), owned=False, kind="reused across runs")
+            if reuse.claim(name):
+                return _start_kept(name)
+        kind = "its own: the kept server is in use by another run"
     controller = os.environ.get(XDIST_RUN_VARIABLE) if os.environ.get("PYTEST_XDIST_WORKER") else ""
     if controller:
         # xdist workers share one server for the run (one start, one migration);
@@ -95,7 +105,19 @@ def start_embedded() -> PostgresServer:
             return _start(shared, owned=False, kind="shared by xdist workers")
     pgdata = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=DATA_ROOT))
     liveness.hold(pgdata)
-    return _start(pgdata, owned=True)
+    return _start(pgdata, owned=True, kind=kind)
+
+
+def _start_kept(name: str) -> PostgresServer:
+    """The kept server of this checkout, found or started; claimed by this run until
+    the run's stop() (which leaves it running)."""
+    try:
+        server = _start(_shared(name), owned=False, kind=reuse.KEPT_KIND)
+    except BaseException:
+        reuse.release(name)
+        raise
+    server._stop = lambda: reuse.release(name)
+    return server
 
 
 def _start(pgdata: Path, *, owned: bool, kind: str = "") -> PostgresServer:
@@ -188,7 +210,22 @@ def remove_dead_runs() -> int:
     return removed
 
 
-def remove_reused() -> None:
-    """Stops the server kept by TALK_TEST_REUSE=1 and deletes its data."""
+def _remove_stale_kept(keep: str) -> None:
+    """This checkout's kept servers of other settings (another PostgreSQL version)."""
     for root in DATA_ROOTS:
-        _remove(root / REUSE_NAME)
+        for pgdata in root.glob(f"{KEPT_PREFIX}{reuse.checkout_key()}*"):
+            if pgdata.name != keep:
+                remove_kept(pgdata.name.removeprefix(KEPT_PREFIX))
+
+
+def remove_kept(key_prefix: str = "") -> list[str]:
+    """Stops kept servers whose key starts with `key_prefix` (a checkout's) and deletes
+    their data; one a run is using stays."""
+    removed = []
+    for root in DATA_ROOTS:
+        for pgdata in sorted(root.glob(f"{KEPT_PREFIX}{key_prefix}*")):
+            with reuse.start_lock():
+                if pgdata.is_dir() and not reuse.in_use(pgdata.name):
+                    _remove(pgdata)
+                    removed.append(str(pgdata))
+    return removed

@@ -105,6 +105,7 @@ def test_an_owner_file_naming_a_live_pid_but_not_held_is_dead(tmp_path):
 def test_a_thing_without_an_owner_file_is_left_alone(tmp_path):
     thing = tmp_path / "data"
     thing.mkdir()
+    assert not liveness.held(thing)  # as its docstring says (it once said True)
     assert not liveness.sweep_if_dead(thing, lambda: pytest.fail("swept an unowned thing"))
     assert thing.exists()
 
