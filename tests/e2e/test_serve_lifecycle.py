@@ -15,6 +15,7 @@ import time
 import asyncpg
 import pytest
 
+from tests.child_process import OWN_PID_NAMESPACE, require_pid_namespace
 from tests.e2e.serve_process import (
     EmbeddedDatabase,
     Serve,
@@ -23,7 +24,6 @@ from tests.e2e.serve_process import (
     stop_quietly,
 )
 from tests.harness import create_env_fixture
-from tests.pid_namespace import OWN_PID_NAMESPACE, require_pid_namespace
 
 database_env = create_env_fixture(unmock={"persistence"}, isolation="database")
 
@@ -109,16 +109,7 @@ def test_the_run_after_a_kill_9_removes_what_it_left():
         killed.kill()  # SIGKILL: nothing of serve's own cleanup runs
     assert db.leftovers() != []  # PostgreSQL outlived it, as the issue saw
 
-    after = Serve.start("--port", "0")
-    try:
-        removed = after.wait_for("removed what a killed run left")
-        after.wait_for("Application startup complete")
-        after.signal(signal.SIGTERM)
-        assert after.finish() == 0
-    finally:
-        stop_quietly(after)
-    assert str(db.data_dir) in removed
-    assert db.leftovers() == []
+    _the_next_serve_removes(db)
 
 
 async def _new_connection_answers(db: EmbeddedDatabase) -> None:
@@ -179,6 +170,14 @@ def test_a_serve_killed_in_another_pid_namespace_is_cleaned_up_by_the_next():
         stop_quietly(killed)
     assert db.data_dir.exists()  # left behind, its owner dead
 
+    try:
+        _the_next_serve_removes(db)
+    finally:
+        for segment in segments:
+            segment.unlink(missing_ok=True)
+
+
+def _the_next_serve_removes(db: EmbeddedDatabase) -> None:
     after = Serve.start("--port", "0")
     try:
         removed = after.wait_for("removed what a killed run left")
@@ -187,8 +186,6 @@ def test_a_serve_killed_in_another_pid_namespace_is_cleaned_up_by_the_next():
         assert after.finish() == 0
     finally:
         stop_quietly(after)
-        for segment in segments:
-            segment.unlink(missing_ok=True)
     assert str(db.data_dir) in removed
     assert db.leftovers() == []
 

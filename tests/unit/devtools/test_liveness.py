@@ -11,22 +11,20 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from talk_backend.devtools import liveness
-from tests.pid_namespace import OWN_PID_NAMESPACE, require_pid_namespace
+from tests.child_process import OWN_PID_NAMESPACE, require_pid_namespace, start_python
 
-REPO = Path(__file__).absolute().parents[3]
 HOLDER = """
 import sys
 import time
 from pathlib import Path
 from talk_backend.devtools import liveness
-from tests.pid_namespace import OWN_PID_NAMESPACE, require_pid_namespace
+from tests.child_process import OWN_PID_NAMESPACE, require_pid_namespace, start_python
 if sys.argv[1] == "run":
     print(liveness.this_run(), flush=True)
 else:
@@ -37,20 +35,7 @@ sys.stdin.read()
 
 
 def _holder(arg: str, namespaced: bool) -> tuple[subprocess.Popen[str], str]:
-    prefix = OWN_PID_NAMESPACE if namespaced else ()
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-    }
-    proc = subprocess.Popen(
-        [*prefix, sys.executable, "-c", HOLDER, arg],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    assert proc.stdout is not None
-    return proc, proc.stdout.readline().strip()
+    return start_python(HOLDER, arg, prefix=OWN_PID_NAMESPACE if namespaced else ())
 
 
 def _kill(proc: subprocess.Popen[str]) -> None:

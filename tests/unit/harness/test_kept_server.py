@@ -5,17 +5,15 @@ removed while a run has it."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.child_process import start_python
 from tests.harness.postgres import embedded, reuse
 
-REPO = Path(__file__).absolute().parents[3]
 CLAIMER = """
 import sys
 from tests.harness.postgres import reuse
@@ -58,16 +56,7 @@ def test_two_checkouts_never_share_a_kept_server(monkeypatch):
 
 
 def _claimer(key: str) -> tuple[subprocess.Popen[str], str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CLAIMER, key],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    assert proc.stdout is not None
-    return proc, proc.stdout.readline().strip()
+    return start_python(CLAIMER, key)
 
 
 def test_a_claimed_server_is_refused_to_a_second_run_until_the_first_dies():
