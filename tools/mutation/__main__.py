@@ -124,9 +124,8 @@ def main() -> None:
     equivalents = load_equivalents(EQUIVALENTS)
     results = {}
     for part in parts:
-        print(
-            f"mutation: {part.name}: mutating {', '.join(part.mutate)}; tests {' '.join(part.tests)}"
-        )
+        tests = " ".join(part.tests)
+        print(f"mutation: {part.name}: mutating {', '.join(part.mutate)}; tests {tests}")
         results[part.name] = run_part(part, args.max_children, args.keep)
     print()
     unlisted, stale = report(results, equivalents)
@@ -134,7 +133,8 @@ def main() -> None:
         print("\nSurvivors (a test should notice these, or equivalents.toml says why none can):")
         for m in sorted(unlisted, key=lambda m: (m.key.path, m.line)):
             reach = " [no selected test reaches it]" if m.status == "no tests" else ""
-            print(f"  {m.key.path}:{m.line}  {m.key.function}{reach}")
+            nth = f" #{m.key.occurrence}" if m.key.occurrence > 1 else ""
+            print(f"  {m.key.path}:{m.line}  {m.key.function}{nth}{reach}")
             print(f"      - {m.key.before}\n      + {m.key.after}")
     for e in stale:
         print(

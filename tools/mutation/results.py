@@ -4,8 +4,8 @@ changes, and what became of it.
 A mutant is identified by its file, its function and the text it changes (the
 removed and added lines, stripped), never by mutmut's number (x_parse__mutmut_3):
 the numbers shift whenever a function gains or loses a mutable spot, the text only
-when that line itself changes. Two identical changes in one function share a key
-and are judged together."""
+when that line itself changes. When one function holds the same change twice (two
+identical lines), `occurrence` tells them apart, counted in source order."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ class Key:
     function: str
     before: str
     after: str
+    occurrence: int = 1
 
 
 @dataclass(frozen=True)
@@ -72,14 +73,25 @@ def _function_spans(source: str) -> dict[str, tuple[int, int]]:
     return spans
 
 
-def _line_of(source_lines: list[str], span: tuple[int, int], removed: list[str]) -> int:
-    """The first line of the function that reads like the first removed line."""
+def _line_of(
+    source_lines: list[str], span: tuple[int, int], removed: list[str], occurrence: int
+) -> int:
+    """The line of the function that reads like the first removed line (the n-th such
+    line for the n-th identical change)."""
     if removed:
         wanted = removed[0].strip()
-        for number in range(span[0], span[1] + 1):
-            if source_lines[number - 1].strip() == wanted:
-                return number
+        matches = [
+            number
+            for number in range(span[0], span[1] + 1)
+            if source_lines[number - 1].strip() == wanted
+        ]
+        if matches:
+            return matches[min(occurrence, len(matches)) - 1]
     return span[0]
+
+
+def _number(name: str) -> int:
+    return int(name.rpartition("__mutmut_")[2])
 
 
 def read(project: Path, paths: list[str]) -> list[Mutant]:
@@ -94,9 +106,13 @@ def read(project: Path, paths: list[str]) -> list[Mutant]:
         source = (project / path).read_text()
         source_lines = source.splitlines()
         spans = _function_spans(source)
-        for name, code in sorted(codes.items()):
+        seen: dict[tuple[str, str, str], int] = {}
+        for name, code in sorted(
+            codes.items(), key=lambda item: (item[0].partition("__mutmut_")[0], _number(item[0]))
+        ):
             function = function_of(name)
             before, after, removed = _changed(get_diff_for_mutant(name, path=path))
+            occurrence = seen[function, before, after] = seen.get((function, before, after), 0) + 1
             span = spans.get(function, (1, len(source_lines)))
             if code in KILLED_CODES:
                 status = "killed"
@@ -107,8 +123,8 @@ def read(project: Path, paths: list[str]) -> list[Mutant]:
             mutants.append(
                 Mutant(
                     name=name,
-                    key=Key(path, function, before, after),
-                    line=_line_of(source_lines, span, removed),
+                    key=Key(path, function, before, after, occurrence),
+                    line=_line_of(source_lines, span, removed, occurrence),
                     status=status,
                 )
             )
@@ -123,7 +139,8 @@ class Equivalent:
 
 def load_equivalents(file: Path) -> list[Equivalent]:
     """tools/mutation/equivalents.toml: [[equivalent]] where = "path::function",
-    before/after = the changed text as the survivor list prints it, why = one line."""
+    before/after = the changed text as the survivor list prints it, occurrence when
+    the survivor list shows one (#2), why = one line."""
     data = tomllib.loads(file.read_text())
     found = []
     for entry in data.get("equivalent", []):
@@ -131,5 +148,6 @@ def load_equivalents(file: Path) -> list[Equivalent]:
         why = entry["why"].strip()
         if not why or "\n" in why:
             raise SystemExit(f"{file}: {entry['where']}: 'why' must be one non-empty line")
-        found.append(Equivalent(Key(path, function, entry["before"], entry["after"]), why))
+        key = Key(path, function, entry["before"], entry["after"], entry.get("occurrence", 1))
+        found.append(Equivalent(key, why))
     return found
