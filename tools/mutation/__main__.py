@@ -36,8 +36,14 @@ def run_part(part: Part, max_children: int, keep: bool) -> tuple[list[Mutant], f
     mutants_dir = PROJECT / "mutants"
     shutil.rmtree(mutants_dir, ignore_errors=True)
     log = PROJECT / f".mutation-{part.name}.log"
-    # Embedded PostgreSQL: the harness's own server, no Docker engine needed.
-    env = {**os.environ, "TALK_TEST_POSTGRES": "embedded", "PYTHONPATH": str(PROJECT)}
+    # Embedded PostgreSQL, no Docker engine needed; one server for all the part's
+    # pytest sessions (one per mutant), owned by this process, removed below.
+    env = {
+        **os.environ,
+        "TALK_TEST_POSTGRES": "embedded",
+        "TALK_TEST_RUN_OWNER": str(os.getpid()),
+        "PYTHONPATH": str(PROJECT),
+    }
     started = time.monotonic()
     try:
         with log.open("w") as out:
@@ -54,6 +60,10 @@ def run_part(part: Part, max_children: int, keep: bool) -> tuple[list[Mutant], f
             raise SystemExit(f"mutation: mutmut failed on part {part.name} (exit {code})")
         return read(PROJECT, files_of(part)), seconds
     finally:
+        if not part.fast:  # the fast part never starts PostgreSQL
+            from tests.harness.postgres.embedded import remove_run_server
+
+            remove_run_server(os.getpid())
         log.unlink(missing_ok=True)
         if not keep:
             shutil.rmtree(mutants_dir, ignore_errors=True)

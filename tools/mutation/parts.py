@@ -46,7 +46,8 @@ PARTS: tuple[Part, ...] = (
     Part(
         "http",
         ("talk_backend/entrypoints/http/*",),
-        ("tests/unit/entrypoints", "tests/e2e", *NOT_SLOW),
+        # test_debug_setting: the 500 answer and its log line, on the app itself.
+        ("tests/unit/entrypoints", "tests/unit/test_debug_setting.py", "tests/e2e", *NOT_SLOW),
     ),
 )
 

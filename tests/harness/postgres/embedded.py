@@ -140,7 +140,12 @@ async def _ready_and_tuned(url: URL) -> str:
 
 
 def xdist_controller_pid() -> int | None:
-    """The pytest controller's pid in an xdist worker (its parent), else None."""
+    """The pytest controller's pid in an xdist worker (its parent), else None; or the
+    process named by TALK_TEST_RUN_OWNER, whose many short pytest sessions share one
+    server (make mutation: one per mutant) and which removes it (remove_run_server)."""
+    owner = os.environ.get("TALK_TEST_RUN_OWNER", "").strip()
+    if owner.isdigit():
+        return int(owner)
     return os.getppid() if os.environ.get("PYTEST_XDIST_WORKER") else None
 
 
