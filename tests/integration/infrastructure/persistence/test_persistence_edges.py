@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import socket
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -123,3 +124,26 @@ async def test_the_grant_store_refuses_a_grant_from_another_sign_in(sqla_env):
     with pytest.raises(TypeError) as refused:
         await store.keep(foreign)
     assert str(refused.value) == "the grant did not come from the atproto sign-in"
+
+
+async def test_time_orders_invites_before_their_ids_do(env):
+    """Ids chosen to sort against time: the oldest usable invite is used first, the
+    newest is listed first, whatever the (random) ids."""
+    clock = await env.get(FakeClock)
+    alice = await seed_member(env, ALICE)
+    invites = await env.get(InviteRepository)
+    now = clock.now()
+    ids = sorted(uuid.uuid4() for _ in range(3))
+    made = [
+        dataclasses.replace(
+            Invite.issue(alice.id, Did(BOB), now - timedelta(minutes=n), None), id=ids[n]
+        )
+        for n in range(3)
+    ]  # ids ascend as creation times descend
+    for invite in made:
+        await invites.add(invite)
+    oldest_first = [made[2].id, made[1].id, made[0].id]
+    assert [i.id for i in await invites.find_usable_for(VerifiedIdentity(Did(BOB)), now)] == (
+        oldest_first
+    )
+    assert [i.id for i in await invites.list_by_inviter(alice.id)] == oldest_first[::-1]
