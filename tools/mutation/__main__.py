@@ -78,7 +78,7 @@ def report(
 ) -> tuple[list[Mutant], list[Equivalent]]:
     known = {e.key for e in equivalents}
     header = (
-        f"{'module':<58} {'mutants':>7} {'killed':>6} {'survived':>8} {'equiv':>5} {'score':>6}"
+        f"{'module':<64} {'mutants':>7} {'killed':>6} {'survived':>8} {'equiv':>5} {'score':>6}"
     )
     print(header)
     print("-" * len(header))
@@ -96,14 +96,14 @@ def report(
             survived = n - equiv - killed
             total.update(n=n, equiv=equiv, killed=killed, survived=survived)
             print(
-                f"  {path:<56} {n:7} {killed:6} {survived:8} {equiv:5} {score(killed, n - equiv)}"
+                f"  {path:<62} {n:7} {killed:6} {survived:8} {equiv:5} {score(killed, n - equiv)}"
             )
             unlisted += [m for m in ms if m.status != "killed" and m.key not in known]
         counted = total["n"] - total["equiv"]
         target = area_of(next(iter(by_file)))[1]
         met = counted and 100 * total["killed"] / counted >= target
         print(
-            f"{area:<58} {total['n']:7} {total['killed']:6} {total['survived']:8} "
+            f"{area:<64} {total['n']:7} {total['killed']:6} {total['survived']:8} "
             f"{total['equiv']:5} {score(total['killed'], counted)}  target {target:g}%"
             f"{'' if met else ' NOT MET'}"
         )

@@ -1,0 +1,48 @@
+"""The logging configuration the server is started with redacts the OAuth callback's
+`code` and `state` in the access log line that reaches the console."""
+
+from __future__ import annotations
+
+import logging
+import logging.config
+
+from talk_backend.entrypoints.http.server import log_config
+
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+
+
+def test_the_access_line_on_the_console_has_code_and_state_redacted(capsys):
+    saved = {
+        name: (lg.handlers[:], lg.filters[:], lg.level, lg.propagate)
+        for name in UVICORN_LOGGERS
+        for lg in [logging.getLogger(name)]
+    }
+    try:
+        logging.config.dictConfig(log_config())
+        logging.getLogger("uvicorn.access").info(
+            '%s - "%s %s HTTP/%s" %d',
+            "127.0.0.1:5000",
+            "GET",
+            "/auth/callback?code=c0de&state=s3cr3t&iss=x",
+            "1.1",
+            303,
+        )
+    finally:
+        for name, (handlers, filters, level, propagate) in saved.items():
+            lg = logging.getLogger(name)
+            lg.handlers[:], lg.filters[:], lg.level, lg.propagate = (
+                handlers,
+                filters,
+                level,
+                propagate,
+            )
+    out = capsys.readouterr().out
+    assert "/auth/callback?code=redacted&state=redacted&iss=x" in out
+    assert "c0de" not in out and "s3cr3t" not in out
+
+
+def test_building_the_configuration_leaves_uvicorns_default_alone():
+    from uvicorn.config import LOGGING_CONFIG
+
+    log_config()
+    assert "filters" not in LOGGING_CONFIG["handlers"]["access"]
