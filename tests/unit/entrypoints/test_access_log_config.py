@@ -46,3 +46,37 @@ def test_building_the_configuration_leaves_uvicorns_default_alone():
 
     log_config()
     assert "filters" not in LOGGING_CONFIG["handlers"]["access"]
+
+
+def test_the_whole_line_is_kept_but_for_the_secrets():
+    from talk_backend.entrypoints.http.server import RedactOAuthQuery
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/auth/callback?code=c0de&state=s", "1.1", 303),
+        None,
+    )
+    assert RedactOAuthQuery().filter(record)
+    assert record.getMessage() == (
+        '127.0.0.1:5000 - "GET /auth/callback?code=redacted&state=redacted HTTP/1.1" 303'
+    )
+
+
+def test_records_of_another_shape_pass_unchanged():
+    from talk_backend.entrypoints.http.server import RedactOAuthQuery
+
+    for args in ((), ("only", "three", "args"), ("a", "b", 3, "d", "e")):
+        record = logging.LogRecord("x", logging.INFO, __file__, 1, "m", args, None)
+        assert RedactOAuthQuery().filter(record)
+        assert record.args == args
+
+
+def test_a_second_question_mark_does_not_hide_the_code():
+    from talk_backend.entrypoints.http.server import redact_query
+
+    redacted = redact_query("/auth/callback?code=c0de?x&state=s3cr3t")
+    assert "c0de" not in redacted and "s3cr3t" not in redacted
