@@ -14,8 +14,10 @@ import argparse
 import fnmatch
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -35,7 +37,9 @@ def files_of(part: Part) -> list[str]:
 def run_part(part: Part, max_children: int, keep: bool) -> tuple[list[Mutant], float]:
     mutants_dir = PROJECT / "mutants"
     shutil.rmtree(mutants_dir, ignore_errors=True)
-    log = PROJECT / f".mutation-{part.name}.log"
+    handle, name = tempfile.mkstemp(prefix=f"talk-mutation-{part.name}-", suffix=".log")
+    os.close(handle)
+    log = Path(name)
     # Embedded PostgreSQL, no Docker engine needed; one server for all the part's
     # pytest sessions (one per mutant), owned by this process, removed below.
     env = {
@@ -126,6 +130,8 @@ def main() -> None:
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--keep", action="store_true", help="leave mutants/ for mutmut show/browse")
     args = parser.parse_args()
+    # A terminated run still removes mutants/, its log and its PostgreSQL (finally).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parts = [p for p in PARTS if p.fast] if args.fast else by_name(args.parts) or list(PARTS)
     check = args.check or args.fast
     if args.keep and len(parts) > 1:
