@@ -42,10 +42,14 @@ def run_part(part: Part, max_children: int, keep: bool) -> tuple[list[Mutant], f
     log = Path(name)
     # Embedded PostgreSQL, no Docker engine needed; one server for all the part's
     # pytest sessions (one per mutant), owned by this process, removed below.
+    # pytest's tmp_path root of our own: other pytest runs of the same user prune the
+    # shared /tmp/pytest-of-USER under the feet of ours.
+    temp_root = Path(tempfile.mkdtemp(prefix=f"talk-mutation-{part.name}-"))
     env = {
         **os.environ,
         "TALK_TEST_POSTGRES": "embedded",
         "TALK_TEST_RUN_OWNER": str(os.getpid()),
+        "PYTEST_DEBUG_TEMPROOT": str(temp_root),
         "PYTHONPATH": str(PROJECT),
     }
     started = time.monotonic()
@@ -69,6 +73,7 @@ def run_part(part: Part, max_children: int, keep: bool) -> tuple[list[Mutant], f
 
             remove_run_server(os.getpid())
         log.unlink(missing_ok=True)
+        shutil.rmtree(temp_root, ignore_errors=True)
         if not keep:
             shutil.rmtree(mutants_dir, ignore_errors=True)
 
