@@ -23,7 +23,7 @@ from tests.harness.postgres.docker import (
     image_id,
     image_name,
 )
-from tests.harness.postgres.embedded import DATA_ROOTS, TEMP_PREFIX, XDIST_PREFIX
+from tests.harness.postgres.embedded import DATA_ROOTS, SHARED_PREFIX, TEMP_PREFIX
 
 # No resolve(): under Bazel this file is a runfiles symlink and the repo is the runfiles tree.
 REPO = Path(__file__).absolute().parents[2]
@@ -80,7 +80,7 @@ def run_pytest(directory: Path, *args: str, timeout: float = 120, **env: str) ->
 
 def leftovers(pid: int) -> list[str]:
     """Everything a run with this pid may have left: data dirs (found by what their owner
-    files say), servers, containers. Shared xdist data dirs are named after their
+    files say), servers, containers. Shared data dirs are named after their
     controller's run, which the parent does not know: any of a dead run counts."""
     owned = liveness.description(pid)
     found = [
@@ -92,8 +92,8 @@ def leftovers(pid: int) -> list[str]:
     found += [
         str(path)
         for root in DATA_ROOTS
-        for path in root.glob(f"{XDIST_PREFIX}*")
-        if not liveness.run_alive(path.name[len(XDIST_PREFIX) :])
+        for path in root.glob(f"{SHARED_PREFIX}*")
+        if not liveness.run_alive(path.name[len(SHARED_PREFIX) :])
     ]
     try:
         client = docker_client(timeout=2)

@@ -68,9 +68,11 @@ DATA_ROOTS = tuple(dict.fromkeys((DATA_ROOT, embedded_server.TMPFS, Path(tempfil
 # A server kept between runs (reuse.py): without an owner file or a run name, so
 # dead-run cleanup never touches it; KEPT_PREFIX + reuse.settings_key(...).
 KEPT_PREFIX = TEMP_PREFIX + "kept-"
-# xdist workers share the server of their controller's run: TEMP_PREFIX + "xdist-" + run.
-XDIST_PREFIX = TEMP_PREFIX + "xdist-"
+# Sessions that share their controller's server (xdist workers, make mutation's
+# sessions) find it at TEMP_PREFIX + "shared-" + the controller's run name.
+SHARED_PREFIX = TEMP_PREFIX + "shared-"
 XDIST_RUN_VARIABLE = "TALK_TEST_XDIST_RUN"
+RUN_OWNER_VARIABLE = "TALK_TEST_RUN_OWNER"
 
 
 def kept_name() -> str:
@@ -96,13 +98,14 @@ def start_embedded() -> PostgresServer:
             if reuse.claim(name):
                 return _start_kept(name)
         kind = "its own: the kept server is in use by another run"
-    controller = os.environ.get(XDIST_RUN_VARIABLE) if os.environ.get("PYTEST_XDIST_WORKER") else ""
+    controller = shared_server_run()
     if controller:
-        # xdist workers share one server for the run (one start, one migration);
-        # the controller removes it when the session ends (remove_run_server).
+        # xdist workers share one server for the run (one start, one migration), and
+        # so do the many short sessions of `make mutation` (one per mutant); the
+        # controller removes it when it ends (remove_run_server).
         with reuse.start_lock():
-            shared = _shared(XDIST_PREFIX + controller)
-            return _start(shared, owned=False, kind="shared by xdist workers")
+            shared = _shared(SHARED_PREFIX + controller)
+            return _start(shared, owned=False, kind="shared by the run's sessions")
     pgdata = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=DATA_ROOT))
     liveness.hold(pgdata)
     return _start(pgdata, owned=True, kind=kind)
@@ -168,10 +171,20 @@ async def _ready_and_tuned(url: URL) -> str:
     return version
 
 
+def shared_server_run() -> str:
+    """The run whose shared server this session uses: TALK_TEST_RUN_OWNER (a run name,
+    liveness.this_run() of the process that starts the sessions and removes the server),
+    or an xdist worker's controller; '' when the session has a server of its own."""
+    owner = os.environ.get(RUN_OWNER_VARIABLE, "").strip()
+    if owner:
+        return owner
+    return os.environ.get(XDIST_RUN_VARIABLE, "") if os.environ.get("PYTEST_XDIST_WORKER") else ""
+
+
 def remove_run_server(controller: str) -> None:
     """Stops the server this controller's xdist workers shared, if they started one."""
     for root in DATA_ROOTS:
-        _remove(root / (XDIST_PREFIX + controller))
+        _remove(root / (SHARED_PREFIX + controller))
 
 
 def _warm(pgdata: Path, kind: str) -> PostgresServer | None:
@@ -202,8 +215,8 @@ def remove_dead_runs() -> int:
     removed = 0
     for root in DATA_ROOTS:
         removed += len(embedded_leftovers.remove_leftovers(root, prefix=TEMP_PREFIX))
-        for pgdata in root.glob(XDIST_PREFIX + "*"):
-            if pgdata.is_dir() and not liveness.run_alive(pgdata.name[len(XDIST_PREFIX) :]):
+        for pgdata in root.glob(SHARED_PREFIX + "*"):
+            if pgdata.is_dir() and not liveness.run_alive(pgdata.name[len(SHARED_PREFIX) :]):
                 _remove(pgdata)
                 removed += 1
     liveness.sweep_dead_runs()

@@ -64,3 +64,26 @@ def test_handle_invite_needs_a_verified_handle():
     assert invite.names(VerifiedIdentity(DID, Handle.parse("alice.test")))
     assert not invite.names(VerifiedIdentity(DID, None))
     assert not invite.names(VerifiedIdentity(DID, Handle.parse("handle.invalid")))
+
+
+def test_revoking_records_when():
+    revoked = _invite().revoked(NOW)
+    assert (revoked.stored_status, revoked.revoked_at) == (InviteStatus.REVOKED, NOW)
+
+
+def test_a_non_pending_invite_cannot_be_revoked_and_the_message_says_why():
+    accepted = _invite().accepted(uuid.uuid4(), NOW)
+    with pytest.raises(InviteNotPending) as refused:
+        accepted.revoked(NOW)
+    assert str(refused.value) == f"invite {accepted.id} is accepted"
+
+
+def test_an_expired_invite_can_still_be_revoked():
+    invite = _invite(expires_at=NOW + timedelta(minutes=1))
+    assert invite.revoked(NOW + timedelta(hours=1)).stored_status is InviteStatus.REVOKED
+
+
+def test_expiry_message_is_exact():
+    with pytest.raises(InvalidExpiry) as refused:
+        _invite(expires_at=NOW - timedelta(seconds=1))
+    assert str(refused.value) == "an invite must expire in the future"
