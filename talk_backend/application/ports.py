@@ -112,7 +112,7 @@ class CompletedSignIn:
     opaque to use cases, which keep it only for members."""
 
     identity: VerifiedIdentity
-    grant: object = field(default=None, repr=False)
+    grant: object = field(repr=False)
 
 
 class BlueskySignIn(Protocol):

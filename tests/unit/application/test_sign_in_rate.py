@@ -58,3 +58,18 @@ def test_a_flood_from_many_addresses_tracks_a_bounded_number(clock):
         limit.take(f"10.{n // 65536}.{n // 256 % 256}.{n % 256}")
         clock.now += 0.01
     assert limit.tracked() <= 2 * 50
+
+
+def test_the_wait_counts_what_has_refilled(clock):
+    limit = SignInRateLimit(per_address_per_minute=3, total_per_minute=100, clock=clock)
+    for _ in range(3):
+        assert limit.take("192.0.2.1") is None
+    clock.now += 10  # half a token back, at one every 20 s
+    assert limit.take("192.0.2.1") == 10
+
+
+def test_the_wait_is_never_below_one_second(clock):
+    limit = SignInRateLimit(per_address_per_minute=120, total_per_minute=1000, clock=clock)
+    for _ in range(120):
+        assert limit.take("192.0.2.1") is None
+    assert limit.take("192.0.2.1") == 1  # a token every half second: Retry-After is whole

@@ -3,7 +3,7 @@ alphabet. These are constants mutation testing cannot reach, so they are named h
 
 import pytest
 
-from talk_backend.domain.errors import InvalidDid, InvalidHandle
+from talk_backend.domain.errors import AuthorizationRefused, InvalidDid, InvalidHandle
 from talk_backend.domain.identity import Did, Handle
 
 RESERVED = ["alt", "arpa", "example", "internal", "invalid", "local", "localhost", "onion"]
@@ -103,6 +103,7 @@ class TestMessages:
             ("did:key:z6Mkabc", "only did:plc and did:web are supported, got 'did:key:z6Mkabc'"),
             ("did:web:a/b", "not a valid did:web identifier: 'did:web:a/b'"),
             ("alice", "not a DID: 'alice'"),
+            (" did:plc:abc", "DID has leading or trailing whitespace"),
         ],
     )
     def test_did(self, raw, message):
@@ -114,3 +115,23 @@ class TestMessages:
         with pytest.raises(InvalidHandle) as refused:
             Handle.parse("@")
         assert str(refused.value) == "handle is empty"
+
+    def test_handle_with_whitespace_around_it(self):
+        with pytest.raises(InvalidHandle) as refused:
+            Handle.parse("bob.test\u3000")
+        assert str(refused.value) == "handle has leading or trailing whitespace"
+
+    def test_a_refused_authorization_request_names_the_servers_error(self):
+        # Its message reaches the person as `detail`; error and description as fields.
+        refused = AuthorizationRefused("invalid_client_metadata", "Invalid client ID")
+        assert str(refused) == (
+            "the authorization server refused the request: "
+            "invalid_client_metadata: Invalid client ID"
+        )
+        assert (refused.error, refused.description) == (
+            "invalid_client_metadata",
+            "Invalid client ID",
+        )
+        bare = AuthorizationRefused("invalid_request", None)
+        assert str(bare) == "the authorization server refused the request: invalid_request"
+        assert (bare.error, bare.description) == ("invalid_request", None)

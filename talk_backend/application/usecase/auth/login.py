@@ -60,8 +60,7 @@ class Login:
         except Exception:
             # Refused (no invite) or failed after the token exchange: nothing was kept,
             # so the tokens just obtained must not stay live at Bluesky either.
-            if signed_in.grant is not None:
-                await self.revocation.revoke(signed_in.grant)
+            await self.revocation.revoke(signed_in.grant)
             raise
         if admitted.replaced_grant is not None:
             await self.revocation.revoke(admitted.replaced_grant)
@@ -91,12 +90,8 @@ class Login:
             return await self._admit(user, signed_in, created=True)
 
     async def _admit(self, user: User, signed_in: CompletedSignIn, *, created: bool) -> _Admitted:
-        replaced = None
-        if signed_in.grant is not None:
-            replaced = await self.grants.keep(signed_in)
-            await self.tx.commit()
-        elif created:
-            await self.tx.commit()
+        replaced = await self.grants.keep(signed_in)
+        await self.tx.commit()
         return _Admitted(LoginResult(user, created=created), replaced)
 
     async def _claim_invite_and_register(self, identity: VerifiedIdentity) -> User | None:
