@@ -48,7 +48,8 @@ status="$(sign_in "$work/jar" newcomer.dev.test)"
 [[ $status == 200 ]] || { echo "the invited user's sign-in ended with $status"; exit 1; }
 # This run's embedded database: the data directory whose owner file names this serve
 # (other runs on the machine have their own); tmpfs or disk, as serve chose.
-ours="$(grep -l "^$server " /dev/shm/talk-dev-pg-*.owner "${TMPDIR:-/tmp}"/talk-dev-pg-*.owner 2>/dev/null | sed 's/\.owner$//' || true)"
+# The owner file reads "pid N in pid:[…]" (talk_backend/devtools/liveness.py).
+ours="$(grep -l "^pid $server in " /dev/shm/talk-dev-pg-*.owner "${TMPDIR:-/tmp}"/talk-dev-pg-*.owner 2>/dev/null | sed 's/\.owner$//' || true)"
 [[ -n $ours ]] || { echo "no embedded database owned by serve ($server)"; exit 1; }
 me="$(curl -fsS -b "$work/jar" "$base/me")"
 echo "GET /me -> $me"
