@@ -19,7 +19,11 @@ from talk_backend.application.usecase.users.register_founder import RegisterFoun
 from talk_backend.infrastructure.persistence.invites import SqlaInviteRepository
 from talk_backend.infrastructure.persistence.transaction import SqlaTransactionManager
 from talk_backend.infrastructure.persistence.users import SqlaUserRepository
-from tests.fakes.bluesky import FakeBlueskyGrantStore, FakeBlueskySignIn
+from tests.fakes.bluesky import (
+    FakeBlueskyGrantRevocation,
+    FakeBlueskyGrantStore,
+    FakeBlueskySignIn,
+)
 from tests.fakes.clock import FakeClock
 
 T = TypeVar("T")
@@ -32,7 +36,7 @@ class RecipeEnv:
         users, invites = SqlaUserRepository(session), SqlaInviteRepository(session)
         tx, clock = SqlaTransactionManager(session), FakeClock()
         self.bluesky = FakeBlueskySignIn()
-        grants = FakeBlueskyGrantStore()
+        grants, revocation = FakeBlueskyGrantStore(), FakeBlueskyGrantRevocation()
         self._sql = sql
         self._use_cases: dict[type, Callable[[], object]] = {
             RegisterFounder: lambda: RegisterFounder(users=users, tx=tx, clock=clock),
@@ -46,6 +50,7 @@ class RecipeEnv:
                 tx=tx,
                 clock=clock,
                 grants=grants,
+                revocation=revocation,
             ),
             FakeBlueskySignIn: lambda: self.bluesky,
         }
