@@ -7,9 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import BaseModel
-
-from talk_backend.settings import Settings
+from tests.docs.examples import setting_attributes
 
 REPO = Path(__file__).absolute().parents[2]  # tests/docs: not in the Bazel graph (reads the repo)
 _NAME = re.compile(r"`([A-Z][A-Z0-9_]*[A-Z0-9])`")
@@ -25,18 +23,6 @@ def _readme_section(heading: str) -> str:
 def documented() -> set[str]:
     names = set(_NAME.findall(_readme_section("Configuration")))
     return {n for n in names if "_" in n or n in {"DEBUG", "ENVIRONMENT"}}
-
-
-def setting_attributes(model: type[BaseModel] = Settings, prefix: str = "") -> dict[str, str]:
-    """Environment name -> the attribute the application reads it through."""
-    found: dict[str, str] = {}
-    for name, field in model.model_fields.items():
-        kind = field.annotation
-        if isinstance(kind, type) and issubclass(kind, BaseModel):
-            found.update(setting_attributes(kind, f"{prefix}{name.upper()}__"))
-        else:
-            found[f"{prefix}{name.upper()}"] = name
-    return found
 
 
 def _files(*patterns: str) -> list[Path]:
