@@ -36,7 +36,7 @@ async def test_tokens_and_keys_stay_server_side(e2e_env, fake_atproto, browser):
     fake_atproto.add_account(BOB, "bob.test")
     await invite(e2e_env, ALICE, BOB)
     done = await browser.sign_in(BOB)
-    stored = await e2e_env.fetch("SELECT access_token, dpop_private_jwk FROM oauth_sessions")
+    stored = await e2e_env.fetch("SELECT access_token, dpop_private_jwk FROM bluesky_grants")
     assert len(stored) == 1
     cookies = " ".join(done.headers.get_list("set-cookie"))
     assert stored[0].access_token not in cookies and '"d"' in stored[0].dpop_private_jwk
@@ -127,7 +127,7 @@ async def test_a_misbehaving_authorization_server_is_refused(
 
     assert done.status_code == 400
     assert reason in done.json()["detail"]
-    assert await e2e_env.fetch("SELECT 1 FROM oauth_sessions") == []
+    assert await e2e_env.fetch("SELECT 1 FROM bluesky_grants") == []
     assert await e2e_env.fetch("SELECT 1 FROM users WHERE did IN (:b, :c)", b=BOB, c=CAROL) == []
 
 
@@ -185,7 +185,7 @@ async def test_sign_in_without_an_account_starts_at_the_entryway(e2e_env, fake_a
     assert done.status_code == 303 and done.headers["location"] == "/", done.text
     me = (await browser.api.get("/me")).json()
     assert me["did"] == BOB and me["handle"] == "bob.test"
-    stored = await e2e_env.fetch("SELECT did, pds_url FROM oauth_sessions")
+    stored = await e2e_env.fetch("SELECT did, pds_url FROM bluesky_grants")
     assert [(r.did, r.pds_url) for r in stored] == [(BOB, fake_atproto.base_url)]
 
 

@@ -9,7 +9,7 @@ from dishka.integrations.fastapi import DishkaRoute, FromDishka
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from talk_backend.application.errors import ExternalServiceError
+from talk_backend.application.errors import AdapterError
 from talk_backend.application.ports import AuthorizationCallback
 from talk_backend.application.usecase.auth.login import Login
 from talk_backend.application.usecase.auth.start_login import StartLogin
@@ -101,7 +101,7 @@ async def callback(
     sent back to the page, with the refusal as a code when refused."""
     try:
         result = await login.execute(AuthorizationCallback(state, code, iss, binding, error))
-    except (DomainError, ExternalServiceError) as exc:
+    except (DomainError, AdapterError) as exc:
         if not is_browser_navigation(request):
             raise
         refused = back_to_page(exc)
