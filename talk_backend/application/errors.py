@@ -41,17 +41,13 @@ class GrantNotFound(AdapterError):
     in through this server): sign in again."""
 
 
-class ExternalServiceError(AdapterError):
-    """Base of the failures an adapter reports about a server it had to ask."""
-
-
-class UpstreamFailure(ExternalServiceError):
+class UpstreamFailure(AdapterError):
     """A server on Bluesky's side (PDS, authorization server, resolver, PLC directory)
     could not be reached or answered against the protocol (an HTTP error, malformed
     metadata, a DPoP nonce asked for and not given, an unusable token response). The
     message names the server's origin and the fault, never a token. Later may work."""
 
 
-class UnsafeUrl(ExternalServiceError):
+class UnsafeUrl(AdapterError):
     """A URL taken from someone else's document leads where this server must not go
     (not https, credentials in it, or a non-public address)."""

@@ -70,7 +70,7 @@ oauth_auth_requests = sa.Table(
     sa.Index("ix_oauth_auth_requests_expires", "expires_at"),
 )
 
-# What Bluesky granted, per DID (named oauth_sessions until migration 0003).
+# What Bluesky granted at sign-in, per DID: the grant (see the glossary).
 bluesky_grants = sa.Table(
     "bluesky_grants",
     metadata,

@@ -21,6 +21,7 @@ from talk_backend.application.errors import (
 from talk_backend.domain import errors as domain_errors
 from talk_backend.domain.errors import DomainError, DuplicateUser, InviteRequired, SignInDeclined
 from talk_backend.entrypoints.http.errors import install_error_handlers, status_for
+from talk_backend.entrypoints.http.sign_in_outcome import refusal_code
 from talk_backend.infrastructure.bluesky.guarded_http import NotServed
 
 FAILURES: dict[str, Exception] = {
@@ -96,3 +97,13 @@ def test_adapter_faults_are_not_domain_refusals():
     for kind in _subclasses(adapter_errors, AdapterError):
         assert not issubclass(kind, DomainError), kind
     assert not hasattr(domain_errors, "SignInFailed")
+
+
+@pytest.mark.parametrize(
+    ("kind", "code"),
+    [("no-invite", "invite"), ("declined", "declined"), ("stale", "failed"),
+     ("unresolvable", "failed"), ("upstream", "unavailable"), ("nonce", "unavailable")],
+)  # fmt: skip
+def test_a_browser_learns_whose_side_failed(kind, code):
+    """The page's code for a refused callback: the person's doing, or Bluesky's outage."""
+    assert refusal_code(FAILURES[kind]) == code

@@ -80,7 +80,8 @@ async def login(
     responses={
         303: {
             "description": "Signed in: to / with the session cookie. A browser navigation "
-            "that is refused goes to /?sign_in_error=invite|declined|failed instead of a 4xx"
+            "that is refused goes to /?sign_in_error=invite|declined|failed|unavailable "
+            "instead of a 4xx or 502"
         },
         **errors(400, 403, 502, e403="The account has no membership and no valid invite"),
     },
