@@ -217,3 +217,11 @@ async def test_entryway_where_nobody_is_picked_is_a_refusal(e2e_env, fake_atprot
     done = await browser.callback(await browser.authorize(started.headers["location"]))
     assert done.status_code in (400, 401, 403), done.text
     assert (await browser.api.get("/me")).status_code == 401
+
+
+async def test_an_unknown_did_is_the_persons_mistake_not_an_outage(browser):
+    """The PLC directory answers 404 for a DID it does not know: a 400 naming the DID,
+    where any other 4xx of a Bluesky server (metadata missing) is a 502."""
+    answer = await browser.api.post("/auth/login", json={"account": CAROL})
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["detail"].startswith(f"no DID document for {CAROL}")
