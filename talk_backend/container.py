@@ -39,7 +39,7 @@ from talk_backend.application.ports import (
 from talk_backend.application.sign_in_rate import SignInRateLimit
 from talk_backend.application.usecase.auth.login import Login
 from talk_backend.application.usecase.auth.start_login import StartLogin
-from talk_backend.application.usecase.bluesky_grants.show import ShowBlueskyGrant
+from talk_backend.application.usecase.bluesky_grants.refresh import RefreshBlueskyGrant
 from talk_backend.application.usecase.invites.create import CreateInvite
 from talk_backend.application.usecase.invites.list import ListInvites
 from talk_backend.application.usecase.invites.revoke import RevokeInvite
@@ -196,7 +196,7 @@ class UseCaseProvider(Provider):
         OpenWebSession,
         CloseWebSession,
         CurrentUser,
-        ShowBlueskyGrant,
+        RefreshBlueskyGrant,
     )
 
 

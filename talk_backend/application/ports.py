@@ -125,13 +125,15 @@ class BlueskySignIn(Protocol):
         no account, starts at the entryway's authorization server, where the person
         picks the account (ATPROTO_PDS_URL).
 
-        Raises SignInFailed when the account does not resolve, UnsafeUrl when its
+        Raises AccountUnresolvable when the account does not resolve,
+        AuthorizationRefused when its server refuses the request, UnsafeUrl when its
         documents lead somewhere this server must not go, UpstreamFailure when a
         server on the way could not be reached or answered unusably."""
 
     async def complete(self, callback: AuthorizationCallback) -> CompletedSignIn:
-        """Finishes the flow; raises SignInFailed unless Bluesky vouched for the user,
-        UpstreamFailure when its servers could not be reached or answered unusably.
+        """Finishes the flow; raises SignInRejected when the callback does not fit a
+        sign-in under way, SignInDeclined when the person said no, UpstreamFailure when
+        Bluesky's servers could not be reached or misbehaved (no vouching, bad tokens).
 
         Stores nothing about the account: a refused sign-in must leave no trace."""
 
@@ -195,7 +197,8 @@ class BlueskyGrants(Protocol):
     async def fresh_status(self, did: Did) -> BlueskyGrantStatus | None:
         """The account's grant, refreshed first if due; None when there is none.
 
-        Raises SignInFailed when a refresh is refused (the member must sign in again)."""
+        Raises GrantRefreshRefused when Bluesky will not refresh it (the member must
+        sign in again), UpstreamFailure when its server failed."""
 
 
 class AuthRequestStore(Protocol):

@@ -1,4 +1,6 @@
-"""Errors the domain and use cases raise. Each names the problem in plain words."""
+"""The domain's refusals: broken rules (invites, identities, membership) and a person's
+own "no". Failures of adapters are application errors (application/errors.py).
+Each names the problem in plain words."""
 
 
 class DomainError(Exception):
@@ -58,28 +60,13 @@ class UserNotFound(DomainError):
 
 
 class DuplicateUser(DomainError):
-    """Another sign-in created the same DID first (a lost race, not a client error)."""
-
-
-class SignInFailed(DomainError):
-    """The identity provider did not vouch for the user (bad state, code, issuer...)."""
+    """A user with this DID exists already: one account per DID. Login treats it as a
+    lost race and signs in as the winner; anywhere else it is a conflict (409)."""
 
 
 class TooManyPendingSignIns(DomainError):
     """As many sign-ins are under way as the server keeps (SIGN_IN__MAX_PENDING)."""
 
 
-class SignInDeclined(SignInFailed):
+class SignInDeclined(DomainError):
     """The person chose not to sign in at their authorization server (access_denied)."""
-
-
-class AuthorizationRefused(SignInFailed):
-    """The account's authorization server refused to start the sign-in (its answer to
-    the pushed authorization request): its OAuth error code and description, as the
-    adapter cleaned them (bounded, printable, nothing we sent echoed back)."""
-
-    def __init__(self, error: str, description: str | None) -> None:
-        said = f"{error}: {description}" if description else error
-        super().__init__(f"the authorization server refused the request: {said}")
-        self.error = error
-        self.description = description

@@ -65,7 +65,7 @@ async def test_stranger_is_refused_with_the_invite_message_and_nothing_is_writte
     await screenshots.take(page, "refused")
     assert (await page.request.get(f"{app_url}/me")).status == 401
     after = await row_counts(browser_env)
-    # Every table, the stranger's Bluesky tokens (oauth_sessions) included.
+    # Every table, the stranger's Bluesky tokens (bluesky_grants) included.
     assert {t: (before[t], after[t]) for t in before if before[t] != after[t]} == {}
 
 

@@ -9,8 +9,8 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from talk_backend.application.errors import SignInRejected
 from talk_backend.application.ports import AuthorizationCallback, BlueskySignIn
-from talk_backend.domain.errors import SignInFailed
 from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
 from tests.factories import BOB
 from tests.fakes.atproto_fixtures import point_at_fakes
@@ -45,12 +45,12 @@ class BlueskySignInContract:
     async def test_state_is_single_use(self, driver):
         callback = await driver.approved()
         await driver.sign_in.complete(callback)
-        with pytest.raises(SignInFailed):
+        with pytest.raises(SignInRejected):
             await driver.sign_in.complete(callback)
 
     async def test_another_browser_does_not_use_up_the_state(self, driver):
         callback = await driver.approved()
-        with pytest.raises(SignInFailed, match="another browser"):
+        with pytest.raises(SignInRejected, match="another browser"):
             await driver.sign_in.complete(replace(callback, browser_binding="browser-2"))
         signed_in = await driver.sign_in.complete(callback)
         assert signed_in.identity.did == Did(BOB) and signed_in.grant is not None
@@ -60,11 +60,12 @@ class BlueskySignInContract:
         [
             ({"iss": "https://evil.example.com"}, "unexpected issuer"),
             ({"state": "x" * 43}, "unknown or already used"),
+            ({"code": "not-the-code"}, r"code was not accepted \(invalid_grant\)"),
         ],
     )
     async def test_a_tampered_callback_is_refused(self, driver, changed, reason):
         callback = await driver.approved()
-        with pytest.raises(SignInFailed, match=reason):
+        with pytest.raises(SignInRejected, match=reason):
             await driver.sign_in.complete(replace(callback, **changed))
 
 

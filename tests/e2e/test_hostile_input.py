@@ -155,7 +155,7 @@ async def test_an_invited_open_handle_gets_in_with_its_tokens_stored(
     done = await browser.sign_in("friend.dev.test")
 
     assert done.status_code == 303
-    rows = await e2e_env.fetch("SELECT u.handle FROM users u JOIN oauth_sessions o USING (did)")
+    rows = await e2e_env.fetch("SELECT u.handle FROM users u JOIN bluesky_grants o USING (did)")
     assert [r.handle for r in rows] == ["friend.dev.test"]
 
 

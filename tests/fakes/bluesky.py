@@ -8,13 +8,14 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
+from talk_backend.application.errors import SignInRejected
 from talk_backend.application.ports import (
     AuthorizationCallback,
     AuthorizationRedirect,
     BlueskyGrantStatus,
     CompletedSignIn,
 )
-from talk_backend.domain.errors import SignInDeclined, SignInFailed
+from talk_backend.domain.errors import SignInDeclined
 from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
 
 FAKE_ISSUER = "https://bluesky.fake.invalid"
@@ -64,19 +65,19 @@ class FakeBlueskySignIn:
     async def complete(self, callback: AuthorizationCallback) -> CompletedSignIn:
         flow = self._flows.get(callback.state)
         if flow is None:
-            raise SignInFailed("unknown or already used sign-in state")
+            raise SignInRejected("unknown or already used sign-in state")
         if callback.browser_binding != flow.browser_binding:
             # Like the real client: another browser cannot use up the state.
-            raise SignInFailed("sign-in was started in another browser")
+            raise SignInRejected("sign-in was started in another browser")
         del self._flows[callback.state]  # single use, like the real state
         if (callback.error or flow.refusal) == "access_denied":
             raise SignInDeclined("Bluesky refused the sign-in: access_denied (the person declined)")
         if callback.error or flow.refusal:
-            raise SignInFailed(f"Bluesky refused the sign-in: {callback.error or flow.refusal}")
+            raise SignInRejected(f"Bluesky refused the sign-in: {callback.error or flow.refusal}")
         if callback.iss != FAKE_ISSUER:
-            raise SignInFailed("authorization response came from an unexpected issuer")
+            raise SignInRejected("authorization response came from an unexpected issuer")
         if flow.identity is None or callback.code != flow.code:
-            raise SignInFailed("authorization code is not valid")
+            raise SignInRejected("the authorization code was not accepted (invalid_grant)")
         return CompletedSignIn(flow.identity, FakeGrant(flow.identity.did.value))
 
 

@@ -81,12 +81,12 @@ async def expect_signed_in(page: Page, account: Account) -> None:
     await expect(page.locator("#who-did")).to_have_text(account.did)
 
 
-async def page_get(page: Page, path: str) -> tuple[int, object]:
-    """A GET from the page's own scripts (its cookies, its origin). Playwright's
-    page.request would resolve names itself, past Chromium's host rules."""
+async def page_post(page: Page, path: str) -> tuple[int, object]:
+    """A POST without a body from the page's own scripts (its cookies, its origin).
+    Playwright's page.request would resolve names itself, past Chromium's host rules."""
     status, body = await page.evaluate(
         """async (path) => {
-            const r = await fetch(path, {headers: {'Accept': 'application/json'}})
+            const r = await fetch(path, {method: 'POST', headers: {'Accept': 'application/json'}})
             return [r.status, await r.json()]
         }""",
         path,

@@ -21,7 +21,7 @@ from tests.interop.flows import (
     decide,
     enter_password,
     expect_signed_in,
-    page_get,
+    page_post,
     sign_in,
     to_entryway,
     to_pds,
@@ -43,7 +43,7 @@ both_clients = pytest.mark.parametrize("client_kind", [LOOPBACK, CONFIDENTIAL], 
 async def stored_grant(env: Env, did: str) -> dict[str, object]:
     rows = await env.fetch(
         "SELECT issuer, pds_url, scope, access_token, refresh_token, dpop_private_jwk,"
-        " expires_at FROM oauth_sessions WHERE did = :did",
+        " expires_at FROM bluesky_grants WHERE did = :did",
         did=did,
     )
     assert len(rows) == 1, f"expected one stored grant for {did}, found {len(rows)}"
@@ -205,12 +205,12 @@ async def test_refresh_rotates_the_tokens_at_the_pds_token_endpoint(
     before = await stored_grant(interop_env, alice.did)
     # Due now: the next look at the grant refreshes it first.
     await interop_env.execute(
-        "UPDATE oauth_sessions SET expires_at = :now WHERE did = :did",
+        "UPDATE bluesky_grants SET expires_at = :now WHERE did = :did",
         now=datetime.now(UTC),
         did=alice.did,
     )
 
-    status, body = await page_get(page, "/me/bluesky-session")
+    status, body = await page_post(page, "/me/bluesky-grant/refresh")
     assert status == 200, body
     after = await stored_grant(interop_env, alice.did)
     assert after["access_token"] != before["access_token"]
@@ -247,7 +247,7 @@ async def test_after_sign_out_the_pds_no_longer_accepts_the_grant(
 
     assert get_session_status(reference_servers.pds_url, token, key) == 401
     assert live_grants(reference_servers, alice.did) == []
-    assert await interop_env.fetch("SELECT 1 FROM oauth_sessions") == []
+    assert await interop_env.fetch("SELECT 1 FROM bluesky_grants") == []
 
 
 async def test_signing_in_again_revokes_the_members_earlier_grant_at_the_pds(

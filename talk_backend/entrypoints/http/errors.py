@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from talk_backend.application.errors import ExternalServiceError, UnsafeUrl, UpstreamFailure
+from talk_backend.application import errors as adapter_errors
 from talk_backend.domain import errors
 from talk_backend.entrypoints.http.asgi_middleware import HttpMiddleware, SendWatch
 
@@ -46,22 +46,34 @@ _STATUS: dict[type[Exception], int] = {
     errors.AlreadyMember: 409,
     errors.InviterNotActive: 403,
     errors.UserNotFound: 404,
+    # One DID, one account: outside Login's race handling, a conflict with what exists.
     errors.DuplicateUser: 409,
-    errors.SignInFailed: 400,
     errors.TooManyPendingSignIns: 429,
-    # Not rule violations: Bluesky's side failed. The account's own documents lead
-    # somewhere forbidden (a client-side problem, 400), or its servers did not answer
-    # usably (this server's gateway call failed, 502).
-    UnsafeUrl: 400,
-    UpstreamFailure: 502,
+    errors.SignInDeclined: 400,
+    # Adapters' faults, not broken rules. What the person or the browser did (a stale
+    # or foreign sign-in state, an account that does not resolve, documents that lead
+    # somewhere forbidden) is a 400; a grant only a new sign-in can fix is a 409;
+    # Bluesky's servers unreachable or misbehaving is this gateway's failure, a 502.
+    adapter_errors.SignInRejected: 400,
+    adapter_errors.AccountUnresolvable: 400,
+    adapter_errors.AuthorizationRefused: 400,
+    adapter_errors.UnsafeUrl: 400,
+    adapter_errors.GrantNotFound: 404,
+    adapter_errors.GrantRefreshRefused: 409,
+    adapter_errors.UpstreamFailure: 502,
 }
 
+# What the handlers below answer for: the domain's refusals and the adapters' faults.
+KnownError = errors.DomainError | adapter_errors.AdapterError
 
-def status_for(exc: errors.DomainError | ExternalServiceError) -> int:
+
+def status_for(exc: KnownError) -> int:
+    """Every known error's class (or a base) is in the table: one missing is a bug
+    that tests/unit/entrypoints/test_error_mapping.py catches, not a silent 400."""
     for kind in type(exc).__mro__:
         if kind in _STATUS:
             return _STATUS[kind]
-    return 400
+    raise LookupError(f"{type(exc).__name__} has no HTTP status")
 
 
 def safe_text(text: str, limit: int) -> str:
@@ -99,13 +111,13 @@ def validation_issue(msg: str, loc: tuple[str | int, ...] = ("body",)) -> dict[s
 async def _known_error(_: Request, exc: Exception) -> JSONResponse:
     """Messages name the problem and never a secret: adapters put origins in them,
     not URLs with paths or credentials, and never a token."""
-    assert isinstance(exc, errors.DomainError | ExternalServiceError)
+    assert isinstance(exc, KnownError)
     status = status_for(exc)
     if status == 422:
         return JSONResponse({"detail": [validation_issue(str(exc))]}, status_code=422)
     headers = {"Retry-After": "60"} if status == 429 else None
     body: dict[str, str | None] = {"detail": safe_text(str(exc), MESSAGE_CHARS)}
-    if isinstance(exc, errors.AuthorizationRefused):
+    if isinstance(exc, adapter_errors.AuthorizationRefused):
         body.update(error=exc.error, error_description=exc.description)
     return JSONResponse(body, status_code=status, headers=headers)
 
@@ -179,6 +191,6 @@ def install_error_handlers(app: FastAPI) -> None:
     """Handlers for what a client can cause. Unexpected errors are UnexpectedErrors'
     (a middleware the app factory adds last, so it wraps everything)."""
     app.add_exception_handler(errors.DomainError, _known_error)
-    app.add_exception_handler(ExternalServiceError, _known_error)
+    app.add_exception_handler(adapter_errors.AdapterError, _known_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)

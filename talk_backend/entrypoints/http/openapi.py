@@ -23,7 +23,8 @@ class AuthorizationRefusedOut(ErrorOut):
 
 
 _MEANING = {
-    400: "Bluesky did not vouch for the sign-in (unknown account, bad state or code...)",
+    400: "The sign-in does not fit: an account that does not resolve, an unknown, used "
+    "or other-browser state, a bad callback, or the person declined",
     401: "Not signed in",
     403: "Refused: a cross-site request, no invite, or not allowed to do this",
     404: "No such thing",
@@ -32,7 +33,7 @@ _MEANING = {
     415: "The request body is not application/json",
     429: "Too many sign-in attempts from this address or in total; see Retry-After",
     502: "A Bluesky server (PDS, authorization server, resolver) could not be reached "
-    "or answered with something unusable",
+    "or answered against the protocol (the message names the fault)",
 }
 
 

@@ -74,7 +74,7 @@ class UserOut(BaseModel):
 
 
 class BlueskyGrantOut(BaseModel):
-    """The member's Bluesky link; never the tokens themselves."""
+    """The member's Bluesky grant; never the tokens themselves."""
 
     did: str
     scope: str

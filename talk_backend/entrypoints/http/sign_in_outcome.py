@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 
+from talk_backend.application.errors import UpstreamFailure
 from talk_backend.domain.errors import InviteRequired, SignInDeclined
 
 PAGE = "/"
@@ -23,6 +24,8 @@ def refusal_code(exc: Exception) -> str:
         return "invite"
     if isinstance(exc, SignInDeclined):
         return "declined"
+    if isinstance(exc, UpstreamFailure):
+        return "unavailable"  # Bluesky's side failed: starting again now may not help
     return "failed"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
-from talk_backend.domain.errors import SignInFailed
+from talk_backend.application.errors import UpstreamFailure
 from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
 from talk_backend.infrastructure.origin import origin_of
 
@@ -25,7 +25,7 @@ async def issuer_of(http: GuardedHttpClient, pds_url: str) -> str:
     resource = await http.get_json(f"{pds_url}/.well-known/oauth-protected-resource")
     servers = resource.get("authorization_servers") if isinstance(resource, dict) else None
     if not isinstance(servers, list) or len(servers) != 1 or not isinstance(servers[0], str):
-        raise SignInFailed("the PDS must name exactly one authorization server")
+        raise UpstreamFailure("the PDS must name exactly one authorization server")
     return servers[0].rstrip("/")
 
 
@@ -43,17 +43,17 @@ def _checked(meta: Any, origin: str) -> AuthorizationServer:
     """The issuer must be the origin the metadata came from; PAR, S256 and ES256 DPoP
     are required by the profile."""
     if not isinstance(meta, dict):
-        raise SignInFailed("authorization server metadata is not a JSON object")
+        raise UpstreamFailure("authorization server metadata is not a JSON object")
     if meta.get("issuer") != origin or origin_of(origin) != origin:
-        raise SignInFailed("authorization server metadata names a different issuer")
+        raise UpstreamFailure("authorization server metadata names a different issuer")
     if meta.get("require_pushed_authorization_requests") is not True:
-        raise SignInFailed("the authorization server does not require PAR")
+        raise UpstreamFailure("the authorization server does not require PAR")
     if "S256" not in (meta.get("code_challenge_methods_supported") or []):
-        raise SignInFailed("the authorization server does not support PKCE S256")
+        raise UpstreamFailure("the authorization server does not support PKCE S256")
     if "ES256" not in (meta.get("dpop_signing_alg_values_supported") or []):
-        raise SignInFailed("the authorization server does not support ES256 DPoP")
+        raise UpstreamFailure("the authorization server does not support ES256 DPoP")
     if "atproto" not in (meta.get("scopes_supported") or []):
-        raise SignInFailed("the authorization server does not offer the atproto scope")
+        raise UpstreamFailure("the authorization server does not offer the atproto scope")
     endpoints = {}
     for name in (
         "pushed_authorization_request_endpoint",
@@ -62,7 +62,7 @@ def _checked(meta: Any, origin: str) -> AuthorizationServer:
     ):
         value = meta.get(name)
         if not _is_web_url(value):
-            raise SignInFailed(f"authorization server metadata lacks {name}")
+            raise UpstreamFailure(f"authorization server metadata lacks {name}")
         endpoints[name] = value
     revocation = meta.get("revocation_endpoint")
     return AuthorizationServer(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from talk_backend.application.errors import UpstreamFailure
-from talk_backend.domain.errors import SignInFailed
 from talk_backend.infrastructure.bluesky.dpop import DpopKey, DpopNonces
 from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
 from talk_backend.infrastructure.origin import origin_of
@@ -35,7 +34,7 @@ class DpopPoster:
             wants_nonce = isinstance(body, dict) and body.get("error") == "use_dpop_nonce"
             if response.status_code in (400, 401) and wants_nonce and attempt == 0:
                 if "DPoP-Nonce" not in response.headers:
-                    raise SignInFailed("the server asked for a DPoP nonce without giving one")
+                    raise UpstreamFailure("the server asked for a DPoP nonce without giving one")
                 continue
             return response.status_code, body
-        raise SignInFailed("the server rejected the DPoP nonce it had just issued")
+        raise UpstreamFailure("the server rejected the DPoP nonce it had just issued")

@@ -18,7 +18,6 @@ import httpcore
 import httpx
 
 from talk_backend.application.errors import UnsafeUrl, UpstreamFailure
-from talk_backend.domain.errors import SignInFailed
 from talk_backend.infrastructure.bluesky.address_policy import AddressPolicy, is_loopback
 from talk_backend.infrastructure.bluesky.pinned_transport import (
     GuardedNetworkBackend,
@@ -30,6 +29,11 @@ from talk_backend.infrastructure.origin import origin_of
 
 _MAX_BODY = 256 * 1024
 _BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+class NotServed(UpstreamFailure):
+    """The server works and answered 4xx: what was asked for is not there. Callers
+    that know whose document it is say so (an unknown DID is the person's mistake)."""
 
 
 class GuardedHttpClient:
@@ -91,7 +95,7 @@ class GuardedHttpClient:
         response = await self.request("GET", url)
         if response.status_code != 200:
             # The server works and refused: what was asked for does not exist there.
-            raise SignInFailed(f"{origin_of(url)} answered HTTP {response.status_code}")
+            raise NotServed(f"{origin_of(url)} answered HTTP {response.status_code}")
         return _json(response, url)
 
     async def request(

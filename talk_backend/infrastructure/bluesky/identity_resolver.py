@@ -13,10 +13,10 @@ import dns.asyncresolver
 import dns.exception
 from atproto_core.did_doc import DidDocument
 
-from talk_backend.application.errors import ExternalServiceError
-from talk_backend.domain.errors import DomainError, SignInFailed
+from talk_backend.application.errors import AccountUnresolvable, AdapterError
+from talk_backend.domain.errors import DomainError
 from talk_backend.domain.identity import Did, Handle
-from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
+from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient, NotServed
 
 _TXT_DID = re.compile(r"^did=(did:[a-z]+:\S+)$")
 
@@ -44,11 +44,13 @@ class AtprotoIdentityResolver:
         if isinstance(account, Handle):
             did = await self.resolve_handle(account)
             if did is None:
-                raise SignInFailed(f"handle {account} does not resolve to an account")
+                raise AccountUnresolvable(f"handle {account} does not resolve to an account")
             document = await self.resolve_did(did)
             claimed = _claimed_handle(document)
             if claimed is None or not claimed.matches(account):
-                raise SignInFailed(f"the account behind {account} does not claim that handle")
+                raise AccountUnresolvable(
+                    f"the account behind {account} does not claim that handle"
+                )
             return ResolvedAccount(did, account, _pds(document))
         document = await self.resolve_did(account)
         return ResolvedAccount(account, await self.verified_handle(document), _pds(document))
@@ -60,7 +62,7 @@ class AtprotoIdentityResolver:
             return None
         try:
             back = await self.resolve_handle(claimed)
-        except (SignInFailed, ExternalServiceError):
+        except AdapterError:
             return None  # a handle that cannot be checked now is not verified
         return claimed if back is not None and back.value == document.id else None
 
@@ -90,13 +92,16 @@ class AtprotoIdentityResolver:
         else:
             host = did.value.removeprefix("did:web:").replace("%3a", ":")
             url = f"https://{host}/.well-known/did.json"
-        raw = await self._http.get_json(url)
+        try:
+            raw = await self._http.get_json(url)
+        except NotServed as exc:
+            raise AccountUnresolvable(f"no DID document for {did}: {exc}") from None
         try:
             document = DidDocument.from_dict(raw)
         except Exception:
-            raise SignInFailed(f"the DID document of {did} is malformed") from None
+            raise AccountUnresolvable(f"the DID document of {did} is malformed") from None
         if document.id != did.value:
-            raise SignInFailed(f"the DID document fetched for {did} names another DID")
+            raise AccountUnresolvable(f"the DID document fetched for {did} names another DID")
         return document
 
 
@@ -106,7 +111,7 @@ def _pds(document: DidDocument) -> str:
     except Exception:
         endpoint = None
     if not isinstance(endpoint, str) or not endpoint:
-        raise SignInFailed(f"{document.id} names no usable PDS")
+        raise AccountUnresolvable(f"{document.id} names no usable PDS")
     return endpoint.rstrip("/")
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
 
+from talk_backend.application.errors import AuthorizationRefused, SignInRejected, UpstreamFailure
 from talk_backend.application.oauth_state import GrantOrigin, OAuthTokens, PendingAuthorization
 from talk_backend.application.ports import (
     AuthorizationCallback,
@@ -19,7 +20,7 @@ from talk_backend.application.ports import (
     Clock,
     CompletedSignIn,
 )
-from talk_backend.domain.errors import AuthorizationRefused, SignInDeclined, SignInFailed
+from talk_backend.domain.errors import SignInDeclined
 from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
 from talk_backend.infrastructure.bluesky.client_identity import ClientIdentity
 from talk_backend.infrastructure.bluesky.discovery import discover, issuer_of
@@ -68,7 +69,7 @@ class AtprotoOAuthSignIn:
         self, account: Did | Handle | None, browser_binding: str
     ) -> AuthorizationRedirect:
         if not browser_binding:
-            raise SignInFailed("sign-in needs a browser binding")
+            raise SignInRejected("sign-in needs a browser binding")
         if account is None:
             # atproto OAuth may start at a server instead of an account: the person
             # picks the account there, and the DID is known only from the token's `sub`.
@@ -121,28 +122,28 @@ class AtprotoOAuthSignIn:
 
         The tokens come back as the grant, unsaved: Login keeps them for members only."""
         if not _STATE.match(callback.state):
-            raise SignInFailed("unknown or already used sign-in state")
+            raise SignInRejected("unknown or already used sign-in state")
         # Only the browser that started the sign-in can use up its state: a callback
         # from anywhere else (someone who saw the URL) leaves it for the real one.
         given = binding_hash(callback.browser_binding or "")
         pending = await self.requests.take(callback.state, given)
         if pending is None:
             if await self.requests.is_pending(callback.state):
-                raise SignInFailed("sign-in was started in another browser")
-            raise SignInFailed("unknown or already used sign-in state")
+                raise SignInRejected("sign-in was started in another browser")
+            raise SignInRejected("unknown or already used sign-in state")
         if not hmac.compare_digest(given, pending.browser_binding_hash):
-            raise SignInFailed("sign-in was started in another browser")
+            raise SignInRejected("sign-in was started in another browser")
         now = self.clock.now()
         if now >= pending.expires_at:
-            raise SignInFailed("the sign-in took too long; start again")
+            raise SignInRejected("the sign-in took too long; start again")
         if callback.error == "access_denied":
             raise SignInDeclined("Bluesky refused the sign-in: access_denied (the person declined)")
         if callback.error:
-            raise SignInFailed(f"Bluesky refused the sign-in: {callback.error[:100]}")
+            raise SignInRejected(f"Bluesky refused the sign-in: {callback.error[:100]}")
         if callback.iss != pending.issuer:
-            raise SignInFailed("authorization response came from an unexpected issuer")
+            raise SignInRejected("authorization response came from an unexpected issuer")
         if not callback.code:
-            raise SignInFailed("authorization response carries no code")
+            raise SignInRejected("authorization response carries no code")
         tokens = await self._exchange(pending, callback.code)
         try:
             # tokens.did: the DID resolved at the start, or the one picked at the entryway.
@@ -165,7 +166,10 @@ class AtprotoOAuthSignIn:
         # The code is spent by this call whatever happens: it is never resent.
         status, body = await self.poster.post_form(pending.token_endpoint, form, key)
         if status != 200 or not isinstance(body, dict):
-            raise SignInFailed(f"the token exchange failed ({error_code(body)})")
+            code = error_code(body)
+            if code == "invalid_grant":  # the code the browser brought back is no good
+                raise SignInRejected(f"the authorization code was not accepted ({code})")
+            raise UpstreamFailure(f"the authorization server refused the token exchange ({code})")
         origin = pending.origin()
         try:
             if pending.did == UNKNOWN_ACCOUNT:
@@ -200,10 +204,10 @@ class AtprotoOAuthSignIn:
         """An account picked at the entryway: its own PDS must name the issuer that
         vouched for it, or any server could claim any DID."""
         if not isinstance(sub, str) or not sub.startswith("did:"):
-            raise SignInFailed("the authorization server named no account")
+            raise UpstreamFailure("the authorization server named no account")
         resolved = await self.resolver.resolve(Did.parse(sub))
         if await issuer_of(self.http, resolved.pds_url) != origin.issuer:
-            raise SignInFailed("the account's PDS does not trust the server that vouched for it")
+            raise UpstreamFailure("the account's PDS does not trust the server that vouched for it")
         return GrantOrigin(
             resolved.did.value,
             origin.issuer,

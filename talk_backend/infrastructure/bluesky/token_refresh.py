@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from talk_backend.application.errors import GrantRefreshRefused, UpstreamFailure
 from talk_backend.application.oauth_state import OAuthTokens
 from talk_backend.application.ports import BlueskyGrantStatus, Clock, OAuthGrantStore
-from talk_backend.domain.errors import SignInFailed
 from talk_backend.domain.identity import Did
 from talk_backend.infrastructure.bluesky.client_identity import ClientIdentity
 from talk_backend.infrastructure.bluesky.dpop import DpopKey
@@ -40,11 +40,11 @@ class AtprotoTokenRefresher:
         """Tokens valid for a while yet; refreshes (once, under the lock) if needed."""
         async with self.grants.refreshing(did) as (current, save):
             if current is None:
-                raise NoBlueskyGrant(f"no Bluesky session for {did}")
+                raise NoBlueskyGrant(f"no Bluesky grant for {did}")
             if current.expires_at - EARLY > self.clock.now():
                 return current  # fresh, or someone else refreshed while we waited
             if current.refresh_token is None:
-                raise SignInFailed("the Bluesky session expired and cannot be refreshed")
+                raise GrantRefreshRefused("the Bluesky grant expired and has no refresh token")
             renewed = await self._refresh(current, current.refresh_token)
             await save(renewed)
             return renewed
@@ -58,7 +58,10 @@ class AtprotoTokenRefresher:
         key = DpopKey.from_json(current.dpop_private_jwk)
         status, body = await self.poster.post_form(current.token_endpoint, form, key)
         if status != 200 or not isinstance(body, dict):
-            raise SignInFailed(f"the Bluesky token refresh failed ({error_code(body)})")
+            code = error_code(body)
+            if code == "invalid_grant":  # spent, revoked or expired: only a sign-in helps
+                raise GrantRefreshRefused(f"Bluesky refused to refresh the grant ({code})")
+            raise UpstreamFailure(f"the Bluesky grant refresh failed ({code})")
         return checked_tokens(body, current.origin(), self.clock.now())
 
 

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from talk_backend.application.errors import UpstreamFailure
 from talk_backend.application.oauth_state import GrantOrigin, OAuthTokens
-from talk_backend.domain.errors import SignInFailed
 
 _ERROR_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 # How much of a server's error_description reaches a person.
@@ -19,16 +19,16 @@ def checked_tokens(body: dict[str, Any], origin: GrantOrigin, now: datetime) -> 
     """`sub` must be the account the tokens were asked for, the scope must hold
     atproto and the access token must be DPoP-bound."""
     if body.get("sub") != origin.did:
-        raise SignInFailed("the authorization server vouched for a different account")
+        raise UpstreamFailure("the authorization server vouched for a different account")
     scope = body.get("scope")
     if not isinstance(scope, str) or "atproto" not in scope.split():
-        raise SignInFailed("the granted scope does not include atproto")
+        raise UpstreamFailure("the granted scope does not include atproto")
     if str(body.get("token_type", "")).lower() != "dpop":
-        raise SignInFailed("the access token is not DPoP-bound")
+        raise UpstreamFailure("the access token is not DPoP-bound")
     access, refresh = body.get("access_token"), body.get("refresh_token")
     expires_in = body.get("expires_in")
     if not isinstance(access, str) or not isinstance(expires_in, int):
-        raise SignInFailed("the token response is incomplete")
+        raise UpstreamFailure("the token response is incomplete")
     return OAuthTokens(
         did=origin.did,
         issuer=origin.issuer,

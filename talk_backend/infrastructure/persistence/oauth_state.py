@@ -20,7 +20,7 @@ from talk_backend.application.oauth_state import OAuthTokens, PendingAuthorizati
 from talk_backend.application.ports import Clock, CompletedSignIn
 from talk_backend.domain.errors import TooManyPendingSignIns
 from talk_backend.domain.identity import Did
-from talk_backend.infrastructure.persistence.tables import oauth_auth_requests, oauth_sessions
+from talk_backend.infrastructure.persistence.tables import bluesky_grants, oauth_auth_requests
 
 DEFAULT_MAX_PENDING = 10_000
 
@@ -80,7 +80,7 @@ class SqlaOAuthGrantStore:
     @asynccontextmanager
     async def refreshing(self, did: str) -> AsyncIterator[tuple[OAuthTokens | None, Save]]:
         async with self._db_sessions() as db, db.begin():
-            stmt = sa.select(oauth_sessions).where(oauth_sessions.c.did == did).with_for_update()
+            stmt = sa.select(bluesky_grants).where(bluesky_grants.c.did == did).with_for_update()
             row = (await db.execute(stmt)).first()
 
             async def save(tokens: OAuthTokens) -> None:
@@ -101,8 +101,8 @@ class SqlaBlueskyGrantStore:
         # Locked until the login commits: a concurrent sign-in (or refresh) of the same
         # account waits, then sees this grant as the one it replaces.
         stmt = (
-            sa.select(oauth_sessions)
-            .where(oauth_sessions.c.did == signed_in.grant.did)
+            sa.select(bluesky_grants)
+            .where(bluesky_grants.c.did == signed_in.grant.did)
             .with_for_update()
         )
         row = (await self._db.execute(stmt)).first()
@@ -111,9 +111,9 @@ class SqlaBlueskyGrantStore:
 
     async def take(self, did: Did) -> OAuthTokens | None:
         stmt = (
-            sa.delete(oauth_sessions)
-            .where(oauth_sessions.c.did == did.value)
-            .returning(*oauth_sessions.c)
+            sa.delete(bluesky_grants)
+            .where(bluesky_grants.c.did == did.value)
+            .returning(*bluesky_grants.c)
         )
         row = (await self._db.execute(stmt)).first()
         return OAuthTokens(**row._asdict()) if row else None
@@ -121,9 +121,9 @@ class SqlaBlueskyGrantStore:
 
 async def _upsert(db: AsyncSession, tokens: OAuthTokens) -> None:
     values: dict[str, Any] = asdict(tokens)
-    stmt = insert(oauth_sessions).values(**values)
+    stmt = insert(bluesky_grants).values(**values)
     stmt = stmt.on_conflict_do_update(
-        index_elements=[oauth_sessions.c.did],
+        index_elements=[bluesky_grants.c.did],
         set_={k: stmt.excluded[k] for k in values if k != "did"},
     )
     await db.execute(stmt)

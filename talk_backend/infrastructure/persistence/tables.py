@@ -70,8 +70,9 @@ oauth_auth_requests = sa.Table(
     sa.Index("ix_oauth_auth_requests_expires", "expires_at"),
 )
 
-oauth_sessions = sa.Table(
-    "oauth_sessions",
+# What Bluesky granted at sign-in, per DID: the grant (see the glossary).
+bluesky_grants = sa.Table(
+    "bluesky_grants",
     metadata,
     sa.Column("did", sa.Text, primary_key=True),
     sa.Column("issuer", sa.Text, nullable=False),

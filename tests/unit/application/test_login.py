@@ -4,11 +4,12 @@ from datetime import timedelta
 
 import pytest
 
+from talk_backend.application.errors import SignInRejected
 from talk_backend.application.ports import AuthorizationCallback, BlueskyGrantStore, UserRepository
 from talk_backend.application.usecase.auth.login import Login
 from talk_backend.application.usecase.invites.create import CreateInvite
 from talk_backend.application.usecase.invites.revoke import RevokeInvite
-from talk_backend.domain.errors import AlreadyMember, InviteRequired, SignInFailed
+from talk_backend.domain.errors import AlreadyMember, InviteRequired, SignInDeclined
 from talk_backend.domain.identity import Did
 from tests.factories import ALICE, BOB, seed_member
 from tests.fakes.bluesky import (
@@ -87,14 +88,14 @@ async def test_refused_or_replayed_sign_in_writes_nothing(env):
     bluesky = await env.get(FakeBlueskySignIn)
     await _invite(env, BOB)
     login = await env.get(Login)
-    with pytest.raises(SignInFailed, match="refused"):
+    with pytest.raises(SignInDeclined, match="refused"):
         await login.execute(await bluesky.refuse(BOB))
     callback = await bluesky.authorize(BOB)
     await login.execute(callback)
-    with pytest.raises(SignInFailed, match="already used"):
+    with pytest.raises(SignInRejected, match="already used"):
         await login.execute(callback)
     forged = AuthorizationCallback("made-up", "code", "x", "binding")
-    with pytest.raises(SignInFailed):
+    with pytest.raises(SignInRejected):
         await login.execute(forged)
 
 
@@ -148,6 +149,6 @@ async def test_a_members_earlier_grant_is_revoked_when_a_new_one_replaces_it(env
 
 async def test_a_declined_sign_in_has_no_tokens_to_revoke(env):
     bluesky = await env.get(FakeBlueskySignIn)
-    with pytest.raises(SignInFailed):
+    with pytest.raises(SignInDeclined):
         await (await env.get(Login)).execute(await bluesky.refuse(BOB))
     assert (await env.get(FakeBlueskyGrantRevocation)).revoked == []

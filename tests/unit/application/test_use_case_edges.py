@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from talk_backend.application.errors import GrantNotFound
 from talk_backend.application.oauth_state import OAuthTokens, PendingAuthorization
 from talk_backend.application.ports import (
     BlueskyGrantStatus,
@@ -16,7 +17,7 @@ from talk_backend.application.ports import (
 )
 from talk_backend.application.usecase.auth.login import Login
 from talk_backend.application.usecase.auth.start_login import StartLogin
-from talk_backend.application.usecase.bluesky_grants.show import ShowBlueskyGrant
+from talk_backend.application.usecase.bluesky_grants.refresh import RefreshBlueskyGrant
 from talk_backend.application.usecase.invites.create import CreateInvite
 from talk_backend.application.usecase.invites.revoke import RevokeInvite
 from talk_backend.application.usecase.users.register_founder import RegisterFounder
@@ -209,15 +210,16 @@ class TestStartLogin:
         assert bluesky._flows == {}
 
 
-async def test_show_grant_asks_for_the_members_own_did(env):
+async def test_refresh_grant_asks_for_the_members_own_did(env):
     clock = await env.get(FakeClock)
     member = await seed_member(env, BOB)
     grants = await env.get(FakeBlueskyGrants)
     status = BlueskyGrantStatus(BOB, "atproto", clock.now())
     grants.statuses[BOB] = status
-    show = await env.get(ShowBlueskyGrant)
-    assert await show.execute(member) == status
-    assert await show.execute(await seed_member(env, CAROL)) is None
+    refresh = await env.get(RefreshBlueskyGrant)
+    assert await refresh.execute(member) == status
+    with pytest.raises(GrantNotFound, match="no Bluesky grant"):
+        await refresh.execute(await seed_member(env, CAROL))
 
 
 class TestOAuthStateSecrets:

@@ -3,7 +3,8 @@ alphabet. These are constants mutation testing cannot reach, so they are named h
 
 import pytest
 
-from talk_backend.domain.errors import AuthorizationRefused, InvalidDid, InvalidHandle
+from talk_backend.application.errors import AuthorizationRefused
+from talk_backend.domain.errors import InvalidDid, InvalidHandle
 from talk_backend.domain.identity import Did, Handle
 
 RESERVED = ["alt", "arpa", "example", "internal", "invalid", "local", "localhost", "onion"]

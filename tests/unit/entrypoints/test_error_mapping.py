@@ -1,5 +1,6 @@
-"""Which HTTP answer each kind of failure gets: rule violations are 4xx, a Bluesky
-server that failed is 502, and no answer carries more than the error's sentence."""
+"""Which HTTP answer each kind of failure gets: the domain's refusals are 4xx, what the
+person or browser got wrong is a 400, a Bluesky server that failed or misbehaved is a
+502, and no answer carries more than the error's sentence."""
 
 from __future__ import annotations
 
@@ -7,16 +8,47 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from talk_backend.application.errors import UnsafeUrl, UpstreamFailure
-from talk_backend.domain.errors import InviteRequired, SignInDeclined, SignInFailed
-from talk_backend.entrypoints.http.errors import install_error_handlers
+from talk_backend.application import errors as adapter_errors
+from talk_backend.application.errors import (
+    AccountUnresolvable,
+    AdapterError,
+    GrantNotFound,
+    GrantRefreshRefused,
+    SignInRejected,
+    UnsafeUrl,
+    UpstreamFailure,
+)
+from talk_backend.domain import errors as domain_errors
+from talk_backend.domain.errors import DomainError, DuplicateUser, InviteRequired, SignInDeclined
+from talk_backend.entrypoints.http.errors import install_error_handlers, status_for
+from talk_backend.entrypoints.http.sign_in_outcome import refusal_code
+from talk_backend.infrastructure.bluesky.guarded_http import NotServed
 
 FAILURES: dict[str, Exception] = {
     "upstream": UpstreamFailure("could not reach https://pds.example.test: ConnectError"),
+    "nonce": UpstreamFailure("the server asked for a DPoP nonce without giving one"),
+    "not-served": NotServed("https://pds.example.test answered HTTP 404"),
     "unsafe": UnsafeUrl("pds.example.test resolves to a non-public address"),
-    "refused": SignInFailed("the token exchange failed (invalid_grant)"),
+    "stale": SignInRejected("unknown or already used sign-in state"),
+    "unresolvable": AccountUnresolvable("handle bob.test does not resolve to an account"),
     "declined": SignInDeclined("Bluesky refused the sign-in: access_denied"),
     "no-invite": InviteRequired("did:plc:x has no account and no valid invite"),
+    "duplicate": DuplicateUser("did:plc:x is already registered"),
+    "no-grant": GrantNotFound("no Bluesky grant for this member; sign in again"),
+    "dead-grant": GrantRefreshRefused("Bluesky refused to refresh the grant (invalid_grant)"),
+}
+STATUS = {
+    "upstream": 502,
+    "nonce": 502,
+    "not-served": 502,
+    "unsafe": 400,
+    "stale": 400,
+    "unresolvable": 400,
+    "declined": 400,
+    "no-invite": 403,
+    "duplicate": 409,
+    "no-grant": 404,
+    "dead-grant": 409,
 }
 
 
@@ -31,10 +63,7 @@ def _app() -> FastAPI:
     return app
 
 
-@pytest.mark.parametrize(
-    ("kind", "status"),
-    [("upstream", 502), ("unsafe", 400), ("refused", 400), ("declined", 400), ("no-invite", 403)],
-)
+@pytest.mark.parametrize(("kind", "status"), sorted(STATUS.items()))
 async def test_each_failure_has_its_status_and_its_sentence(kind, status):
     transport = httpx.ASGITransport(app=_app())
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
@@ -43,7 +72,38 @@ async def test_each_failure_has_its_status_and_its_sentence(kind, status):
     assert answer.json() == {"detail": str(FAILURES[kind])}
 
 
-def test_infrastructure_failures_are_not_sign_in_refusals():
-    """A caller that handles SignInFailed (a refusal) must not swallow an outage."""
-    assert not isinstance(FAILURES["upstream"], SignInFailed)
-    assert not isinstance(FAILURES["unsafe"], SignInFailed)
+def _subclasses(module: object, base: type[Exception]) -> list[type[Exception]]:
+    return [
+        kind
+        for kind in vars(module).values()
+        if isinstance(kind, type) and issubclass(kind, base) and kind is not base
+    ]
+
+
+@pytest.mark.parametrize(
+    "kind",
+    _subclasses(domain_errors, DomainError) + _subclasses(adapter_errors, AdapterError),
+    ids=lambda kind: kind.__name__,
+)
+def test_every_known_error_has_a_status_in_the_one_table(kind):
+    """A new error class without a row would be a 500 (status_for refuses to guess)."""
+    error = kind("x", None) if kind is adapter_errors.AuthorizationRefused else kind("x")
+    assert 400 <= status_for(error) <= 599
+
+
+def test_adapter_faults_are_not_domain_refusals():
+    """Code that handles the domain's refusals must not swallow an outage or a stale
+    callback, and the domain names no adapter's fault."""
+    for kind in _subclasses(adapter_errors, AdapterError):
+        assert not issubclass(kind, DomainError), kind
+    assert not hasattr(domain_errors, "SignInFailed")
+
+
+@pytest.mark.parametrize(
+    ("kind", "code"),
+    [("no-invite", "invite"), ("declined", "declined"), ("stale", "failed"),
+     ("unresolvable", "failed"), ("upstream", "unavailable"), ("nonce", "unavailable")],
+)  # fmt: skip
+def test_a_browser_learns_whose_side_failed(kind, code):
+    """The page's code for a refused callback: the person's doing, or Bluesky's outage."""
+    assert refusal_code(FAILURES[kind]) == code

@@ -9,7 +9,7 @@ from dishka.integrations.fastapi import DishkaRoute, FromDishka
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from talk_backend.application.errors import ExternalServiceError
+from talk_backend.application.errors import AdapterError
 from talk_backend.application.ports import AuthorizationCallback
 from talk_backend.application.usecase.auth.login import Login
 from talk_backend.application.usecase.auth.start_login import StartLogin
@@ -80,7 +80,8 @@ async def login(
     responses={
         303: {
             "description": "Signed in: to / with the session cookie. A browser navigation "
-            "that is refused goes to /?sign_in_error=invite|declined|failed instead of a 4xx"
+            "that is refused goes to /?sign_in_error=invite|declined|failed|unavailable "
+            "instead of a 4xx or 502"
         },
         **errors(400, 403, 502, e403="The account has no membership and no valid invite"),
     },
@@ -101,7 +102,7 @@ async def callback(
     sent back to the page, with the refusal as a code when refused."""
     try:
         result = await login.execute(AuthorizationCallback(state, code, iss, binding, error))
-    except (DomainError, ExternalServiceError) as exc:
+    except (DomainError, AdapterError) as exc:
         if not is_browser_navigation(request):
             raise
         refused = back_to_page(exc)

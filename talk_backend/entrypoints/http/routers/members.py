@@ -3,12 +3,12 @@
 # No `from __future__ import annotations`: dishka's wrapper needs real annotations.
 
 from dishka.integrations.fastapi import DishkaRoute, FromDishka
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 
-from talk_backend.application.usecase.bluesky_grants.show import ShowBlueskyGrant
+from talk_backend.application.usecase.bluesky_grants.refresh import RefreshBlueskyGrant
 from talk_backend.entrypoints.http.openapi import errors
 from talk_backend.entrypoints.http.schemas import BlueskyGrantOut, UserOut
-from talk_backend.entrypoints.http.security import Member
+from talk_backend.entrypoints.http.security import Member, SameOrigin
 
 router = APIRouter(tags=["members"], route_class=DishkaRoute, responses=errors(401))
 
@@ -18,20 +18,23 @@ async def me(member: Member) -> UserOut:
     return UserOut.of(member)
 
 
-@router.get(
-    "/me/bluesky-session",
+@router.post(
+    "/me/bluesky-grant/refresh",
+    dependencies=[SameOrigin],
     responses=errors(
-        400,
+        403,
         404,
+        409,
         502,
-        e400="Bluesky refused to refresh the session: sign in again",
-        e404="No Bluesky session for this member: sign in again",
+        e403="A cross-site request",
+        e404="No Bluesky grant for this member: sign in again",
+        e409="Bluesky refused to refresh the grant: sign in again",
     ),
 )
-async def bluesky_session(member: Member, show: FromDishka[ShowBlueskyGrant]) -> BlueskyGrantOut:
-    """Whether this server can act for the member at Bluesky, refreshing the tokens
-    first when they are (nearly) expired. Never returns the tokens."""
-    status = await show.execute(member)
-    if status is None:
-        raise HTTPException(404, "no Bluesky session for this member; sign in again")
-    return BlueskyGrantOut.of(status)
+async def refresh_bluesky_grant(
+    member: Member, refresh: FromDishka[RefreshBlueskyGrant]
+) -> BlueskyGrantOut:
+    """Whether this server can act for the member at Bluesky, refreshing the grant's
+    tokens first when they are (nearly) expired: a POST, since that writes. Never
+    returns the tokens."""
+    return BlueskyGrantOut.of(await refresh.execute(member))

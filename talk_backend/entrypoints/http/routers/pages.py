@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from importlib.resources import files
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 router = APIRouter(include_in_schema=False)
@@ -39,8 +39,12 @@ async def index() -> Response:
     return _asset("index.html")
 
 
-@router.get("/page/{name}")
-async def asset(name: str) -> Response:
-    if name == "index.html" or name not in _TYPES:
-        raise HTTPException(404, "no such file")
-    return _asset(name)
+# One route per file: any other name under /page/ is the router's own 404.
+@router.get("/page/page.js")
+async def script() -> Response:
+    return _asset("page.js")
+
+
+@router.get("/page/page.css")
+async def style() -> Response:
+    return _asset("page.css")

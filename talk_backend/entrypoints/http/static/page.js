@@ -9,6 +9,8 @@ const REFUSALS = {
     "Nothing was shared with this site.",
   failed: "Sign-in could not be completed: it was started in another browser, took too " +
     "long, or was already used. Please sign in again from this page.",
+  unavailable: "Bluesky's servers could not be reached or did not answer as they should, " +
+    "so you are not signed in. Please try again later.",
 };
 
 const $ = (id) => document.getElementById(id);
@@ -132,7 +134,7 @@ $("invite-form").addEventListener("submit", (event) => {
       notice(`Invite created for ${created.data.invitee}.`, "info");
       $("invitee").value = "";
     } else if (created.status === 401) {
-      notice("Your session has ended: sign in again.");
+      notice("You are no longer signed in: sign in again.");
       await show();
       return;
     } else {

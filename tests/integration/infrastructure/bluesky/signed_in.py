@@ -1,5 +1,5 @@
 """Signs an account in through the real client and the fake authorization server
-(over HTTP on 127.0.0.1) and keeps its tokens in oauth_sessions, as Login does."""
+(over HTTP on 127.0.0.1) and keeps its tokens in bluesky_grants, as Login does."""
 
 from __future__ import annotations
 
@@ -32,6 +32,6 @@ async def sign_in(env: Env, did: str) -> None:
 
 
 async def stored_tokens(env: Env, did: str):
-    rows = await env.fetch("SELECT * FROM oauth_sessions WHERE did = :did", did=did)
+    rows = await env.fetch("SELECT * FROM bluesky_grants WHERE did = :did", did=did)
     assert len(rows) == 1
     return rows[0]

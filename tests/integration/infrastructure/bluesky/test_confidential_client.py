@@ -20,13 +20,13 @@ import uvicorn
 from joserfc.jwk import ECKey
 from pydantic import SecretStr
 
+from talk_backend.application.errors import AuthorizationRefused
 from talk_backend.application.ports import (
     AuthorizationCallback,
     BlueskyGrantRevocation,
     BlueskySignIn,
 )
 from talk_backend.devtools.fake_atproto import FakeAtproto
-from talk_backend.domain.errors import AuthorizationRefused
 from talk_backend.domain.identity import Did
 from talk_backend.entrypoints.http.app import create_app
 from talk_backend.entrypoints.http.hosts import served_hosts

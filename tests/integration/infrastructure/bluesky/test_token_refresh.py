@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import pytest_asyncio
 
-from talk_backend.domain.errors import SignInFailed
+from talk_backend.application.errors import GrantRefreshRefused, UpstreamFailure
 from talk_backend.infrastructure.bluesky.dpop import DpopKey
 from talk_backend.infrastructure.bluesky.token_refresh import AtprotoTokenRefresher, NoBlueskyGrant
 from tests.factories import BOB
@@ -70,13 +70,15 @@ async def test_a_spent_refresh_token_is_refused(signed_in, fake_atproto):
     await refresher.fresh_tokens(BOB)
     # Put the first (now spent) refresh token back, as a lost save or a replay would.
     await signed_in.execute(
-        "UPDATE oauth_sessions SET refresh_token = :spent, expires_at = :past WHERE did = :did",
+        "UPDATE bluesky_grants SET refresh_token = :spent, expires_at = :past WHERE did = :did",
         spent=spent.refresh_token,
         past=clock.now() - timedelta(minutes=1),
         did=BOB,
     )
 
-    with pytest.raises(SignInFailed, match=r"refresh failed \(invalid_grant\)") as refused:
+    with pytest.raises(
+        GrantRefreshRefused, match=r"refresh the grant \(invalid_grant\)"
+    ) as refused:
         await refresher.fresh_tokens(BOB)
 
     assert fake_atproto.refreshes_refused == 1
@@ -90,17 +92,17 @@ async def test_a_refresh_token_only_works_with_its_dpop_key(signed_in, fake_atpr
     clock.advance(EXPIRED)
     refresher = await signed_in.get(AtprotoTokenRefresher)
     await signed_in.execute(
-        "UPDATE oauth_sessions SET dpop_private_jwk = :other WHERE did = :did",
+        "UPDATE bluesky_grants SET dpop_private_jwk = :other WHERE did = :did",
         other=DpopKey.generate().to_json(),
         did=BOB,
     )
 
-    with pytest.raises(SignInFailed, match="invalid_dpop_proof"):
+    with pytest.raises(UpstreamFailure, match=r"refresh failed \(invalid_dpop_proof\)"):
         await refresher.fresh_tokens(BOB)
 
     # The stranger's attempt did not burn the token: with the right key it still works.
     await signed_in.execute(
-        "UPDATE oauth_sessions SET dpop_private_jwk = :mine WHERE did = :did",
+        "UPDATE bluesky_grants SET dpop_private_jwk = :mine WHERE did = :did",
         mine=mine.dpop_private_jwk,
         did=BOB,
     )
@@ -109,5 +111,5 @@ async def test_a_refresh_token_only_works_with_its_dpop_key(signed_in, fake_atpr
 
 
 async def test_no_grant_is_a_clear_error(refresh_env):
-    with pytest.raises(NoBlueskyGrant, match="no Bluesky session"):
+    with pytest.raises(NoBlueskyGrant, match="no Bluesky grant"):
         await (await refresh_env.get(AtprotoTokenRefresher)).fresh_tokens(BOB)

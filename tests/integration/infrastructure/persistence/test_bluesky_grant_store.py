@@ -33,7 +33,7 @@ async def test_keep_returns_the_grant_it_replaces(grant_env):
     assert await store.keep(signed_in(second)) == first
     await tx.commit()
 
-    rows = await grant_env.fetch("SELECT access_token FROM oauth_sessions")
+    rows = await grant_env.fetch("SELECT access_token FROM bluesky_grants")
     assert [row.access_token for row in rows] == [second.access_token]
 
 
@@ -45,9 +45,9 @@ async def test_take_removes_the_grant_with_the_commit_only(grant_env):
 
     assert await store.take(Did(BOB)) == grant
     await tx.rollback()
-    assert len(await grant_env.fetch("SELECT 1 FROM oauth_sessions")) == 1
+    assert len(await grant_env.fetch("SELECT 1 FROM bluesky_grants")) == 1
 
     assert await store.take(Did(BOB)) == grant
     await tx.commit()
-    assert await grant_env.fetch("SELECT 1 FROM oauth_sessions") == []
+    assert await grant_env.fetch("SELECT 1 FROM bluesky_grants") == []
     assert await store.take(Did(BOB)) is None

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from talk_backend.infrastructure.persistence.database import create_engine
-from talk_backend.infrastructure.persistence.tables import oauth_sessions
+from talk_backend.infrastructure.persistence.tables import bluesky_grants
 from tests.factories import BOB
 from tests.harness import create_env_fixture
 
@@ -34,12 +34,12 @@ async def test_a_failed_token_insert_does_not_show_the_tokens(database_env):
     engine = create_engine(database_env.database_url, pool_size=1)
     try:
         async with engine.begin() as conn:
-            await conn.execute(sa.insert(oauth_sessions).values(**row))
+            await conn.execute(sa.insert(bluesky_grants).values(**row))
             with pytest.raises(IntegrityError) as caught:
-                await conn.execute(sa.insert(oauth_sessions).values(**row))
+                await conn.execute(sa.insert(bluesky_grants).values(**row))
     finally:
         await engine.dispose()
 
     message = str(caught.value)
-    assert "INSERT INTO oauth_sessions" in message  # the SQL is still there to debug
+    assert "INSERT INTO bluesky_grants" in message  # the SQL is still there to debug
     assert "SECRET" not in message, message

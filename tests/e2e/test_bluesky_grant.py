@@ -1,5 +1,5 @@
-"""GET /me/bluesky-session: the member's Bluesky link, refreshed when expired, over
-real HTTP against the fake authorization server. Tokens never reach the browser."""
+"""POST /me/bluesky-grant/refresh: the member's Bluesky grant, refreshed when expired,
+over real HTTP against the fake authorization server. Tokens never reach the browser."""
 
 from __future__ import annotations
 
@@ -19,13 +19,13 @@ async def alice(e2e_env, fake_atproto, browser):
 
 
 async def tokens(env) -> tuple[str, str]:
-    row = (await env.fetch("SELECT access_token, refresh_token FROM oauth_sessions"))[0]
+    row = (await env.fetch("SELECT access_token, refresh_token FROM bluesky_grants"))[0]
     return row.access_token, row.refresh_token
 
 
-async def test_live_session_is_shown_without_tokens(alice, e2e_env, fake_atproto):
+async def test_live_grant_is_shown_without_tokens(alice, e2e_env, fake_atproto):
     clock = await e2e_env.get(FakeClock)
-    answer = await alice.get("/me/bluesky-session")
+    answer = await alice.post("/me/bluesky-grant/refresh")
 
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -36,12 +36,12 @@ async def test_live_session_is_shown_without_tokens(alice, e2e_env, fake_atproto
     assert fake_atproto.refresh_grants == 0
 
 
-async def test_expired_session_is_refreshed_first(alice, e2e_env, fake_atproto):
+async def test_expired_grant_is_refreshed_first(alice, e2e_env, fake_atproto):
     clock = await e2e_env.get(FakeClock)
     old = await tokens(e2e_env)
     clock.advance(EXPIRED)
 
-    answer = await alice.get("/me/bluesky-session")
+    answer = await alice.post("/me/bluesky-grant/refresh")
 
     assert answer.status_code == 200, answer.text
     assert datetime.fromisoformat(answer.json()["expires_at"]) > clock.now()
@@ -57,18 +57,32 @@ async def test_refused_refresh_says_sign_in_again(alice, e2e_env, fake_atproto):
     fake_atproto.grants.refresh_tokens.clear()  # the server forgot (revoked) them all
     clock.advance(EXPIRED)
 
-    answer = await alice.get("/me/bluesky-session")
+    answer = await alice.post("/me/bluesky-grant/refresh")
 
-    assert answer.status_code == 400
-    assert "refresh failed (invalid_grant)" in answer.json()["detail"]
+    assert answer.status_code == 409
+    assert "refresh the grant (invalid_grant)" in answer.json()["detail"]
     assert all(token not in answer.text for token in old)
 
 
-async def test_no_stored_session_is_404(alice, e2e_env):
-    await e2e_env.execute("DELETE FROM oauth_sessions")
-    answer = await alice.get("/me/bluesky-session")
+async def test_no_stored_grant_is_404(alice, e2e_env):
+    await e2e_env.execute("DELETE FROM bluesky_grants")
+    answer = await alice.post("/me/bluesky-grant/refresh")
     assert answer.status_code == 404 and "sign in again" in answer.json()["detail"]
 
 
 async def test_without_a_web_session_401(api):
-    assert (await api.get("/me/bluesky-session")).status_code == 401
+    assert (await api.post("/me/bluesky-grant/refresh")).status_code == 401
+
+
+async def test_the_grant_is_not_served_on_get(alice):
+    """Refreshing writes; a GET must not (and the old path is gone)."""
+    assert (await alice.get("/me/bluesky-grant/refresh")).status_code == 405
+    assert (await alice.get("/me/bluesky-session")).status_code == 404
+
+
+async def test_a_cross_site_refresh_is_refused(alice, fake_atproto):
+    answer = await alice.post(
+        "/me/bluesky-grant/refresh", headers={"Origin": "https://evil.example.com"}
+    )
+    assert answer.status_code == 403
+    assert fake_atproto.refresh_grants == 0
