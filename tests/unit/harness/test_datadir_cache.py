@@ -183,6 +183,6 @@ def test_a_copy_that_fails_leaves_the_target_empty(cache, tmp_path, monkeypatch)
         return real_run(["false"], **kwargs)
 
     monkeypatch.setattr(datadir_cache.subprocess, "run", cp_fails_halfway)
-    with pytest.raises(OSError, match="copying .* failed"):
+    with pytest.raises(OSError, match=r"copying .* failed"):
         datadir_cache.copy_into(NAME, target)
     assert list(target.iterdir()) == []
