@@ -49,7 +49,7 @@ _TRUE, _FALSE = ("1", "true", "yes"), ("0", "false", "no")
 
 
 def enabled() -> bool:
-    raw = os.environ.get(VARIABLE, "").strip().lower()
+    raw = os.environ.get("TALK_TEST_PGDATA_CACHE", "").strip().lower()
     if raw in _TRUE:
         return True
     if raw in _FALSE:
@@ -62,7 +62,7 @@ def enabled() -> bool:
 
 
 def cache_dir() -> Path:
-    override = os.environ.get(DIR_VARIABLE, "").strip()
+    override = os.environ.get("TALK_TEST_PGDATA_CACHE_DIR", "").strip()
     if override:
         return Path(override)
     base = os.environ.get("XDG_CACHE_HOME", "").strip() or str(Path.home() / ".cache")
