@@ -31,6 +31,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -67,6 +68,17 @@ def cache_dir() -> Path:
         return Path(override)
     base = os.environ.get("XDG_CACHE_HOME", "").strip() or str(Path.home() / ".cache")
     return Path(base) / "talk-backend" / "pgdata"
+
+
+# Only directories named like an entry or a build are ever deleted: the cache directory
+# may be one a developer chose (TALK_TEST_PGDATA_CACHE_DIR).
+_ENTRY_NAME = re.compile(
+    rf"^(?:{re.escape(BUILD_PREFIX)})?pg\d+-[0-9a-f]+-[0-9a-f]{{8}}(?:-[0-9a-f]{{8}})?$"
+)
+
+
+def _ours(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink() and bool(_ENTRY_NAME.match(path.name))
 
 
 def key(major: int, package_version: str, migrations: str, settings: str) -> str:
@@ -137,7 +149,8 @@ def build(name: str, make: Callable[[Path], None], pgdata: Path) -> bool:
         if _valid(root / name, name):
             return False  # another run built it while this one waited
         for abandoned in root.glob(f"{BUILD_PREFIX}*"):  # builds run under this lock
-            shutil.rmtree(abandoned, ignore_errors=True)
+            if _ours(abandoned):
+                shutil.rmtree(abandoned, ignore_errors=True)
         make(pgdata)
         scratch = pgdata
         for leftover in _RUNTIME_FILES:
@@ -187,7 +200,7 @@ def _remove_entry(entry: Path) -> bool:
 
 
 def _evict(root: Path, keep: str) -> None:
-    entries = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    entries = [p for p in root.iterdir() if _ours(p) and not p.name.startswith(".")]
     entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     for old in [p for p in entries if p.name != keep][KEEP - 1 :]:
         _remove_entry(old)
@@ -208,9 +221,10 @@ def remove_all() -> list[str]:
         if not locked:
             return []
         for entry in sorted(root.iterdir()):
-            if entry.is_dir() and _remove_entry(entry):
+            if _ours(entry) and _remove_entry(entry):
                 removed.append(str(entry))
         with contextlib.suppress(OSError):
-            root.rmdir()
-            root.parent.rmdir()  # talk-backend/, when nothing else is in it
+            root.rmdir()  # when nothing else is in it
+            if root.parent.name == "talk-backend":
+                root.parent.rmdir()
     return removed

@@ -119,7 +119,7 @@ def test_a_half_built_or_damaged_entry_is_ignored_and_replaced(cache, tmp_path, 
     made.mkdir()
     datadir_cache.build(NAME, _make, made)
     damage(cache / NAME)
-    (cache / f"{datadir_cache.BUILD_PREFIX}{NAME}-dead").mkdir()  # a build whose process died
+    (cache / f"{datadir_cache.BUILD_PREFIX}{NAME}-deadbeef").mkdir()  # its process died
     target = tmp_path / "target"
     target.mkdir()
     assert not datadir_cache.copy_into(NAME, target)
@@ -168,6 +168,18 @@ def test_removal_spares_an_entry_being_copied_and_removes_the_rest(cache, tmp_pa
     assert copier.returncode == 0
     assert datadir_cache.remove_all() == [str(cache / NAME)]
     assert not cache.exists()
+
+
+def test_nothing_but_entries_is_ever_deleted(cache, tmp_path):
+    """The cache directory may be one a developer chose: their files stay."""
+    pgdata = tmp_path / "pgdata"
+    pgdata.mkdir()
+    datadir_cache.build(NAME, _make, pgdata)
+    (cache / "notes").mkdir()
+    (cache / "pg-not-an-entry").mkdir()
+    (cache / "notes.txt").write_text("mine")
+    assert datadir_cache.remove_all() == [str(cache / NAME)]
+    assert sorted(p.name for p in cache.iterdir()) == ["notes", "notes.txt", "pg-not-an-entry"]
 
 
 def test_a_copy_that_fails_leaves_the_target_empty(cache, tmp_path, monkeypatch):
