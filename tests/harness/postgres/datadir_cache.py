@@ -39,6 +39,8 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from tests.harness.postgres import reuse
+
 VARIABLE = "TALK_TEST_PGDATA_CACHE"
 DIR_VARIABLE = "TALK_TEST_PGDATA_CACHE_DIR"
 COMPLETE = "TALK_CACHE_COMPLETE"  # written last, names the key
@@ -46,20 +48,13 @@ BUILD_PREFIX = ".build-"
 KEEP = 3
 # Files of a running server or of the embedding package, never part of an entry.
 _RUNTIME_FILES = ("postmaster.pid", "postmaster.opts", "log", ".handle_pids.json")
-_TRUE, _FALSE = ("1", "true", "yes"), ("0", "false", "no")
 
 
 def enabled() -> bool:
-    raw = os.environ.get("TALK_TEST_PGDATA_CACHE", "").strip().lower()
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    if raw:
-        raise ValueError(f"{VARIABLE} must be 1 or 0, not {raw!r}")
-    if os.environ.get("CI", "").strip().lower() not in ("", *_FALSE):
-        return False
-    return not os.environ.get("TEST_TMPDIR")
+    chosen = reuse.switch(VARIABLE, os.environ.get("TALK_TEST_PGDATA_CACHE", ""))
+    if chosen is not None:
+        return chosen
+    return not (reuse.on_ci() or os.environ.get("TEST_TMPDIR"))
 
 
 def cache_dir() -> Path:
@@ -152,14 +147,13 @@ def build(name: str, make: Callable[[Path], None], pgdata: Path) -> bool:
             if _ours(abandoned):
                 shutil.rmtree(abandoned, ignore_errors=True)
         make(pgdata)
-        scratch = pgdata
         for leftover in _RUNTIME_FILES:
             with contextlib.suppress(FileNotFoundError):
-                (scratch / leftover).unlink()
+                (pgdata / leftover).unlink()
         building = root / f"{BUILD_PREFIX}{name}-{uuid.uuid4().hex[:8]}"
         building.mkdir()
         try:
-            _copy_tree(scratch, building)
+            _copy_tree(pgdata, building)
             (building / COMPLETE).write_text(f"{name}\n")
             _remove_entry(root / name)  # an invalid entry of this name (half-made, damaged)
             os.rename(building, root / name)

@@ -43,16 +43,27 @@ _TRUE, _FALSE = ("1", "true", "yes"), ("0", "false", "no")
 
 
 def enabled() -> bool:
-    raw = os.environ.get("TALK_TEST_REUSE", "").strip().lower()
+    chosen = switch(VARIABLE, os.environ.get("TALK_TEST_REUSE", ""))
+    if chosen is not None:
+        return chosen
+    return not (on_ci() or os.environ.get("TEST_TMPDIR") or os.environ.get("PYTEST_XDIST_WORKER"))
+
+
+def switch(variable: str, raw: str) -> bool | None:
+    """A 1/0 variable's value (`raw`, read by the caller under its literal name, which
+    tests/docs/test_documented_variables.py looks for); None when unset."""
+    raw = raw.strip().lower()
     if raw in _TRUE:
         return True
     if raw in _FALSE:
         return False
     if raw:
-        raise ValueError(f"{VARIABLE} must be 1 or 0, not {raw!r}")
-    if os.environ.get("CI", "").strip().lower() not in ("", *_FALSE):
-        return False
-    return not (os.environ.get("TEST_TMPDIR") or os.environ.get("PYTEST_XDIST_WORKER"))
+        raise ValueError(f"{variable} must be 1 or 0, not {raw!r}")
+    return None
+
+
+def on_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", *_FALSE)
 
 
 def checkout_key() -> str:
