@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -198,3 +199,40 @@ def test_a_copy_that_fails_leaves_the_target_empty(cache, tmp_path, monkeypatch)
     with pytest.raises(OSError, match=r"copying .* failed"):
         datadir_cache.copy_into(NAME, target)
     assert list(target.iterdir()) == []
+
+
+BUILDER = """
+import fcntl, os, sys
+from pathlib import Path
+root, name = Path(sys.argv[1]), sys.argv[2]
+fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+fcntl.flock(fd, fcntl.LOCK_EX)  # what build holds while it builds
+print("building", flush=True)
+sys.stdin.readline()
+entry = root / name
+entry.mkdir()
+(entry / "PG_VERSION").write_text("16\\n")
+(entry / "TALK_CACHE_COMPLETE").write_text(name + "\\n")
+"""
+
+
+def test_a_concurrent_build_waits_for_the_running_one_and_builds_nothing(cache, tmp_path):
+    cache.mkdir(parents=True)
+    builder, said = start_python(BUILDER, str(cache), NAME)
+    made: list[Path] = []
+    result: list[bool] = []
+    try:
+        assert said == "building"
+        pgdata = tmp_path / "pgdata"
+        pgdata.mkdir()
+        waiting = threading.Thread(
+            target=lambda: result.append(datadir_cache.build(NAME, made.append, pgdata))
+        )
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive(), "build did not wait for the build in progress"
+    finally:
+        builder.communicate(input="go\n")
+    waiting.join(10)
+    assert result == [False] and made == []
+    assert sorted(p.name for p in cache.iterdir()) == [NAME]
