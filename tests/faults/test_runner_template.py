@@ -22,6 +22,7 @@ RUNNER_DB = "talk_runner_db"
 def embedded() -> Iterator[PostgresServer]:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("TALK_TEST_REUSE", "0")  # a server of its own, not a developer's kept one
+        env.setenv("TALK_TEST_PGDATA_CACHE", "0")  # initdb: no template yet, as a runner's server
         server = start_embedded()
     try:
         yield server

@@ -5,9 +5,10 @@ settings, the root conftest and its plugins). Only tools.bench.probe is added.
 The file is generated into a temporary package under tests/integration (removed
 afterwards) with the typical bodies of generated.py: once on the harness, once on the
 plain SQLAlchemy recipe (a conftest beside it provides its `env`). Start-up rows: cold
-(no server of this checkout running: the run starts one and keeps it) and warm (the
-server the previous run kept), for the embedded server and a container. The bench
-stops this checkout's kept servers before each cold run and at its end."""
+(no server of this checkout running: the run starts one and keeps it), with the data
+directory copied from the cache, built into an empty cache, or without the cache; and
+warm (the server the previous run kept), for the embedded server and a container. The
+bench stops this checkout's kept servers before each cold run and at its end."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.harness.postgres import reuse
+from tests.harness.postgres import datadir_cache, reuse
 from tests.harness.postgres.docker import DockerUnavailable, docker_client, image_id, image_name
 from tools.bench import probe
 from tools.bench.generated import RECIPE_HEADER, TYPICAL_TEST, harness_header
@@ -116,16 +117,42 @@ def docker_reason() -> str | None:
     return None
 
 
-def legs(harness: Path, recipe: Path) -> list[Leg]:
-    kept = {"TALK_TEST_POSTGRES": "embedded", "TALK_TEST_REUSE": "1"}
+def legs(harness: Path, recipe: Path, cache: Path) -> list[Leg]:
+    """The bench's own data directory cache (`cache`, in its scratch directory): the
+    developer's is neither used nor emptied. A cold run finds it filled (the usual case)
+    unless the leg says otherwise."""
+    cached = {datadir_cache.VARIABLE: "1", datadir_cache.DIR_VARIABLE: str(cache)}
+    kept = {"TALK_TEST_POSTGRES": "embedded", "TALK_TEST_REUSE": "1", **cached}
     clean = {"TALK_TEST_POSTGRES": "embedded", "TALK_TEST_REUSE": "0"}
+    clean_as_ci = {**clean, datadir_cache.VARIABLE: "0"}
+    uncached = {**kept, datadir_cache.VARIABLE: "0"}
     stop = _stop_kept
+
+    def stop_and_empty_cache() -> None:
+        _stop_kept()
+        shutil.rmtree(cache, ignore_errors=True)
+
     found = [
         Leg(f"{PREFIX}: harness (kept server, the default)", harness, kept),
-        Leg(f"{PREFIX}: harness, clean run (TALK_TEST_REUSE=0, as CI)", harness, clean),
+        Leg(
+            f"{PREFIX}: harness, clean run (TALK_TEST_REUSE=0, no cache: as CI)",
+            harness,
+            clean_as_ci,
+        ),
         Leg(f"{PREFIX}: plain recipe", recipe, {}),
-        Leg(f"{STARTUP}: cold (embedded)", harness, kept, before=stop),
+        Leg(
+            f"{STARTUP}: cold (embedded, data directory from the cache)", harness, kept, before=stop
+        ),
         Leg(f"{STARTUP}: warm (embedded, kept server)", harness, kept),
+        Leg(
+            f"{STARTUP}: cold (embedded, cache built: first run after a migration change)",
+            harness,
+            kept,
+            before=stop_and_empty_cache,
+        ),
+        Leg(
+            f"{STARTUP}: cold (embedded, TALK_TEST_PGDATA_CACHE=0)", harness, uncached, before=stop
+        ),
     ]
     container = {"TALK_TEST_POSTGRES": "docker", "TALK_TEST_REUSE": "1"}
     found += [
@@ -143,7 +170,7 @@ def measure(tests: int, repeat: int, scratch: Path) -> list[SuiteResult]:
     """Each leg `repeat` times, alternating; a warm leg runs right after its cold one."""
     no_docker = docker_reason()
     with files(tests) as (harness, recipe):
-        all_legs = legs(harness, recipe)
+        all_legs = legs(harness, recipe, scratch / "pgdata-cache")
         results = [SuiteResult(leg.row) for leg in all_legs]
         try:
             # The kept-server leg is measured warm: a first run keeps the server.

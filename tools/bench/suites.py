@@ -60,7 +60,10 @@ class SuiteResult:
 def _child_env(directory: Path, probing: bool, extra: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "TALK_TEST_"))}
     env.pop("DATABASE__URL", None)  # every suite starts its own server, none is reused
+    # Clean runs, as the recipes' are: a server of its own, initdb and the migrations
+    # (no data directory cache; the one-test loop's rows measure that).
     env.update(PYTHONPATH=str(REPO), TALK_TEST_POSTGRES="embedded", TALK_TEST_REUSE="0")
+    env["TALK_TEST_PGDATA_CACHE"] = "0"
     env.update(extra)
     if probing:
         env[probe.OUTPUT] = str(directory / "probe.json")

