@@ -10,7 +10,6 @@ from dishka import from_context, provide
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from talk_backend.application.ports import HealthCheck, SignedInMembers
-from talk_backend.container import PersistenceProvider
 from talk_backend.domain.users import User
 from talk_backend.domain.web_sessions import WebSession
 from talk_backend.infrastructure.persistence.database import create_db_session_factory
@@ -20,6 +19,7 @@ from talk_backend.infrastructure.persistence.signed_in_members import (
     AsyncpgSignedInMembers,
     web_session_and_user,
 )
+from talk_backend.wiring.persistence import PersistenceProvider
 
 
 class JoinedSignedInMembers:

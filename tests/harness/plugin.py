@@ -53,25 +53,29 @@ def expect_postgres(*, fresh_databases: bool) -> None:
         provisioner.begin(fresh_databases=fresh_databases)
 
 
+# The test directories whose modules need PostgreSQL: their tests are marked
+# `integration` (-m selects them). Declared, not guessed from a module's text: collecting one
+# starts the server before the module is imported, so it comes up while the module's
+# own imports (SQLAlchemy, the container: most of a run's start-up) still run. A
+# module elsewhere that declares an env with real persistence starts it on import.
+POSTGRES_DIRS = frozenset({"integration", "e2e", "browser", "interop"})
+
+
 def pytest_collectstart(collector: pytest.Collector) -> None:
     # Only for what is really collected (not for siblings of a selected path): a module
     # just before its import, a directory just before its conftest's.
-    if isinstance(collector, pytest.Module):
-        _scan(collector.path)
-    elif isinstance(collector, pytest.Directory):
-        _scan(collector.path / "conftest.py")
-
-
-def _scan(path: Path) -> None:
-    """Reads a module before pytest imports it: one that declares an env with real
-    persistence starts the server now, so it comes up while the module's own imports
-    (SQLAlchemy, the container: most of a run's start-up) are still running."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
+    if not isinstance(collector, (pytest.Module, pytest.Directory)):
         return
-    if "create_env_fixture(" in text and '"persistence"' in text:
-        expect_postgres(fresh_databases='isolation="database"' in text)
+    root = collector.config.rootpath
+    where = collector.path.relative_to(root).parts if collector.path.is_relative_to(root) else ()
+    if POSTGRES_DIRS.intersection(where):
+        expect_postgres(fresh_databases=False)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if POSTGRES_DIRS.intersection(item.path.parent.parts):
+            item.add_marker(pytest.mark.integration)
 
 
 def _provisioner(config: pytest.Config) -> DatabaseProvisioner:

@@ -27,7 +27,7 @@ def test_unknown_isolation_is_refused():
 def test_composition_root_refuses_unknown_groups():
     settings = Settings(database=DatabaseSettings(url="postgresql+asyncpg://x@127.0.0.1/x"))
     with pytest.raises(ValueError, match="valid groups"):
-        create_container(settings, replace={"cache": object()})
+        create_container(settings, fakes={"cache": object()})  # type: ignore[dict-item]
 
 
 async def test_mocked_groups_are_the_drivable_fakes(env):
