@@ -39,7 +39,12 @@ from talk_backend.settings import Settings
 
 class PersistenceProvider(Provider):
     """PostgreSQL via SQLAlchemy. The OAuth client's state is here too: whether a
-    grant lands with the sign-in's commit is the database's business, not Bluesky's."""
+    grant lands with the sign-in's commit is the database's business, not Bluesky's.
+
+    What has no scope of its own takes the provider's: APP here, another where the
+    test harness makes the group with a test's connection in the context."""
+
+    scope = Scope.APP
 
     @provide(scope=Scope.APP)
     async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:

@@ -47,7 +47,8 @@ def signed_in(grant: object) -> CompletedSignIn:
 async def stored(env: Env) -> OAuthTokens | None:
     """BOB's grant as another request sees it."""
     async with env.scope() as other:
-        async with (await other.get(OAuthGrantStore)).refreshing(BOB) as (current, _save):
+        grants = await other.get(OAuthGrantStore)
+        async with grants.refreshing(BOB) as (current, _save):
             return current
 
 
