@@ -100,9 +100,9 @@ class FakeClockProvider(FakeGroup):
         return FakeClock()
 
 
-def fake_groups(faked: set[str] | frozenset[str], scope: Scope) -> dict[str, Provider]:
+def fake_groups(names: set[str] | frozenset[str], scope: Scope) -> dict[str, Provider]:
     """Fresh fake providers for the named groups, keyed as create_container's `fakes`."""
-    return {cls.group: cls(scope=scope) for cls in _FAKES if cls.group in faked}
+    return {cls.group: cls(scope=scope) for cls in _FAKES if cls.group in names}
 
 
 _FAKES: tuple[type[FakeGroup], ...] = (

@@ -1,5 +1,5 @@
 """The integration-test environment: the full dependency container of the app, with
-chosen provider groups real and the rest faked.
+the provider groups in `unmock` unmocked (their own providers) and the rest faked.
 
     integration_env = create_env_fixture(unmock={"persistence"})
 
@@ -11,7 +11,7 @@ Each test gets its database first (none, its connection in the session database'
 outer transaction, or a database of its own), handed to the container through the
 context. Then the container: envs whose tests all share one configuration (no settings
 hook, Bluesky faked) enter, at Scope.SESSION, a container built once per test session
-and isolation, and get fresh fakes there; the others (a settings hook, real Bluesky)
+and isolation, and get fresh fakes there; the others (a settings hook, Bluesky unmocked)
 build a container per test."""
 
 from __future__ import annotations
@@ -130,8 +130,8 @@ def create_env_fixture(
     isolation: Isolation = "transaction",
     settings: SettingsHook | None = None,
 ) -> Any:
-    """A pytest fixture yielding an Env with the groups in `unmock` real (their
-    production providers) and the others faked.
+    """A pytest fixture yielding an Env with the groups in `unmock` unmocked (their own
+    providers, talk_backend/wiring) and the others faked (tests/fakes).
 
     isolation="transaction" (default): each test runs in a transaction rolled back
     afterwards; code that commits still works (db sessions use savepoints).
@@ -140,11 +140,11 @@ def create_env_fixture(
     check_groups(unmock)
     if isolation not in ("transaction", "database"):
         raise ValueError("isolation must be 'transaction' or 'database'")
-    real = frozenset(unmock)
-    if "persistence" in real:
+    unmocked = frozenset(unmock)
+    if "persistence" in unmocked:
         # Collection goes on while the server and template start.
         expect_postgres(fresh_databases=isolation == "database")
-    shared = settings is None and "bluesky" not in real
+    shared = settings is None and "bluesky" not in unmocked
 
     @pytest_asyncio.fixture(loop_scope="session")
     async def env_fixture(
@@ -152,9 +152,9 @@ def create_env_fixture(
         talk_containers: dict[object, AsyncContainer],
         request: pytest.FixtureRequest,
     ) -> AsyncIterator[Env]:
-        async with _database(real, isolation, talk_databases) as db:
+        async with _database(unmocked, isolation, talk_databases) as db:
             if shared:
-                container = _session_container(talk_containers, real, isolation, db)
+                container = _session_container(talk_containers, unmocked, isolation, db)
                 async with (
                     container(scope=Scope.SESSION, context=db.context) as test,
                     test() as scope,
@@ -163,7 +163,7 @@ def create_env_fixture(
                 return
             base = _settings(db.url)
             own = settings(base, request) if settings is not None else base
-            groups = _groups(real, isolation, Scope.APP)
+            groups = _groups(unmocked, isolation, Scope.APP)
             container = create_container(own, fakes=groups, context=db.context)
             try:
                 async with container() as scope:
@@ -186,9 +186,9 @@ class _Database:
 
 @asynccontextmanager
 async def _database(
-    real: frozenset[str], isolation: Isolation, databases: DatabaseProvisioner
+    unmocked: frozenset[str], isolation: Isolation, databases: DatabaseProvisioner
 ) -> AsyncIterator[_Database]:
-    if "persistence" not in real:
+    if "persistence" not in unmocked:
         yield _Database()
     elif isolation == "transaction":
         engine = await databases.session_engine()
@@ -200,11 +200,11 @@ async def _database(
             yield _Database(engine, url, per_test=True, context={AsyncEngine: engine})
 
 
-def _groups(real: frozenset[str], isolation: Isolation, scope: Scope) -> dict[str, Any]:
-    """create_container's `fakes`: a fake for each group not in `real`, and for a real
-    persistence group its providers on the test's connection or database."""
-    groups = fake_groups(GROUPS.keys() - real, scope)
-    if "persistence" in real:
+def _groups(unmocked: frozenset[str], isolation: Isolation, scope: Scope) -> dict[str, Any]:
+    """create_container's `fakes`: a fake for each group not unmocked, and for an
+    unmocked persistence group its own providers on the test's connection or database."""
+    groups = fake_groups(GROUPS.keys() - unmocked, scope)
+    if "persistence" in unmocked:
         provider: type[PersistenceProvider] = (
             JoinedTransactionPersistenceProvider
             if isolation == "transaction"
@@ -216,18 +216,18 @@ def _groups(real: frozenset[str], isolation: Isolation, scope: Scope) -> dict[st
 
 def _session_container(
     containers: dict[object, AsyncContainer],
-    real: frozenset[str],
+    unmocked: frozenset[str],
     isolation: Isolation,
     db: _Database,
 ) -> AsyncContainer:
-    """The container every shared env of this run with these real groups and this
+    """The container every shared env of this run with these unmocked groups and this
     isolation enters; built on first use. Its Settings name the session's database,
     or (databases of their own) keep the placeholder URL: a use would fail loudly."""
-    key = (real, isolation)
+    key = (unmocked, isolation)
     container = containers.get(key)
     if container is None:
         settings = _settings(None if db.per_test else db.url)
-        groups = _groups(real, isolation, Scope.SESSION)
+        groups = _groups(unmocked, isolation, Scope.SESSION)
         container = containers[key] = create_container(settings, fakes=groups)
         gc.freeze()  # what the session keeps (server, container) is never garbage
     return container

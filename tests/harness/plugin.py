@@ -46,7 +46,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def expect_postgres(*, fresh_databases: bool) -> None:
-    """Called as a module declares an env with real persistence: the server and its
+    """Called as a module declares an env with persistence unmocked: the server and its
     template start in the background while pytest goes on collecting."""
     if _ACTIVE:
         provisioner = _provisioner(_ACTIVE[-1])
@@ -57,7 +57,7 @@ def expect_postgres(*, fresh_databases: bool) -> None:
 # `integration` (-m selects them). Declared, not guessed from a module's text: collecting one
 # starts the server before the module is imported, so it comes up while the module's
 # own imports (SQLAlchemy, the container: most of a run's start-up) still run. A
-# module elsewhere that declares an env with real persistence starts it on import.
+# module elsewhere that declares an env with persistence unmocked starts it on import.
 POSTGRES_DIRS = frozenset({"integration", "e2e", "browser", "interop"})
 
 
@@ -110,7 +110,7 @@ async def talk_databases(pytestconfig: pytest.Config) -> AsyncIterator[DatabaseP
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def talk_containers() -> AsyncIterator[dict[object, Any]]:
-    """Dependency containers built once per test session and set of real groups
+    """Dependency containers built once per test session and set of unmocked groups
     (tests/harness/env.py fills it), closed at the end."""
     containers: dict[object, Any] = {}
     yield containers
