@@ -2,7 +2,7 @@
 
 Tests say who Bluesky will vouch for (`authorize`), or that it refuses (`refuse`);
 flows are bound to `state` and the browser like the real client. Grants are
-OAuthTokens, as the real client's are, so the persistence group (real or faked)
+OAuthTokens, as the real client's are, so the persistence group (unmocked or faked)
 stores them; the fake's authorization server (FakeTokenIssuer) knows which are live."""
 
 from __future__ import annotations
