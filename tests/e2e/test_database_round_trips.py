@@ -49,7 +49,7 @@ async def api(postgres: LocalPostgres) -> AsyncIterator[tuple[httpx.AsyncClient,
         database=DatabaseSettings(url=postgres.url),  # type: ignore[arg-type]
         environment=Environment.TEST,
     )
-    container = create_container(settings, replace={"bluesky": FakeBlueskyProvider()})
+    container = create_container(settings, fakes={"bluesky": FakeBlueskyProvider()})
     did = "did:plc:abcdefghijklmnopqrstuvwx"
     async with container() as request:
         member = await (await request.get(RegisterFounder)).execute(Did.parse(did), None)

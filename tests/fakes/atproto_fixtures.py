@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from talk_backend.devtools.fake_atproto import FakeAtproto
 from talk_backend.devtools.local_server import bind_loopback, serving_in_thread, socket_url
 from talk_backend.settings import OAuthSettings, Settings
+
+if TYPE_CHECKING:
+    # Imported by the fixture: every pytest run loads this plugin, few serve the fake.
+    from talk_backend.devtools.fake_atproto import FakeAtproto
 
 
 @pytest.fixture
 def fake_atproto() -> Iterator[FakeAtproto]:
     """Served in a thread of its own: sync, so settings hooks can reach it. Approves at
     once (no consent page): these tests drive the flow without a browser."""
+    from talk_backend.devtools.fake_atproto import FakeAtproto
+
     fake = FakeAtproto(auto_approve=True)
     with serving_in_thread(fake.app()) as url:
         fake.base_url = url

@@ -1,24 +1,60 @@
-"""Working fakes of the Bluesky ports: sign-in, the grant store, grant statuses.
+"""Working fakes of the Bluesky ports: sign-in, grant statuses, revocation.
 
-Tests say who Bluesky will vouch for (`authorize`), or that it refuses
-(`refuse_next`); flows are bound to `state` and the browser like the real client."""
+Tests say who Bluesky will vouch for (`authorize`), or that it refuses (`refuse`);
+flows are bound to `state` and the browser like the real client. Grants are
+OAuthTokens, as the real client's are, so the persistence group (unmocked or faked)
+stores them; the fake's authorization server (FakeTokenIssuer) knows which are live."""
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
-from talk_backend.application.errors import SignInRejected
+from talk_backend.application.errors import GrantRefreshRefused, SignInRejected
+from talk_backend.application.oauth_state import OAuthTokens
 from talk_backend.application.ports import (
     AuthorizationCallback,
     AuthorizationRedirect,
     BlueskyGrantStatus,
+    Clock,
     CompletedSignIn,
+    OAuthGrantStore,
 )
 from talk_backend.domain.errors import SignInDeclined
 from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
+from tests.fakes.oauth_state import sample_tokens
 
 FAKE_ISSUER = "https://bluesky.fake.invalid"
+FAKE_PDS = "https://pds.bluesky.fake.invalid"
+# As token_refresh.EARLY: a grant this close to expiry is refreshed first.
+EARLY = timedelta(minutes=2)
+
+
+class FakeTokenIssuer:
+    """The fake authorization server's books: the refresh tokens it issued that are
+    still live. As at Bluesky, a refresh spends its token and revocation ends it."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self.live: set[str] = set()
+
+    def issue(self, did: str) -> OAuthTokens:
+        tokens = sample_tokens(self._clock.now(), did, issuer=FAKE_ISSUER, pds_url=FAKE_PDS)
+        self.live.add(str(tokens.refresh_token))
+        return tokens
+
+    def refresh(self, current: OAuthTokens) -> OAuthTokens:
+        if current.issuer != FAKE_ISSUER or current.refresh_token not in self.live:
+            raise GrantRefreshRefused("Bluesky refused to refresh the grant (invalid_grant)")
+        self.live.discard(current.refresh_token)
+        fresh = self.issue(current.did)
+        # Same DPoP key: tokens stay bound to the key the grant began with.
+        return replace(fresh, dpop_private_jwk=current.dpop_private_jwk)
+
+    def revoke(self, grant: OAuthTokens) -> None:
+        if grant.issuer == FAKE_ISSUER:
+            self.live.discard(str(grant.refresh_token))
 
 
 @dataclass
@@ -31,12 +67,15 @@ class _Flow:
 
 
 class FakeBlueskySignIn:
-    def __init__(self) -> None:
+    def __init__(self, tokens: FakeTokenIssuer) -> None:
+        self._tokens = tokens
         self._flows: dict[str, _Flow] = {}
 
     async def begin(
         self, account: Did | Handle | None, browser_binding: str
     ) -> AuthorizationRedirect:
+        if not browser_binding:
+            raise SignInRejected("sign-in needs a browser binding")
         state = secrets.token_urlsafe(16)
         self._flows[state] = _Flow(account, browser_binding)
         return AuthorizationRedirect(f"{FAKE_ISSUER}/oauth/authorize?state={state}", state)
@@ -78,55 +117,42 @@ class FakeBlueskySignIn:
             raise SignInRejected("authorization response came from an unexpected issuer")
         if flow.identity is None or callback.code != flow.code:
             raise SignInRejected("the authorization code was not accepted (invalid_grant)")
-        return CompletedSignIn(flow.identity, FakeGrant(flow.identity.did.value))
-
-
-@dataclass(frozen=True)
-class FakeGrant:
-    """Stands for the tokens and key Bluesky hands over."""
-
-    did: str
-    access_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
-
-
-class FakeBlueskyGrantStore:
-    """Keeps grants in memory, one per DID like the real store; `kept` is what a test
-    looks at (every grant kept, in order), `current` what is stored now."""
-
-    def __init__(self) -> None:
-        self.kept: list[FakeGrant] = []
-        self.current: dict[str, FakeGrant] = {}
-
-    async def keep(self, signed_in: CompletedSignIn) -> FakeGrant | None:
-        if not isinstance(signed_in.grant, FakeGrant):
-            raise TypeError("the grant did not come from the fake sign-in")
-        self.kept.append(signed_in.grant)
-        replaced = self.current.get(signed_in.grant.did)
-        self.current[signed_in.grant.did] = signed_in.grant
-        return replaced
-
-    async def take(self, did: Did) -> FakeGrant | None:
-        return self.current.pop(did.value, None)
+        grant = self._tokens.issue(flow.identity.did.value)
+        return CompletedSignIn(flow.identity, grant)
 
 
 class FakeBlueskyGrantRevocation:
-    """Records what it was asked to revoke, in order; like the real one it never
-    raises for Bluesky's failures (there are none here)."""
+    """Records what it was asked to revoke, in order, and ends it at the fake server;
+    like the real one it never raises for a server's failures (a grant of another
+    issuer is only recorded, as the real one would only log that it failed)."""
 
-    def __init__(self) -> None:
-        self.revoked: list[object] = []
+    def __init__(self, tokens: FakeTokenIssuer) -> None:
+        self._tokens = tokens
+        self.revoked: list[OAuthTokens] = []
 
     async def revoke(self, grant: object) -> None:
-        if not isinstance(grant, FakeGrant):
-            raise TypeError("the grant did not come from the fake sign-in")
+        if not isinstance(grant, OAuthTokens):
+            raise TypeError("the grant did not come from the atproto sign-in")
         self.revoked.append(grant)
+        self._tokens.revoke(grant)
 
 
+@dataclass(frozen=True, slots=True)
 class FakeBlueskyGrants:
-    """No member has a live grant unless a test puts one in `statuses` (by DID)."""
+    """AtprotoBlueskyGrants' rules over the stored grants (OAuthGrantStore), with the
+    fake server refreshing: a member has a grant once a sign-in kept one."""
 
-    def __init__(self) -> None:
-        self.statuses: dict[str, BlueskyGrantStatus] = {}
+    grants: OAuthGrantStore
+    tokens: FakeTokenIssuer
+    clock: Clock
 
     async def fresh_status(self, did: Did) -> BlueskyGrantStatus | None:
-        return self.statuses.get(did.value)
+        async with self.grants.refreshing(did.value) as (current, save):
+            if current is None:
+                return None
+            if current.expires_at - EARLY <= self.clock.now():
+                if current.refresh_token is None:
+                    raise GrantRefreshRefused("the Bluesky grant expired and has no refresh token")
+                current = self.tokens.refresh(current)
+                await save(current)
+        return BlueskyGrantStatus(current.did, current.scope, current.expires_at)

@@ -1,4 +1,4 @@
-"""Fake provider groups, one for each real group in talk_backend.container.
+"""Fake provider groups, one for each group in talk_backend.container.GROUPS.
 
 Each fake is provided under its port and under its own class (dishka's AnyOf), so a
 test drives it by type: `await env.get(FakeClock)`. Sources take the provider's
@@ -12,6 +12,7 @@ from typing import ClassVar
 from dishka import AnyOf, Provider, Scope, provide
 
 from talk_backend.application.ports import (
+    AuthRequestStore,
     BlueskyGrantRevocation,
     BlueskyGrants,
     BlueskyGrantStore,
@@ -19,27 +20,34 @@ from talk_backend.application.ports import (
     Clock,
     HealthCheck,
     InviteRepository,
+    OAuthGrantStore,
     SignedInMembers,
     TransactionManager,
     UserRepository,
     WebSessionRepository,
 )
-from talk_backend.container import PROVIDER_GROUPS
+from talk_backend.container import GROUPS
+from talk_backend.settings import Settings
 from tests.fakes.bluesky import (
     FakeBlueskyGrantRevocation,
     FakeBlueskyGrants,
-    FakeBlueskyGrantStore,
     FakeBlueskySignIn,
+    FakeTokenIssuer,
 )
 from tests.fakes.clock import FakeClock
 from tests.fakes.health import AlwaysHealthy
-from tests.fakes.memory_store import InMemoryTransactionManager, MemoryStore
+from tests.fakes.memory_store import InMemoryTransactionManager, MemorySession, MemoryStore
+from tests.fakes.oauth_state import (
+    InMemoryAuthRequestStore,
+    InMemoryBlueskyGrantStore,
+    InMemoryOAuthGrantStore,
+)
 from tests.fakes.repositories import InMemoryInviteRepository, InMemoryUserRepository
 from tests.fakes.web_sessions import InMemorySignedInMembers, InMemoryWebSessionRepository
 
 
 class FakeGroup(Provider):
-    group: ClassVar[str]  # the name of the real group (talk_backend.container) it replaces
+    group: ClassVar[str]  # the name of the group (talk_backend.container.GROUPS) it fakes
     scope = Scope.APP  # unless made with another
 
 
@@ -50,6 +58,8 @@ class FakePersistenceProvider(FakeGroup):
     def store(self) -> MemoryStore:
         return MemoryStore()
 
+    # A request scope's journal over the store: the in-memory AsyncSession.
+    db = provide(MemorySession, scope=Scope.REQUEST)
     health = provide(AlwaysHealthy, provides=HealthCheck)
     signed_in = provide(InMemorySignedInMembers, provides=SignedInMembers)
     users = provide(InMemoryUserRepository, scope=Scope.REQUEST, provides=UserRepository)
@@ -59,14 +69,23 @@ class FakePersistenceProvider(FakeGroup):
         InMemoryWebSessionRepository, scope=Scope.REQUEST, provides=WebSessionRepository
     )
 
+    @provide
+    def auth_requests(
+        self, store: MemoryStore, clock: Clock, settings: Settings
+    ) -> AnyOf[InMemoryAuthRequestStore, AuthRequestStore]:
+        return InMemoryAuthRequestStore(store, clock, settings.sign_in.max_pending)
+
+    oauth_grants = provide(
+        InMemoryOAuthGrantStore, provides=AnyOf[InMemoryOAuthGrantStore, OAuthGrantStore]
+    )
+    grants = provide(InMemoryBlueskyGrantStore, scope=Scope.REQUEST, provides=BlueskyGrantStore)
+
 
 class FakeBlueskyProvider(FakeGroup):
     group = "bluesky"
+    tokens = provide(FakeTokenIssuer)
     sign_in = provide(FakeBlueskySignIn, provides=AnyOf[FakeBlueskySignIn, BlueskySignIn])
     grants = provide(FakeBlueskyGrants, provides=AnyOf[FakeBlueskyGrants, BlueskyGrants])
-    grant_store = provide(
-        FakeBlueskyGrantStore, provides=AnyOf[FakeBlueskyGrantStore, BlueskyGrantStore]
-    )
     revocation = provide(
         FakeBlueskyGrantRevocation,
         provides=AnyOf[FakeBlueskyGrantRevocation, BlueskyGrantRevocation],
@@ -81,9 +100,9 @@ class FakeClockProvider(FakeGroup):
         return FakeClock()
 
 
-def fake_groups(faked: set[str] | frozenset[str], scope: Scope) -> dict[str, Provider]:
-    """Fresh fake providers for the named groups, keyed as create_container's `replace`."""
-    return {cls.group: cls(scope=scope) for cls in _FAKES if cls.group in faked}
+def fake_groups(names: set[str] | frozenset[str], scope: Scope) -> dict[str, Provider]:
+    """Fresh fake providers for the named groups, keyed as create_container's `fakes`."""
+    return {cls.group: cls(scope=scope) for cls in _FAKES if cls.group in names}
 
 
 _FAKES: tuple[type[FakeGroup], ...] = (
@@ -91,5 +110,5 @@ _FAKES: tuple[type[FakeGroup], ...] = (
     FakeBlueskyProvider,
     FakeClockProvider,
 )
-# Every real group has its fake: the unit-test env fakes them all.
-assert {cls.group for cls in _FAKES} == set(PROVIDER_GROUPS), "a group without a fake"
+# Every group has its fake: the unit-test env fakes them all.
+assert {cls.group for cls in _FAKES} == set(GROUPS), "a group without a fake"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from talk_backend.domain.users import User
 from talk_backend.domain.web_sessions import WebSession
-from tests.fakes.memory_store import MemoryStore
+from tests.fakes.memory_store import MemorySession, MemoryStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,22 +14,22 @@ class InMemoryWebSessionRepository:
     """Writes go through the unit of work, as SqlaWebSessionRepository's go through the
     request's db session: InMemoryTransactionManager's rollback undoes them."""
 
-    store: MemoryStore
+    db: MemorySession
 
     async def add(self, session: WebSession) -> None:
-        self.store.web_sessions[session.token_hash] = session
+        self.db.web_sessions[session.token_hash] = session
 
     async def get(self, token_hash: str) -> WebSession | None:
-        return self.store.web_sessions.get(token_hash)
+        return self.db.web_sessions.get(token_hash)
 
     async def delete(self, token_hash: str) -> None:
-        self.store.web_sessions.pop(token_hash, None)
+        self.db.web_sessions.pop(token_hash, None)
 
 
 @dataclass(frozen=True, slots=True)
 class InMemorySignedInMembers:
-    """Reads the store as SqlaSignedInMembers reads committed rows; the store keeps no
-    separate committed view, and no request writes a session before asking this."""
+    """Reads the committed tables, as AsyncpgSignedInMembers reads committed rows on a
+    connection of its own."""
 
     store: MemoryStore
 

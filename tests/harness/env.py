@@ -1,5 +1,5 @@
 """The integration-test environment: the full dependency container of the app, with
-chosen provider groups real and the rest faked.
+the provider groups in `unmock` unmocked (their own providers) and the rest faked.
 
     integration_env = create_env_fixture(unmock={"persistence"})
 
@@ -7,11 +7,12 @@ chosen provider groups real and the rest faked.
         repo = await integration_env.get(UserRepository)
         bluesky = await integration_env.get(FakeBlueskySignIn)  # a fake, by its type
 
-Cost per test: envs whose tests all share one configuration (no settings hook,
-Bluesky faked) use a container built once per test session and isolation; each test
-enters it at Scope.SESSION with its own connection (or, for isolation="database", the
-engine of its own database) in the context and gets fresh fakes there. The others (a
-settings hook, real Bluesky) build a container per test."""
+Each test gets its database first (none, its connection in the session database's
+outer transaction, or a database of its own), handed to the container through the
+context. Then the container: envs whose tests all share one configuration (no settings
+hook, Bluesky faked) enter, at Scope.SESSION, a container built once per test session
+and isolation, and get fresh fakes there; the others (a settings hook, Bluesky unmocked)
+build a container per test."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import functools
 import gc
 from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import pytest
@@ -28,12 +30,13 @@ from dishka import AsyncContainer, Scope
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from talk_backend.container import PROVIDER_GROUPS, create_container
+from talk_backend.container import GROUPS, check_groups, create_container
 from talk_backend.settings import DatabaseSettings, Environment, Settings
 from tests.fakes.providers import fake_groups
 from tests.harness.persistence import (
     HandedOutDatabasePersistenceProvider,
     JoinedTransactionPersistenceProvider,
+    PersistenceProvider,
 )
 from tests.harness.plugin import expect_postgres
 from tests.harness.watchdog import Watchdog
@@ -127,24 +130,21 @@ def create_env_fixture(
     isolation: Isolation = "transaction",
     settings: SettingsHook | None = None,
 ) -> Any:
-    """A pytest fixture yielding an Env with the groups in `unmock` real.
+    """A pytest fixture yielding an Env with the groups in `unmock` unmocked (their own
+    providers, talk_backend/wiring) and the others faked (tests/fakes).
 
     isolation="transaction" (default): each test runs in a transaction rolled back
     afterwards; code that commits still works (db sessions use savepoints).
     isolation="database": each test gets its own database cloned from the migrated
     template, for tests whose connections must see each other's commits."""
-    unknown = sorted(set(unmock) - set(PROVIDER_GROUPS))
-    if unknown:
-        raise ValueError(
-            f"unknown provider group(s) {', '.join(unknown)}; "
-            f"valid groups: {', '.join(sorted(PROVIDER_GROUPS))}"
-        )
+    check_groups(unmock)
     if isolation not in ("transaction", "database"):
         raise ValueError("isolation must be 'transaction' or 'database'")
-    real = frozenset(unmock)
-    if "persistence" in real:
+    unmocked = frozenset(unmock)
+    if "persistence" in unmocked:
+        # Collection goes on while the server and template start.
         expect_postgres(fresh_databases=isolation == "database")
-    shared = settings is None and "bluesky" not in real
+    shared = settings is None and "bluesky" not in unmocked
 
     @pytest_asyncio.fixture(loop_scope="session")
     async def env_fixture(
@@ -152,79 +152,85 @@ def create_env_fixture(
         talk_containers: dict[object, AsyncContainer],
         request: pytest.FixtureRequest,
     ) -> AsyncIterator[Env]:
-        if shared:
-            envs = _shared_env(real, isolation, talk_databases, talk_containers)
-        else:
-            hook = settings
-            envs = _own_env(
-                real,
-                isolation,
-                talk_databases,
-                (lambda base: hook(base, request)) if hook is not None else None,
-            )
-        async for env in envs:
-            yield env
+        async with _database(unmocked, isolation, talk_databases) as db:
+            if shared:
+                container = _session_container(talk_containers, unmocked, isolation, db)
+                async with (
+                    container(scope=Scope.SESSION, context=db.context) as test,
+                    test() as scope,
+                ):
+                    yield Env(test, scope, db.handle, db.url)
+                return
+            base = _settings(db.url)
+            own = settings(base, request) if settings is not None else base
+            groups = _groups(unmocked, isolation, Scope.APP)
+            container = create_container(own, fakes=groups, context=db.context)
+            try:
+                async with container() as scope:
+                    yield Env(container, scope, db.handle, db.url)
+            finally:
+                await container.close()
 
     return env_fixture
 
 
-def _session_container(
-    containers: dict[object, AsyncContainer],
-    real: frozenset[str],
-    isolation: Isolation,
-    url: str | None,
-) -> AsyncContainer:
-    """The container every shared env of this run with these real groups and this
-    isolation enters; built on first use. The real persistence group takes the test's
-    connection (rollback isolation) or its own database's engine from the context."""
-    key = (real, isolation)
-    container = containers.get(key)
-    if container is None:
-        groups = fake_groups(PROVIDER_GROUPS.keys() - real, Scope.SESSION)
-        if "persistence" in real:
-            provider = (
-                JoinedTransactionPersistenceProvider
-                if isolation == "transaction"
-                else HandedOutDatabasePersistenceProvider
-            )
-            groups["persistence"] = provider(scope=Scope.SESSION)
-        container = containers[key] = create_container(_settings(url), replace=groups)
-        gc.freeze()  # what the session keeps (server, container) is never garbage
-    return container
+@dataclass(frozen=True)
+class _Database:
+    """A test's database as the env holds it, and as the container gets it."""
+
+    handle: Database = None  # what env.fetch runs on; None: persistence is faked
+    url: str | None = None
+    per_test: bool = False  # a database of the test's own (isolation="database")
+    context: dict[Any, object] = field(default_factory=dict)
 
 
-async def _shared_env(
-    real: frozenset[str],
-    isolation: Isolation,
-    databases: DatabaseProvisioner,
-    containers: dict[object, AsyncContainer],
-) -> AsyncIterator[Env]:
-    """Each test enters the session's container at Scope.SESSION, so it gets fresh
-    fakes and its own database state without a container of its own."""
-    if "persistence" not in real:
-        container = _session_container(containers, real, isolation, None)
-        async with container(scope=Scope.SESSION) as test, test() as request:
-            yield Env(test, request, None, None)
+@asynccontextmanager
+async def _database(
+    unmocked: frozenset[str], isolation: Isolation, databases: DatabaseProvisioner
+) -> AsyncIterator[_Database]:
+    if "persistence" not in unmocked:
+        yield _Database()
     elif isolation == "transaction":
         engine = await databases.session_engine()
-        url = str(engine.url)
-        container = _session_container(containers, real, isolation, url)
-        async with (
-            _joined(engine) as conn,
-            container(scope=Scope.SESSION, context={AsyncConnection: conn}) as test,
-            test() as request,
-        ):
-            yield Env(test, request, conn, url)
+        async with _joined(engine) as conn:
+            yield _Database(conn, str(engine.url), context={AsyncConnection: conn})
     else:
-        # The container's Settings keep the placeholder URL (a use would fail loudly);
-        # env.database_url is the test's own database.
-        container = _session_container(containers, real, isolation, None)
-        async with (
-            _own_database(databases) as (engine, url),
-            container(scope=Scope.SESSION, context={AsyncEngine: engine}) as test,
-            test() as request,
-        ):
-            yield Env(test, request, engine, url)
+        # The app gets the env's engine: one pool, watched by the env's watchdog.
+        async with _own_database(databases) as (engine, url):
+            yield _Database(engine, url, per_test=True, context={AsyncEngine: engine})
+
+
+def _groups(unmocked: frozenset[str], isolation: Isolation, scope: Scope) -> dict[str, Any]:
+    """create_container's `fakes`: a fake for each group not unmocked, and for an
+    unmocked persistence group its own providers on the test's connection or database."""
+    groups = fake_groups(GROUPS.keys() - unmocked, scope)
+    if "persistence" in unmocked:
+        provider: type[PersistenceProvider] = (
+            JoinedTransactionPersistenceProvider
+            if isolation == "transaction"
+            else HandedOutDatabasePersistenceProvider
+        )
+        groups["persistence"] = provider(scope=scope)
+    return groups
+
+
+def _session_container(
+    containers: dict[object, AsyncContainer],
+    unmocked: frozenset[str],
+    isolation: Isolation,
+    db: _Database,
+) -> AsyncContainer:
+    """The container every shared env of this run with these unmocked groups and this
+    isolation enters; built on first use. Its Settings name the session's database,
+    or (databases of their own) keep the placeholder URL: a use would fail loudly."""
+    key = (unmocked, isolation)
+    container = containers.get(key)
+    if container is None:
+        settings = _settings(None if db.per_test else db.url)
+        groups = _groups(unmocked, isolation, Scope.SESSION)
+        container = containers[key] = create_container(settings, fakes=groups)
+        gc.freeze()  # what the session keeps (server, container) is never garbage
+    return container
 
 
 @asynccontextmanager
@@ -256,50 +262,3 @@ async def _joined(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         finally:
             watchdog.disarm()
             await outer.rollback()
-
-
-async def _own_env(
-    real: frozenset[str],
-    isolation: Isolation,
-    databases: DatabaseProvisioner,
-    hook: Callable[[Settings], Settings] | None,
-) -> AsyncIterator[Env]:
-    """A container for this test alone."""
-    groups = fake_groups(PROVIDER_GROUPS.keys() - real, Scope.APP)
-
-    def configure(url: str | None) -> Settings:
-        base = _settings(url)
-        return hook(base) if hook is not None else base
-
-    if "persistence" not in real:
-        async for env in _build(groups, None, None, configure(None)):
-            yield env
-    elif isolation == "transaction":
-        engine = await databases.session_engine()
-        async with _joined(engine) as conn:
-            groups["persistence"] = JoinedTransactionPersistenceProvider(scope=Scope.APP)
-            settings = configure(str(engine.url))
-            async for env in _build(groups, conn, str(engine.url), settings):
-                yield env
-    else:
-        async with _own_database(databases) as (engine, rendered):
-            # The app gets the env's engine: one pool, watched by the env's watchdog.
-            groups["persistence"] = HandedOutDatabasePersistenceProvider(scope=Scope.APP)
-            async for env in _build(groups, engine, rendered, configure(rendered)):
-                yield env
-
-
-async def _build(
-    groups: dict[str, Any], connection: Database, url: str | None, settings: Settings
-) -> AsyncIterator[Env]:
-    context: dict[Any, object] = {}
-    if isinstance(connection, AsyncConnection):
-        context[AsyncConnection] = connection
-    elif isinstance(connection, AsyncEngine):
-        context[AsyncEngine] = connection
-    container = create_container(settings, replace=groups, context=context)
-    try:
-        async with container() as request:
-            yield Env(container, request, connection, url)
-    finally:
-        await container.close()

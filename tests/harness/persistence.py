@@ -1,4 +1,4 @@
-"""The real persistence group, with every session joined to one outer transaction.
+"""The persistence group unmocked, with every session joined to one outer transaction.
 
 SQLAlchemy's "join a Session into an external transaction" recipe: the test's
 connection holds a transaction that is rolled back after the test; sessions use
@@ -10,7 +10,6 @@ from dishka import from_context, provide
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from talk_backend.application.ports import HealthCheck, SignedInMembers
-from talk_backend.container import PersistenceProvider
 from talk_backend.domain.users import User
 from talk_backend.domain.web_sessions import WebSession
 from talk_backend.infrastructure.persistence.database import create_db_session_factory
@@ -20,6 +19,7 @@ from talk_backend.infrastructure.persistence.signed_in_members import (
     AsyncpgSignedInMembers,
     web_session_and_user,
 )
+from talk_backend.wiring.persistence import PersistenceProvider
 
 
 class JoinedSignedInMembers:
@@ -53,10 +53,10 @@ class JoinedTransactionPersistenceProvider(PersistenceProvider):
 
 
 class HandedOutDatabasePersistenceProvider(PersistenceProvider):
-    """The real group on a test's own database (isolation="database"): the engine of
+    """The group unmocked on a test's own database (isolation="database"): the engine of
     the clone the test was handed comes in through the context at the provider's
     scope, so one container serves every such test instead of one built per test.
-    Everything the real group builds on the engine moves to that scope with it."""
+    Everything the group builds on the engine moves to that scope with it."""
 
     engine = from_context(provides=AsyncEngine)
 

@@ -46,32 +46,36 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def expect_postgres(*, fresh_databases: bool) -> None:
-    """Called as a module declares an env with real persistence: the server and its
+    """Called as a module declares an env with persistence unmocked: the server and its
     template start in the background while pytest goes on collecting."""
     if _ACTIVE:
         provisioner = _provisioner(_ACTIVE[-1])
         provisioner.begin(fresh_databases=fresh_databases)
 
 
+# The test directories whose modules need PostgreSQL: their tests are marked
+# `integration` (-m selects them). Declared, not guessed from a module's text: collecting one
+# starts the server before the module is imported, so it comes up while the module's
+# own imports (SQLAlchemy, the container: most of a run's start-up) still run. A
+# module elsewhere that declares an env with persistence unmocked starts it on import.
+POSTGRES_DIRS = frozenset({"integration", "e2e", "browser", "interop"})
+
+
 def pytest_collectstart(collector: pytest.Collector) -> None:
     # Only for what is really collected (not for siblings of a selected path): a module
     # just before its import, a directory just before its conftest's.
-    if isinstance(collector, pytest.Module):
-        _scan(collector.path)
-    elif isinstance(collector, pytest.Directory):
-        _scan(collector.path / "conftest.py")
-
-
-def _scan(path: Path) -> None:
-    """Reads a module before pytest imports it: one that declares an env with real
-    persistence starts the server now, so it comes up while the module's own imports
-    (SQLAlchemy, the container: most of a run's start-up) are still running."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
+    if not isinstance(collector, (pytest.Module, pytest.Directory)):
         return
-    if "create_env_fixture(" in text and '"persistence"' in text:
-        expect_postgres(fresh_databases='isolation="database"' in text)
+    root = collector.config.rootpath
+    where = collector.path.relative_to(root).parts if collector.path.is_relative_to(root) else ()
+    if POSTGRES_DIRS.intersection(where):
+        expect_postgres(fresh_databases=False)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if POSTGRES_DIRS.intersection(item.path.parent.parts):
+            item.add_marker(pytest.mark.integration)
 
 
 def _provisioner(config: pytest.Config) -> DatabaseProvisioner:
@@ -106,7 +110,7 @@ async def talk_databases(pytestconfig: pytest.Config) -> AsyncIterator[DatabaseP
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def talk_containers() -> AsyncIterator[dict[object, Any]]:
-    """Dependency containers built once per test session and set of real groups
+    """Dependency containers built once per test session and set of unmocked groups
     (tests/harness/env.py fills it), closed at the end."""
     containers: dict[object, Any] = {}
     yield containers

@@ -17,13 +17,10 @@ from talk_backend.application.usecase.auth.login import Login
 from talk_backend.application.usecase.invites.create import CreateInvite
 from talk_backend.application.usecase.users.register_founder import RegisterFounder
 from talk_backend.infrastructure.persistence.invites import SqlaInviteRepository
+from talk_backend.infrastructure.persistence.oauth_state import SqlaBlueskyGrantStore
 from talk_backend.infrastructure.persistence.transaction import SqlaTransactionManager
 from talk_backend.infrastructure.persistence.users import SqlaUserRepository
-from tests.fakes.bluesky import (
-    FakeBlueskyGrantRevocation,
-    FakeBlueskyGrantStore,
-    FakeBlueskySignIn,
-)
+from tests.fakes.bluesky import FakeBlueskyGrantRevocation, FakeBlueskySignIn, FakeTokenIssuer
 from tests.fakes.clock import FakeClock
 
 T = TypeVar("T")
@@ -35,8 +32,10 @@ class RecipeEnv:
     def __init__(self, session: AsyncSession, sql: AsyncConnection | AsyncEngine) -> None:
         users, invites = SqlaUserRepository(session), SqlaInviteRepository(session)
         tx, clock = SqlaTransactionManager(session), FakeClock()
-        self.bluesky = FakeBlueskySignIn()
-        grants, revocation = FakeBlueskyGrantStore(), FakeBlueskyGrantRevocation()
+        # The grant goes to bluesky_grants with the login, as the harness's container does.
+        tokens = FakeTokenIssuer(clock)
+        self.bluesky = FakeBlueskySignIn(tokens)
+        grants, revocation = SqlaBlueskyGrantStore(session), FakeBlueskyGrantRevocation(tokens)
         self._sql = sql
         self._use_cases: dict[type, Callable[[], object]] = {
             RegisterFounder: lambda: RegisterFounder(users=users, tx=tx, clock=clock),

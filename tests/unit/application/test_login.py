@@ -5,18 +5,14 @@ from datetime import timedelta
 import pytest
 
 from talk_backend.application.errors import SignInRejected
-from talk_backend.application.ports import AuthorizationCallback, BlueskyGrantStore, UserRepository
+from talk_backend.application.ports import AuthorizationCallback, UserRepository
 from talk_backend.application.usecase.auth.login import Login
 from talk_backend.application.usecase.invites.create import CreateInvite
 from talk_backend.application.usecase.invites.revoke import RevokeInvite
 from talk_backend.domain.errors import AlreadyMember, InviteRequired, SignInDeclined
 from talk_backend.domain.identity import Did
 from tests.factories import ALICE, BOB, seed_member
-from tests.fakes.bluesky import (
-    FakeBlueskyGrantRevocation,
-    FakeBlueskyGrantStore,
-    FakeBlueskySignIn,
-)
+from tests.fakes.bluesky import FakeBlueskyGrantRevocation, FakeBlueskySignIn
 from tests.fakes.clock import FakeClock
 from tests.fakes.memory_store import MemoryStore
 from tests.harness import create_env_fixture
@@ -102,15 +98,15 @@ async def test_refused_or_replayed_sign_in_writes_nothing(env):
 async def test_bluesky_grant_is_kept_for_members_only(env):
     """Tokens of a refused person are never stored; a member's are, with the login."""
     bluesky = await env.get(FakeBlueskySignIn)
-    grants = (await env.get(BlueskyGrantStore)).kept  # type: ignore[attr-defined]
+    grants = (await env.get(MemoryStore)).grants  # the committed ones
     with pytest.raises(InviteRequired):
         await (await env.get(Login)).execute(await bluesky.authorize(BOB))
-    assert grants == []
+    assert grants == {}
 
     await _invite(env, BOB)
     await (await env.get(Login)).execute(await bluesky.authorize(BOB))
     await (await env.get(Login)).execute(await bluesky.authorize(ALICE))
-    assert [grant.did for grant in grants] == [BOB, ALICE]
+    assert list(grants) == [BOB, ALICE]
 
 
 async def test_inviting_a_members_handle_is_refused(env):
@@ -128,23 +124,23 @@ async def test_a_refused_strangers_fresh_tokens_are_revoked_at_bluesky(env):
     with pytest.raises(InviteRequired):
         await (await env.get(Login)).execute(await bluesky.authorize(BOB))
     assert [grant.did for grant in revocation.revoked] == [BOB]
-    assert (await env.get(FakeBlueskyGrantStore)).current == {}
+    assert (await env.get(MemoryStore)).grants == {}
 
 
 async def test_a_members_earlier_grant_is_revoked_when_a_new_one_replaces_it(env):
     bluesky = await env.get(FakeBlueskySignIn)
     revocation = await env.get(FakeBlueskyGrantRevocation)
-    store = await env.get(FakeBlueskyGrantStore)
+    grants = (await env.get(MemoryStore)).grants
     await seed_member(env, BOB)
     login = await env.get(Login)
 
     await login.execute(await bluesky.authorize(BOB))
     assert revocation.revoked == []  # a first sign-in replaces nothing
-    first = store.current[BOB]
+    first = grants[BOB]
     await login.execute(await bluesky.authorize(BOB))
 
     assert revocation.revoked == [first]
-    assert store.current[BOB] is not first and store.current[BOB] == store.kept[-1]
+    assert grants[BOB].refresh_token != first.refresh_token
 
 
 async def test_a_declined_sign_in_has_no_tokens_to_revoke(env):

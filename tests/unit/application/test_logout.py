@@ -7,11 +7,8 @@ from talk_backend.application.usecase.web_sessions.close import CloseWebSession
 from talk_backend.application.usecase.web_sessions.open import OpenWebSession
 from talk_backend.domain.web_sessions import web_session_token_hash
 from tests.factories import ALICE, BOB, seed_member
-from tests.fakes.bluesky import (
-    FakeBlueskyGrantRevocation,
-    FakeBlueskyGrantStore,
-    FakeBlueskySignIn,
-)
+from tests.fakes.bluesky import FakeBlueskyGrantRevocation, FakeBlueskySignIn
+from tests.fakes.memory_store import MemoryStore
 from tests.harness import create_env_fixture
 
 env = create_env_fixture()
@@ -26,13 +23,13 @@ async def _signed_in(env, did: str) -> str:
 
 async def test_logout_removes_the_grant_and_revokes_it(env):
     token = await _signed_in(env, BOB)
-    store = await env.get(FakeBlueskyGrantStore)
-    grant = store.current[BOB]
+    grants = (await env.get(MemoryStore)).grants
+    grant = grants[BOB]
 
     await (await env.get(CloseWebSession)).execute(token)
 
     assert (await env.get(FakeBlueskyGrantRevocation)).revoked == [grant]
-    assert BOB not in store.current
+    assert BOB not in grants
     assert await (await env.get(WebSessionRepository)).get(web_session_token_hash(token)) is None
 
 
@@ -40,12 +37,11 @@ async def test_logout_leaves_other_members_grants_alone(env):
     token = await _signed_in(env, BOB)
     await _signed_in(env, ALICE)
     await (await env.get(CloseWebSession)).execute(token)
-    store = await env.get(FakeBlueskyGrantStore)
-    assert list(store.current) == [ALICE]
+    assert list((await env.get(MemoryStore)).grants) == [ALICE]
 
 
 async def test_logout_with_an_unknown_cookie_revokes_nothing(env):
     await _signed_in(env, BOB)
     await (await env.get(CloseWebSession)).execute("not-a-session")
     assert (await env.get(FakeBlueskyGrantRevocation)).revoked == []
-    assert BOB in (await env.get(FakeBlueskyGrantStore)).current
+    assert BOB in (await env.get(MemoryStore)).grants

@@ -35,7 +35,7 @@ from talk_backend.domain.errors import (
 from talk_backend.domain.identity import Did, Handle
 from talk_backend.domain.invites import InviteStatus
 from tests.factories import ALICE, BOB, CAROL, seed_member
-from tests.fakes.bluesky import FakeBlueskyGrants, FakeBlueskySignIn
+from tests.fakes.bluesky import FakeBlueskySignIn
 from tests.fakes.clock import FakeClock
 from tests.fakes.memory_store import MemoryStore
 from tests.harness import create_env_fixture
@@ -211,13 +211,12 @@ class TestStartLogin:
 
 
 async def test_refresh_grant_asks_for_the_members_own_did(env):
-    clock = await env.get(FakeClock)
+    bluesky = await env.get(FakeBlueskySignIn)
     member = await seed_member(env, BOB)
-    grants = await env.get(FakeBlueskyGrants)
-    status = BlueskyGrantStatus(BOB, "atproto", clock.now())
-    grants.statuses[BOB] = status
+    await (await env.get(Login)).execute(await bluesky.authorize(BOB))
+    kept = (await env.get(MemoryStore)).grants[BOB]
     refresh = await env.get(RefreshBlueskyGrant)
-    assert await refresh.execute(member) == status
+    assert await refresh.execute(member) == BlueskyGrantStatus(BOB, kept.scope, kept.expires_at)
     with pytest.raises(GrantNotFound, match="no Bluesky grant"):
         await refresh.execute(await seed_member(env, CAROL))
 

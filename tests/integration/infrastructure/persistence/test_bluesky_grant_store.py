@@ -1,53 +1,100 @@
-"""SqlaBlueskyGrantStore, the login's and logout's access to grants: both writes belong
-to the request's unit of work, and each hands back the grant it displaced, for the
-use case to revoke at Bluesky after the commit."""
+"""One BlueskyGrantStore contract, two implementations: SqlaBlueskyGrantStore and the
+in-memory InMemoryBlueskyGrantStore. The login's and logout's access to grants: both
+writes belong to the request's unit of work, and each hands back the grant it
+displaced, for the use case to revoke at Bluesky after the commit."""
 
 from __future__ import annotations
 
+import pytest
+
 from talk_backend.application.oauth_state import OAuthTokens
-from talk_backend.application.ports import BlueskyGrantStore, CompletedSignIn, TransactionManager
+from talk_backend.application.ports import (
+    BlueskyGrantStore,
+    CompletedSignIn,
+    OAuthGrantStore,
+    TransactionManager,
+)
 from talk_backend.domain.identity import Did, VerifiedIdentity
 from tests.factories import BOB
 from tests.fakes.clock import FakeClock
 from tests.fakes.oauth_state import sample_tokens
 from tests.harness import Env, create_env_fixture
 
-grant_env = create_env_fixture(unmock={"persistence", "bluesky"})
+fake_env = create_env_fixture()
+sqla_env = create_env_fixture(unmock={"persistence"})
+# Whether another request sees an uncommitted grant needs connections of their own.
+sqla_db_env = create_env_fixture(unmock={"persistence"}, isolation="database")
+
+
+@pytest.fixture(params=["fake_env", "sqla_env"])
+def env(request) -> Env:
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(params=["fake_env", "sqla_db_env"])
+def db_env(request) -> Env:
+    return request.getfixturevalue(request.param)
 
 
 async def tokens(env: Env) -> OAuthTokens:
     return sample_tokens((await env.get(FakeClock)).now(), BOB)
 
 
-def signed_in(grant) -> CompletedSignIn:
+def signed_in(grant: object) -> CompletedSignIn:
     return CompletedSignIn(VerifiedIdentity(Did(BOB), None), grant)
 
 
-async def test_keep_returns_the_grant_it_replaces(grant_env):
-    store, tx = await grant_env.get(BlueskyGrantStore), await grant_env.get(TransactionManager)
-    first = await tokens(grant_env)
-    second = await tokens(grant_env)
+async def stored(env: Env) -> OAuthTokens | None:
+    """BOB's grant as another request sees it."""
+    async with env.scope() as other:
+        grants = await other.get(OAuthGrantStore)
+        async with grants.refreshing(BOB) as (current, _save):
+            return current
+
+
+async def test_keep_returns_the_grant_it_replaces(env):
+    store, tx = await env.get(BlueskyGrantStore), await env.get(TransactionManager)
+    first = await tokens(env)
+    second = await tokens(env)
 
     assert await store.keep(signed_in(first)) is None
     await tx.commit()
     assert await store.keep(signed_in(second)) == first
     await tx.commit()
 
-    rows = await grant_env.fetch("SELECT access_token FROM bluesky_grants")
-    assert [row.access_token for row in rows] == [second.access_token]
+    assert await stored(env) == second
 
 
-async def test_take_removes_the_grant_with_the_commit_only(grant_env):
-    store, tx = await grant_env.get(BlueskyGrantStore), await grant_env.get(TransactionManager)
-    grant = await tokens(grant_env)
+async def test_take_removes_the_grant_with_the_commit_only(env):
+    store, tx = await env.get(BlueskyGrantStore), await env.get(TransactionManager)
+    grant = await tokens(env)
     await store.keep(signed_in(grant))
     await tx.commit()
 
     assert await store.take(Did(BOB)) == grant
     await tx.rollback()
-    assert len(await grant_env.fetch("SELECT 1 FROM bluesky_grants")) == 1
+    assert await stored(env) == grant
 
     assert await store.take(Did(BOB)) == grant
     await tx.commit()
-    assert await grant_env.fetch("SELECT 1 FROM bluesky_grants") == []
+    assert await stored(env) is None
     assert await store.take(Did(BOB)) is None
+
+
+async def test_a_kept_grant_lands_with_the_commit(db_env):
+    """Another request sees no grant until the sign-in commits; a rollback leaves none."""
+    store, tx = await db_env.get(BlueskyGrantStore), await db_env.get(TransactionManager)
+    dropped, kept = await tokens(db_env), await tokens(db_env)
+    await store.keep(signed_in(dropped))
+    assert await stored(db_env) is None
+    await tx.rollback()
+    assert await stored(db_env) is None
+
+    await store.keep(signed_in(kept))
+    await tx.commit()
+    assert await stored(db_env) == kept
+
+
+async def test_only_a_grant_of_the_atproto_sign_in_is_kept(env):
+    with pytest.raises(TypeError, match="did not come from the atproto sign-in"):
+        await (await env.get(BlueskyGrantStore)).keep(signed_in("tokens?"))

@@ -1,6 +1,8 @@
 """One unit-of-work contract, two implementations: SqlaTransactionManager and the
 in-memory InMemoryTransactionManager. Use cases rely on it to leave nothing
-half-written, so the fake must undo exactly what the database undoes."""
+half-written, so the fake must undo exactly what the database undoes: in one request
+scope, and between two scopes (their own databases on the Sqla side, whose
+connections see only each other's commits, as concurrent requests do)."""
 
 from datetime import timedelta
 
@@ -20,10 +22,16 @@ from tests.harness import create_env_fixture
 
 fake_env = create_env_fixture()
 sqla_env = create_env_fixture(unmock={"persistence"})
+sqla_db_env = create_env_fixture(unmock={"persistence"}, isolation="database")
 
 
 @pytest.fixture(params=["fake_env", "sqla_env"])
 def env(request):
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(params=["fake_env", "sqla_db_env"])
+def two_scope_env(request):
     return request.getfixturevalue(request.param)
 
 
@@ -89,3 +97,42 @@ async def test_an_exception_rolls_back_and_propagates(env):
     assert await invites.get(invite.id) is None
     assert not await _stored(env, bob)
     assert await _stored(env, alice)  # committed before the block: untouched
+
+
+class TestTwoScopes:
+    """Two request scopes at once, A and B, each with its own unit of work."""
+
+    async def test_a_rollback_in_a_keeps_what_b_committed(self, two_scope_env):
+        env = two_scope_env
+        bob, carol = await _user(env, BOB), await _user(env, CAROL)
+        async with env.scope() as a, env.scope() as b:
+            tx_a, tx_b = await a.get(TransactionManager), await b.get(TransactionManager)
+            await (await a.get(UserRepository)).add(bob)
+            await (await b.get(UserRepository)).add(carol)
+            await tx_b.commit()
+            await tx_a.rollback()
+        assert not await _stored(env, bob)
+        assert await _stored(env, carol)
+
+    async def test_b_does_not_see_what_a_has_not_committed(self, two_scope_env):
+        env = two_scope_env
+        bob = await _user(env, BOB)
+        async with env.scope() as a, env.scope() as b:
+            users_b = await b.get(UserRepository)
+            await (await a.get(UserRepository)).add(bob)
+            assert await (await a.get(UserRepository)).get(bob.id) == bob  # A's own write
+            assert await users_b.get(bob.id) is None
+            assert await users_b.get_by_did(bob.did) is None
+            await (await a.get(TransactionManager)).commit()
+            assert await users_b.get_by_did(bob.did) == bob  # committed: seen
+
+    async def test_a_commit_in_a_after_bs_commit_keeps_both(self, two_scope_env):
+        env = two_scope_env
+        bob, carol = await _user(env, BOB), await _user(env, CAROL)
+        async with env.scope() as a, env.scope() as b:
+            await (await a.get(UserRepository)).add(bob)
+            await (await b.get(UserRepository)).add(carol)
+            await (await b.get(TransactionManager)).commit()
+            await (await a.get(TransactionManager)).commit()
+        assert await _stored(env, bob)
+        assert await _stored(env, carol)

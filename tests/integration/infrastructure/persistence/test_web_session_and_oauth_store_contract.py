@@ -32,6 +32,7 @@ from talk_backend.infrastructure.persistence.oauth_state import (
 )
 from tests.factories import ALICE, BOB, CAROL, seed_member
 from tests.fakes.clock import FakeClock
+from tests.fakes.memory_store import MemoryStore
 from tests.fakes.oauth_state import (
     InMemoryAuthRequestStore,
     InMemoryOAuthGrantStore,
@@ -125,12 +126,16 @@ def oauth_env(request) -> Env:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def oauth(oauth_env: Env) -> tuple[Env, AuthRequestStore, OAuthGrantStore]:
+    """The stores as the persistence group wires them, real or faked."""
     env = oauth_env
-    clock = await env.get(FakeClock)
-    if env.database_url is None:
-        return env, InMemoryAuthRequestStore(clock), InMemoryOAuthGrantStore()
-    factory = await env.get(async_sessionmaker[AsyncSession])
-    return env, SqlaAuthRequestStore(factory, clock), SqlaOAuthGrantStore(factory)
+    requests, grants = await env.get(AuthRequestStore), await env.get(OAuthGrantStore)
+    expected = (
+        (InMemoryAuthRequestStore, InMemoryOAuthGrantStore)
+        if env.database_url is None
+        else (SqlaAuthRequestStore, SqlaOAuthGrantStore)
+    )
+    assert (type(requests), type(grants)) == expected
+    return env, requests, grants
 
 
 async def pending(env: Env, *, ttl: timedelta = timedelta(minutes=10)) -> PendingAuthorization:
@@ -176,7 +181,8 @@ class TestAuthRequestStoreContract:
         env = oauth_env
         clock = await env.get(FakeClock)
         if env.database_url is None:
-            requests: AuthRequestStore = InMemoryAuthRequestStore(clock, max_pending=2)
+            store = await env.get(MemoryStore)
+            requests: AuthRequestStore = InMemoryAuthRequestStore(store, clock, max_pending=2)
         else:
             factory = await env.get(async_sessionmaker[AsyncSession])
             requests = SqlaAuthRequestStore(factory, clock, max_pending=2)
