@@ -29,7 +29,7 @@ done
 # The page a browser shows at / is there, with its sign-in button.
 curl -fsS "$base/" | grep -q 'Sign in with Bluesky'
 
-# Signs ACCOUNT in with cookie jar JAR as a browser would: POST /auth/login, follow the
+# Signs ACCOUNT in with cookie jar JAR as a browser would: POST /auth/sign-in, follow the
 # redirect to the fake's consent page, approve through its form (same cookie jar, its
 # CSRF token), follow the redirects back through /auth/callback. Prints the last status.
 approve_py='import sys, urllib.parse
@@ -38,7 +38,7 @@ print(urllib.parse.urlencode(decision_form(sys.stdin.read())))'
 sign_in() {
   local jar=$1 account=$2 page="$work/consent-$2.html" consent_url
   consent_url="$(curl -fsS -c "$jar" -b "$jar" -L -H 'Content-Type: application/json' \
-    -d "{\"account\": \"$account\"}" -o "$page" -w '%{url_effective}' "$base/auth/login")"
+    -d "{\"account\": \"$account\"}" -o "$page" -w '%{url_effective}' "$base/auth/sign-in")"
   grep -q "$account" "$page"
   curl -sS -c "$jar" -b "$jar" -L -o /dev/null -w '%{http_code}' \
     --data "$(.venv/bin/python -c "$approve_py" <"$page")" \

@@ -23,8 +23,8 @@ from dishka import (
 
 from talk_backend.application.invite_policy import InvitePolicy
 from talk_backend.application.sign_in_rate import SignInRateLimit
-from talk_backend.application.usecase.auth.login import Login
-from talk_backend.application.usecase.auth.start_login import StartLogin
+from talk_backend.application.usecase.auth.complete_sign_in import CompleteSignIn
+from talk_backend.application.usecase.auth.start_sign_in import StartSignIn
 from talk_backend.application.usecase.bluesky_grants.refresh import RefreshBlueskyGrant
 from talk_backend.application.usecase.invites.create import CreateInvite
 from talk_backend.application.usecase.invites.list import ListInvites
@@ -70,8 +70,8 @@ class SettingsProvider(Provider):
 class UseCaseProvider(Provider):
     scope = Scope.REQUEST
     use_cases = provide_all(
-        Login,
-        StartLogin,
+        CompleteSignIn,
+        StartSignIn,
         CreateInvite,
         RevokeInvite,
         ListInvites,

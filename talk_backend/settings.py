@@ -135,7 +135,7 @@ class HttpSettings(BaseModel):
 
 
 class SignInLimits(BaseModel):
-    """POST /auth/login (SIGN_IN__*): each start stores a pending authorization and calls
+    """POST /auth/sign-in (SIGN_IN__*): each start stores a pending authorization and calls
     an authorization server, so starts are rate limited and pending rows capped."""
 
     per_address_per_minute: Annotated[int, Field(ge=1, le=10_000)] = 10

@@ -158,7 +158,7 @@ class BlueskyGrantRevocation(Protocol):
         when its metadata advertises a revocation endpoint.
 
         Never raises for the server's failures (unreachable, 4xx/5xx, timeout): a failed
-        revocation must not block a logout or a refusal. It is logged, without the token.
+        revocation must not block a sign-out or a refusal. It is logged, without the token.
         Callers make this network call outside any database transaction."""
 
 

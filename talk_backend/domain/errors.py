@@ -60,7 +60,7 @@ class UserNotFound(DomainError):
 
 
 class DuplicateUser(DomainError):
-    """A user with this DID exists already: one account per DID. Login treats it as a
+    """A user with this DID exists already: one account per DID. CompleteSignIn treats it as a
     lost race and signs in as the winner; anywhere else it is a conflict (409)."""
 
 

@@ -80,5 +80,5 @@ class PersistenceProvider(Provider):
         return SqlaAuthRequestStore(factory, clock, settings.sign_in.max_pending)
 
     oauth_grants = provide(SqlaOAuthGrantStore, provides=OAuthGrantStore)
-    # Request scope: the grant is written with the login's own db session.
+    # Request scope: the grant is written with the sign-in's own db session.
     grants = provide(SqlaBlueskyGrantStore, scope=Scope.REQUEST, provides=BlueskyGrantStore)

@@ -47,7 +47,7 @@ class GrantsContract:
 
     @pytest_asyncio.fixture(loop_scope="session")
     async def member(self, env: Env, approved) -> OAuthTokens:
-        """BOB signed in and his grant kept, as Login keeps a member's."""
+        """BOB signed in and his grant kept, as CompleteSignIn keeps a member's."""
         signed_in = await (await env.get(BlueskySignIn)).complete(await approved())
         await (await env.get(BlueskyGrantStore)).keep(signed_in)
         await (await env.get(TransactionManager)).commit()

@@ -396,7 +396,7 @@ def test_the_documents_name_code():
         ("//no/such/package/...", "Bazel label", "//no/such/package/..."),
         ("python -m tools.bench.nothing", "Python name", "tools.bench.nothing"),
         ("talk_backend.container.no_such_factory", "Python name", None),
-        ("Login.sign_in(identity)", "member", "Login.sign_in"),
+        ("CompleteSignIn.sign_in(identity)", "member", "CompleteSignIn.sign_in"),
         ("NoSuchAdapterAnywhere", "identifier", None),
         ("no_such_table_anywhere", "identifier", None),
         ("TALK_NO_SUCH_VARIABLE=1", "identifier", "TALK_NO_SUCH_VARIABLE"),

@@ -15,7 +15,8 @@ from tests.docs.examples import REPO, section
 SOURCES = Path(talk_backend.__file__).absolute().parent
 # Names one concept had before it got its one word (the grant had five).
 RETIRED = ("bluesky-session", "bluesky_session", "Bluesky session", "oauth_sessions",
-           "SignInFailed", "ShowBlueskyGrant", "link to Bluesky", "Bluesky link")  # fmt: skip
+           "SignInFailed", "ShowBlueskyGrant", "link to Bluesky", "Bluesky link",
+           "logout", "StartLogin")  # fmt: skip
 
 
 def _source_text() -> str:
@@ -45,3 +46,8 @@ def test_every_name_in_the_glossary_exists_in_the_code(name):
 @pytest.mark.parametrize("retired", RETIRED)
 def test_retired_names_are_gone_from_the_code(retired):
     assert retired.lower() not in _source_text().lower()
+
+
+def test_sign_in_is_never_called_login_in_the_code():
+    # OAuth's own parameter keeps its name (RFC 9396 / atproto: login_hint).
+    assert "login" not in _source_text().lower().replace("login_hint", "")

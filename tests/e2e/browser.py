@@ -19,7 +19,7 @@ class Browser:
     async def start(self, account: str | None) -> httpx.Response:
         """`None`: sign in without naming an account (the entryway picks it)."""
         body = {} if account is None else {"account": account}
-        return await self.api.post("/auth/login", json=body)
+        return await self.api.post("/auth/sign-in", json=body)
 
     async def authorize(self, authorization_url: str) -> dict[str, str]:
         """Visits the authorization server (which approves at once); returns the

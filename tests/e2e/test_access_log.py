@@ -52,7 +52,7 @@ def _serve(database_url: str, access_log: str, out: Path) -> tuple[subprocess.Po
 def _sign_in(base: str) -> dict[str, str]:
     """The dev user's sign-in along its redirects; returns the callback's parameters."""
     with httpx.Client(base_url=base, timeout=10) as browser:
-        started = browser.post("/auth/login", json={"account": DEV_USER_HANDLE})
+        started = browser.post("/auth/sign-in", json={"account": DEV_USER_HANDLE})
         assert started.status_code == 303, started.text
         # The dev fake asks for consent; approve through its form, as a person would (the
         # fake's device cookie is kept by this client: same host, another port).

@@ -21,12 +21,12 @@ async def test_me_says_who_invited_me_and_invites_say_who_accepted(e2e_env, fake
     )
     assert sent.json()["accepted_by"] is None
 
-    await alice_client.post("/auth/logout")
+    await alice_client.post("/auth/sign-out")
     assert (await browser.sign_in(BOB)).status_code == 303
     bob = (await browser.api.get("/me")).json()
     assert bob["invited_by"] == alice["id"] and alice["invited_by"] is None
 
-    await browser.api.post("/auth/logout")
+    await browser.api.post("/auth/sign-out")
     await browser.sign_in(ALICE)
     (listed,) = (await browser.api.get("/invites")).json()
     assert (listed["status"], listed["accepted_by"]) == ("accepted", bob["id"])

@@ -1,4 +1,4 @@
-"""POST /auth/login when the account's authorization server refuses the pushed
+"""POST /auth/sign-in when the account's authorization server refuses the pushed
 authorization request: the 400 carries the server's `error` and `error_description`
 (bounded, printable, nothing we sent echoed back), so the person sees why."""
 
@@ -16,7 +16,7 @@ async def test_the_servers_reason_reaches_the_client(fake_atproto, browser):
     )
 
     answer = await browser.api.post(
-        "/auth/login", json={"account": "bob.test"}, headers={"Accept": "application/json"}
+        "/auth/sign-in", json={"account": "bob.test"}, headers={"Accept": "application/json"}
     )
 
     assert answer.status_code == 400
@@ -39,7 +39,7 @@ async def test_a_hostile_description_is_cleaned_and_cut(fake_atproto, browser):
 
     fake_atproto.par_refusal = refuse
 
-    answer = await browser.api.post("/auth/login", json={"account": "bob.test"})
+    answer = await browser.api.post("/auth/sign-in", json={"account": "bob.test"})
 
     assert answer.status_code == 400
     description = answer.json()["error_description"]
@@ -53,7 +53,7 @@ async def test_a_non_code_error_is_not_repeated(fake_atproto, browser):
     fake_atproto.add_account(BOB, "bob.test")
     fake_atproto.par_refusal = lambda form: ("Not A Code <script>", "")
 
-    answer = await browser.api.post("/auth/login", json={"account": "bob.test"})
+    answer = await browser.api.post("/auth/sign-in", json={"account": "bob.test"})
 
     assert answer.status_code == 400
     body = answer.json()

@@ -23,7 +23,7 @@ async def _invited(env, fake_atproto):
     await (await env.get(CreateInvite)).execute(inviter.id, BOB)
 
 
-async def test_start_sets_the_binding_callback_swaps_it_for_the_session_logout_ends_it(
+async def test_start_sets_the_binding_callback_swaps_it_for_the_session_sign_out_ends_it(
     e2e_env, fake_atproto, browser
 ):
     await _invited(e2e_env, fake_atproto)
@@ -39,7 +39,7 @@ async def test_start_sets_the_binding_callback_swaps_it_for_the_session_logout_e
     assert "Max-Age=0" not in cookies["talk_session"]
     assert (await browser.api.get("/me")).status_code == 200
 
-    out = await browser.api.post("/auth/logout")
+    out = await browser.api.post("/auth/sign-out")
     cookies = _cookies(out)
     assert set(cookies) == {"talk_session"}
     assert "Max-Age=0" in cookies["talk_session"] and "Path=/" in cookies["talk_session"]

@@ -28,8 +28,8 @@ async def alice(e2e_env, fake_atproto, browser) -> httpx.AsyncClient:
 @pytest.mark.parametrize(
     ("path", "body"),
     [
-        ("/auth/login", rb'{"account": "\ud800"}'),
-        ("/auth/login", rb'{"account": "bob\udfff.test"}'),
+        ("/auth/sign-in", rb'{"account": "\ud800"}'),
+        ("/auth/sign-in", rb'{"account": "bob\udfff.test"}'),
         ("/invites", rb'{"invitee": "\ud800"}'),
         ("/invites", rb'{"invitee": "bob.test", "expires_at": "\ud800"}'),
         ("/invites", rb'{"invitee": "bob.test", "\ud800": 1}'),
@@ -58,7 +58,7 @@ async def test_a_declared_body_over_the_limit_is_413_before_it_is_read(api):
     reader, writer = await asyncio.open_connection(url.host, url.port)
     try:
         writer.write(
-            b"POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"POST /auth/sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             b"Content-Length: 5242880\r\n\r\n" + b'{"account": "aaaa'
         )
         await writer.drain()
@@ -76,23 +76,23 @@ async def test_a_chunked_body_over_the_limit_is_413(api):
             yield b"a" * 1024
         yield b'"}'
 
-    answer = await api.post("/auth/login", content=chunks(), headers=JSON)
+    answer = await api.post("/auth/sign-in", content=chunks(), headers=JSON)
     assert answer.status_code == 413
 
 
 async def test_a_body_under_the_limit_is_parsed(api):
-    answer = await api.post("/auth/login", json={"account": "a" * 60_000})
+    answer = await api.post("/auth/sign-in", json={"account": "a" * 60_000})
     assert answer.status_code == 422
 
 
 async def test_errors_echo_only_a_short_excerpt(alice):
     long_text = "x" * 30_000
     answers = [
-        await alice.post("/auth/login", json={"account": long_text}),
+        await alice.post("/auth/sign-in", json={"account": long_text}),
         await alice.post("/invites", json={"invitee": long_text}),
         await alice.post("/invites", json={"invitee": "bob.test", "expires_at": long_text}),
         await alice.post("/invites", json={"invitee": "bob.test", long_text: long_text}),
-        await alice.post("/auth/login", json={"account": "@" + "a" * 300}),
+        await alice.post("/auth/sign-in", json={"account": "@" + "a" * 300}),
     ]
     for answer in answers:
         assert answer.status_code == 422

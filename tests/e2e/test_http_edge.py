@@ -68,7 +68,7 @@ async def port(edge_env, api_socket) -> AsyncIterator[int]:
 
 
 HOST = b"Host: 127.0.0.1\r\n"
-LOGIN = b"POST /auth/login HTTP/1.1\r\n" + HOST + b"Content-Type: application/json\r\n"
+SIGN_IN = b"POST /auth/sign-in HTTP/1.1\r\n" + HOST + b"Content-Type: application/json\r\n"
 SMUGGLED = b"GET /me HTTP/1.1\r\n" + HOST + b"\r\n"
 
 
@@ -86,7 +86,7 @@ SMUGGLED = b"GET /me HTTP/1.1\r\n" + HOST + b"\r\n"
 async def test_content_length_with_transfer_encoding_is_400_and_closed(port, framing):
     """Today's server read this as chunked, kept the connection and served the GET
     after the body as a second request."""
-    sent = await exchange(port, LOGIN + framing + b"\r\n0\r\n\r\n" + SMUGGLED)
+    sent = await exchange(port, SIGN_IN + framing + b"\r\n0\r\n\r\n" + SMUGGLED)
     assert sent.statuses == [400], sent.received
     assert b"both Content-Length and Transfer-Encoding" in sent.received
     assert sent.closed
@@ -95,12 +95,12 @@ async def test_content_length_with_transfer_encoding_is_400_and_closed(port, fra
 @pytest.mark.parametrize(
     "head",
     [
-        LOGIN + b"Content-Length: 2\r\nContent-Length: 40\r\n\r\n{}",
-        LOGIN + b"Content-Length: 2, 40\r\n\r\n{}",
-        LOGIN + b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
-        LOGIN + b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-        LOGIN + b"Transfer-Encoding: xchunked\r\n\r\n0\r\n\r\n",
-        LOGIN.replace(b"HTTP/1.1", b"HTTP/1.0") + b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        SIGN_IN + b"Content-Length: 2\r\nContent-Length: 40\r\n\r\n{}",
+        SIGN_IN + b"Content-Length: 2, 40\r\n\r\n{}",
+        SIGN_IN + b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+        SIGN_IN + b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        SIGN_IN + b"Transfer-Encoding: xchunked\r\n\r\n0\r\n\r\n",
+        SIGN_IN.replace(b"HTTP/1.1", b"HTTP/1.0") + b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     ],
     ids=["two-lengths", "length-list", "te-gzip", "te-twice", "te-unknown", "te-http10"],
 )
@@ -114,14 +114,14 @@ async def test_no_other_framing_lets_a_second_request_through(port, head):
 
 async def test_a_well_framed_request_and_the_next_are_both_served(port):
     """The control for the two tests above: the exchange does see a second answer."""
-    sent = await exchange(port, LOGIN + b"Content-Length: 2\r\n\r\n[]" + SMUGGLED)
+    sent = await exchange(port, SIGN_IN + b"Content-Length: 2\r\n\r\n[]" + SMUGGLED)
     assert sent.statuses == [422, 401], sent.received
 
 
 async def test_an_obs_fold_is_read_as_one_header(port):
     """h11 replaces an obs-fold with a space (RFC 9112 §5.2 allows it): the folded
     line is not a header of its own, so it cannot smuggle a Transfer-Encoding."""
-    folded = LOGIN + b"Content-Length: 2\r\nX-Note: a\r\n Transfer-Encoding: chunked\r\n\r\n[]"
+    folded = SIGN_IN + b"Content-Length: 2\r\nX-Note: a\r\n Transfer-Encoding: chunked\r\n\r\n[]"
     sent = await exchange(port, folded + SMUGGLED)
     assert sent.statuses == [422, 401], sent.received
 
@@ -151,7 +151,7 @@ async def test_trickled_headers_do_not_extend_the_deadline(port):
 
 async def test_half_a_body_gets_408_at_the_body_deadline(port, edge_env):
     before = await edge_env.row_counts()
-    head = LOGIN + b"Content-Length: 100\r\n\r\n"
+    head = SIGN_IN + b"Content-Length: 100\r\n\r\n"
     sent = await exchange(port, head + b'{"account": "al', wait=LIMIT + MARGIN)
     assert sent.statuses == [408] and sent.closed
     assert sent.seconds < LIMIT + MARGIN
@@ -171,7 +171,7 @@ async def test_requests_in_time_are_served(port):
     body = b'{"account": "@"}'
     sent = await exchange(
         port,
-        LOGIN + b"Content-Length: %d\r\n\r\n" % len(body),
+        SIGN_IN + b"Content-Length: %d\r\n\r\n" % len(body),
         body,
         b"GET /healthz HTTP/1.1\r\n" + HOST + b"Connection: close\r\n\r\n",
         pause=0.1,
@@ -223,8 +223,8 @@ async def test_the_configured_host_and_loopback_are_served(port):
 # --- sign-in starts -------------------------------------------------------------------
 
 
-async def _login(client: httpx.AsyncClient, **headers: str) -> httpx.Response:
-    return await client.post("/auth/login", json={"account": "bob.test"}, headers=headers)
+async def _sign_in(client: httpx.AsyncClient, **headers: str) -> httpx.Response:
+    return await client.post("/auth/sign-in", json={"account": "bob.test"}, headers=headers)
 
 
 async def test_sign_in_starts_past_the_per_address_limit_get_429(
@@ -232,11 +232,11 @@ async def test_sign_in_starts_past_the_per_address_limit_get_429(
 ):
     fake_atproto.add_account(BOB, "bob.test")
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-        allowed = [await _login(client) for _ in range(PER_ADDRESS)]
+        allowed = [await _sign_in(client) for _ in range(PER_ADDRESS)]
         assert [r.status_code for r in allowed] == [303] * PER_ADDRESS
         pars, before = len(fake_atproto.grants.pars), await edge_env.row_counts()
         # A forged X-Forwarded-For from a peer that is no trusted proxy changes nothing.
-        refused = await _login(client, **{"X-Forwarded-For": "198.51.100.7"})
+        refused = await _sign_in(client, **{"X-Forwarded-For": "198.51.100.7"})
     assert refused.status_code == 429
     assert 1 <= int(refused.headers["retry-after"]) <= 60
     assert "too many sign-in attempts" in refused.json()["detail"]
@@ -253,11 +253,11 @@ async def test_sign_in_starts_past_the_total_limit_get_429(edge_env, api_socket,
         httpx.AsyncClient(base_url=f"http://127.0.0.1:{p}") as client,
     ):
         answers = [
-            await _login(client, **{"X-Forwarded-For": f"198.51.100.{n}"}) for n in range(TOTAL)
+            await _sign_in(client, **{"X-Forwarded-For": f"198.51.100.{n}"}) for n in range(TOTAL)
         ]
         assert [r.status_code for r in answers] == [303] * TOTAL
         pars, before = len(fake_atproto.grants.pars), await edge_env.row_counts()
-        refused = await _login(client, **{"X-Forwarded-For": "203.0.113.9"})
+        refused = await _sign_in(client, **{"X-Forwarded-For": "203.0.113.9"})
     assert refused.status_code == 429 and "retry-after" in refused.headers
     assert len(fake_atproto.grants.pars) == pars
     assert await edge_env.row_counts() == before
@@ -282,7 +282,7 @@ async def test_sign_in_starts_past_the_total_limit_get_429(edge_env, api_socket,
 async def test_numbers_json_cannot_say_back_are_a_422(api, body, caplog):
     with caplog.at_level(logging.ERROR):
         answer = await api.post(
-            "/auth/login", content=body, headers={"Content-Type": "application/json"}
+            "/auth/sign-in", content=body, headers={"Content-Type": "application/json"}
         )
     assert answer.status_code == 422, answer.text
     assert len(answer.content) < 2000
@@ -303,7 +303,7 @@ async def test_numbers_json_cannot_say_back_are_a_422(api, body, caplog):
 async def test_a_body_that_is_not_plain_utf8_is_400(api, e2e_env, body):
     before = await e2e_env.row_counts()
     answer = await api.post(
-        "/auth/login", content=body, headers={"Content-Type": "application/json"}
+        "/auth/sign-in", content=body, headers={"Content-Type": "application/json"}
     )
     assert answer.status_code == 400, answer.text
     assert await e2e_env.row_counts() == before
@@ -322,7 +322,7 @@ async def test_a_body_that_is_not_plain_utf8_is_400(api, e2e_env, body):
 async def test_a_body_that_is_not_application_json_is_415(api, content_type):
     headers = {"Content-Type": content_type} if content_type else {}
     content = json.dumps({"account": "bob.test"}).encode()
-    request = api.build_request("POST", "/auth/login", content=content, headers=headers)
+    request = api.build_request("POST", "/auth/sign-in", content=content, headers=headers)
     assert request.headers.get("content-type") == content_type
     answer = await api.send(request)
     assert answer.status_code == 415, answer.text
@@ -330,7 +330,7 @@ async def test_a_body_that_is_not_application_json_is_415(api, content_type):
 
 async def test_application_json_with_charset_is_json(api):
     answer = await api.post(
-        "/auth/login",
+        "/auth/sign-in",
         content=b'{"account": "@"}',
         headers={"Content-Type": "application/json; charset=UTF-8"},
     )
@@ -341,7 +341,7 @@ async def test_application_json_with_charset_is_json(api):
 async def test_a_handle_with_whitespace_around_it_is_422(api, space, fake_atproto):
     fake_atproto.add_account(BOB, "bob.test")
     for account in (f"{space}bob.test", f"bob.test{space}"):
-        answer = await api.post("/auth/login", json={"account": account})
+        answer = await api.post("/auth/sign-in", json={"account": account})
         assert answer.status_code == 422, (account, answer.text)
         assert "whitespace" in answer.text
 
@@ -352,7 +352,7 @@ async def test_head_is_get_without_the_body(api):
         assert head.status_code == got.status_code == 200, path
         assert head.content == b""
         assert head.headers["content-type"] == got.headers["content-type"]
-    assert (await api.head("/auth/login")).status_code == 405
+    assert (await api.head("/auth/sign-in")).status_code == 405
 
 
 async def test_head_never_spends_a_sign_in_at_the_callback(api):

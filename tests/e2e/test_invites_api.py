@@ -80,12 +80,12 @@ async def test_bad_input_gets_a_clear_4xx(alice, path, payload, needle):
 async def test_bad_ids_and_accounts_get_4xx(alice, api):
     assert (await alice.delete("/invites/not-a-uuid")).status_code == 422
     assert (await alice.delete(f"/invites/{uuid.uuid4()}")).status_code == 404
-    assert (await api.post("/auth/login", json={"account": "did:web:.."})).status_code == 422
+    assert (await api.post("/auth/sign-in", json={"account": "did:web:.."})).status_code == 422
     json_type = {"Content-Type": "application/json"}
-    assert (await api.post("/auth/login", content=b"{not", headers=json_type)).status_code == 422
+    assert (await api.post("/auth/sign-in", content=b"{not", headers=json_type)).status_code == 422
     # Without a Content-Type the body is not taken for JSON (docs/api.md).
-    assert (await api.post("/auth/login", content=b"{not json")).status_code == 415
-    unknown = await api.post("/auth/login", json={"account": "nobody.test"})
+    assert (await api.post("/auth/sign-in", content=b"{not json")).status_code == 415
+    unknown = await api.post("/auth/sign-in", json={"account": "nobody.test"})
     assert unknown.status_code == 400 and "does not resolve" in unknown.text
     # The schema requires a state (an authorization server always sends one back).
     assert (await api.get("/auth/callback")).status_code == 422
@@ -99,4 +99,4 @@ async def test_health_metadata_and_openapi(api):
     assert metadata["dpop_bound_access_tokens"] is True
     assert (await api.get("/oauth/jwks.json")).json() == {"keys": []}
     paths = (await api.get("/openapi.json")).json()["paths"]
-    assert {"/auth/login", "/auth/callback", "/me", "/invites", "/healthz"} <= set(paths)
+    assert {"/auth/sign-in", "/auth/callback", "/me", "/invites", "/healthz"} <= set(paths)

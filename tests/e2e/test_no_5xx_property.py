@@ -28,13 +28,13 @@ safe_text = st.text(
     max_size=80,
 )
 requests = st.one_of(
-    st.tuples(st.sampled_from(["POST /auth/login", "POST /invites"]), bodies),
+    st.tuples(st.sampled_from(["POST /auth/sign-in", "POST /invites"]), bodies),
     st.tuples(
         st.just("GET /auth/callback"),
         st.dictionaries(st.sampled_from(["state", "code", "iss", "error"]), text, max_size=4),
     ),
     st.tuples(st.just("DELETE /invites/"), safe_text),
-    st.tuples(st.sampled_from(["GET /me", "GET /invites", "POST /auth/logout"]), st.none()),
+    st.tuples(st.sampled_from(["GET /me", "GET /invites", "POST /auth/sign-out"]), st.none()),
 )
 
 

@@ -1,4 +1,4 @@
-"""What the page at `/` relies on, over real HTTP: the JSON answer to a login that asks
+"""What the page at `/` relies on, over real HTTP: the JSON answer to a sign-in that asks
 for it, a browser sent back to the page when sign-in is refused, and the page itself."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from tests.factories import ALICE, BOB, CAROL, seed_member
 NAVIGATION = {"Sec-Fetch-Mode": "navigate", "Accept": "text/html,*/*;q=0.8"}
 
 
-async def test_login_asking_for_json_gets_the_url_without_a_redirect(fake_atproto, browser):
+async def test_sign_in_asking_for_json_gets_the_url_without_a_redirect(fake_atproto, browser):
     fake_atproto.add_account(BOB, "bob.test")
 
     started = await browser.api.post(
-        "/auth/login", json={"account": "bob.test"}, headers={"Accept": "application/json"}
+        "/auth/sign-in", json={"account": "bob.test"}, headers={"Accept": "application/json"}
     )
 
     assert started.status_code == 200 and "location" not in started.headers

@@ -27,7 +27,7 @@ import pytest
 async def test_same_origin_guard(api, headers, status, detail):
     own = str(api.base_url).rstrip("/")
     sent = {k: v.format(own=own, OWN=own.upper()) for k, v in headers.items()}
-    answer = await api.post("/auth/logout", headers=sent)
+    answer = await api.post("/auth/sign-out", headers=sent)
     assert answer.status_code == status, answer.text
     if detail is not None:
         assert answer.json() == {"detail": detail}

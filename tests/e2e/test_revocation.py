@@ -1,6 +1,6 @@
 """Grants end at Bluesky, not only here (RFC 7009 at the fake authorization server,
-over real HTTP): on logout, on a refused sign-in, and when a member's new sign-in
-replaces an earlier grant. A failed revocation never blocks a logout."""
+over real HTTP): on sign-out, on a refused sign-in, and when a member's new sign-in
+replaces an earlier grant. A failed revocation never blocks a sign-out."""
 
 from __future__ import annotations
 
@@ -31,12 +31,12 @@ async def stored_grant(env):
     return rows[0]
 
 
-async def test_logout_revokes_the_grant_at_bluesky(e2e_env, fake_atproto, browser, probe):
+async def test_sign_out_revokes_the_grant_at_bluesky(e2e_env, fake_atproto, browser, probe):
     await browser.as_member(e2e_env, fake_atproto, ALICE, "alice.test")
     grant = await stored_grant(e2e_env)
     assert await probe.pds_status(grant.pds_url, grant.access_token, grant.dpop_private_jwk) == 200
 
-    out = await browser.api.post("/auth/logout")
+    out = await browser.api.post("/auth/sign-out")
 
     assert out.status_code == 204
     assert await e2e_env.fetch("SELECT 1 FROM bluesky_grants") == []
@@ -77,7 +77,7 @@ async def test_a_new_sign_in_revokes_the_members_earlier_grant(e2e_env, fake_atp
         (400, "refused to revoke a refresh_token: HTTP 400 (server_error)"),
     ],
 )
-async def test_logout_goes_through_when_revocation_fails(
+async def test_sign_out_goes_through_when_revocation_fails(
     e2e_env, fake_atproto, browser, caplog, status, logged
 ):
     await browser.as_member(e2e_env, fake_atproto, ALICE, "alice.test")
@@ -85,7 +85,7 @@ async def test_logout_goes_through_when_revocation_fails(
     fake_atproto.revocation_failure = status
 
     with caplog.at_level(logging.INFO, logger="talk_backend.bluesky.revocation"):
-        out = await browser.api.post("/auth/logout")
+        out = await browser.api.post("/auth/sign-out")
 
     assert out.status_code == 204
     assert (await browser.api.get("/me")).status_code == 401
@@ -94,27 +94,29 @@ async def test_logout_goes_through_when_revocation_fails(
     assert grant.refresh_token not in caplog.text and grant.access_token not in caplog.text
 
 
-async def test_logout_goes_through_when_the_server_is_gone(e2e_env, fake_atproto, browser, caplog):
+async def test_sign_out_goes_through_when_the_server_is_gone(
+    e2e_env, fake_atproto, browser, caplog
+):
     await browser.as_member(e2e_env, fake_atproto, ALICE, "alice.test")
     # The grant's issuer no longer answers: a closed port on 127.0.0.1.
     await e2e_env.execute("UPDATE bluesky_grants SET issuer = 'http://127.0.0.1:9'")
 
     with caplog.at_level(logging.INFO, logger="talk_backend.bluesky.revocation"):
-        out = await browser.api.post("/auth/logout")
+        out = await browser.api.post("/auth/sign-out")
 
     assert out.status_code == 204
     assert await e2e_env.fetch("SELECT 1 FROM bluesky_grants") == []
     assert "revoking a Bluesky grant at http://127.0.0.1:9 failed: UpstreamFailure" in caplog.text
 
 
-async def test_without_a_revocation_endpoint_logout_only_forgets(
+async def test_without_a_revocation_endpoint_sign_out_only_forgets(
     e2e_env, fake_atproto, browser, caplog
 ):
     await browser.as_member(e2e_env, fake_atproto, ALICE, "alice.test")
     fake_atproto.advertise_revocation = False
 
     with caplog.at_level(logging.INFO, logger="talk_backend.bluesky.revocation"):
-        out = await browser.api.post("/auth/logout")
+        out = await browser.api.post("/auth/sign-out")
 
     assert out.status_code == 204
     assert await e2e_env.fetch("SELECT 1 FROM bluesky_grants") == []

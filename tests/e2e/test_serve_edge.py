@@ -29,7 +29,7 @@ async def test_serve_reads_its_limits_and_hosts_from_the_environment(database_en
         idle = await exchange(port, b"", wait=LIMIT + MARGIN)
         assert idle.closed and idle.seconds < LIMIT + MARGIN
 
-        half_body = b"POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 9\r\n\r\n{"
+        half_body = b"POST /auth/sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 9\r\n\r\n{"
         stalled = await exchange(port, half_body, wait=LIMIT + MARGIN)
         assert stalled.statuses == [408] and stalled.seconds < LIMIT + MARGIN
 
@@ -38,7 +38,7 @@ async def test_serve_reads_its_limits_and_hosts_from_the_environment(database_en
 
         smuggled = await exchange(
             port,
-            b"POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n"
+            b"POST /auth/sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n"
             b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
             b"GET /me HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
         )

@@ -159,12 +159,12 @@ async def test_dpop_nonce_rotation_is_followed(fake_atproto, browser, e2e_env):
     assert fake_atproto.nonce_challenges == challenges + 1
 
 
-async def test_logout_ends_the_session(fake_atproto, browser, e2e_env):
+async def test_sign_out_ends_the_session(fake_atproto, browser, e2e_env):
     fake_atproto.add_account(BOB, "bob.test")
     await invite(e2e_env, ALICE, BOB)
     await browser.sign_in(BOB)
 
-    out = await browser.api.post("/auth/logout")
+    out = await browser.api.post("/auth/sign-out")
 
     assert out.status_code == 204
     assert (await browser.api.get("/me")).status_code == 401
@@ -222,6 +222,6 @@ async def test_entryway_where_nobody_is_picked_is_a_refusal(e2e_env, fake_atprot
 async def test_an_unknown_did_is_the_persons_mistake_not_an_outage(browser):
     """The PLC directory answers 404 for a DID it does not know: a 400 naming the DID,
     where any other 4xx of a Bluesky server (metadata missing) is a 502."""
-    answer = await browser.api.post("/auth/login", json={"account": CAROL})
+    answer = await browser.api.post("/auth/sign-in", json={"account": CAROL})
     assert answer.status_code == 400, answer.text
     assert answer.json()["detail"].startswith(f"no DID document for {CAROL}")

@@ -105,7 +105,7 @@ class InMemoryOAuthGrantStore:
 
 @dataclass(frozen=True, slots=True)
 class InMemoryBlueskyGrantStore:
-    """The login's and logout's access to grants, in the request's unit of work like
+    """The sign-in's and sign-out's access to grants, in the request's unit of work like
     SqlaBlueskyGrantStore: a grant lands with the sign-in's commit, or not at all."""
 
     db: MemorySession

@@ -22,12 +22,12 @@ async def to_pds(page: Page, app_url: str, servers: ReferenceServers, account: s
 
 
 async def to_entryway(page: Page, app_url: str, servers: ReferenceServers) -> None:
-    """Sign-in without naming an account, as the API offers it (POST /auth/login with
+    """Sign-in without naming an account, as the API offers it (POST /auth/sign-in with
     no account): the browser goes to the entryway's (here the PDS's) authorization page."""
     await open_page(page, app_url)
     status, body = await page.evaluate(
         """async () => {
-            const r = await fetch('/auth/login', {
+            const r = await fetch('/auth/sign-in', {
                 method: 'POST',
                 headers: {'Content-Type': 'application/json', 'Accept': 'application/json'},
                 body: '{}',

@@ -1,7 +1,7 @@
 """One py_test per pytest module, run by tools/bazel/pytest_main.py.
 
 `pytest_suite` globs a test tree so that adding a test file adds a target; the
-target is named after the file's path (`application/usecase/auth/test_login`),
+target is named after the file's path (`application/usecase/auth/test_sign_in_integration`),
 so `bazel test //tests/integration:application/...` reads like the tree.
 """
 

@@ -17,7 +17,7 @@ from tests.child_suite import HARNESS_PLUGIN, write_pytest_ini
 
 _TYPICAL_IMPORTS = """\
 import pytest
-from talk_backend.application.usecase.auth.login import Login
+from talk_backend.application.usecase.auth.complete_sign_in import CompleteSignIn
 from talk_backend.application.usecase.invites.create import CreateInvite
 from tests.factories import ALICE, BOB, seed_member
 from tests.fakes.bluesky import FakeBlueskySignIn
@@ -39,7 +39,7 @@ async def test_{i}(env):
     member = await seed_member(env, ALICE, "alice.test")
     invite = await (await env.get(CreateInvite)).execute(member.id, BOB)
     callback = await (await fake_bluesky(env)).authorize(BOB, "bob.test")
-    result = await (await env.get(Login)).execute(callback)
+    result = await (await env.get(CompleteSignIn)).execute(callback)
     rows = await env.fetch("SELECT accepted_by FROM invites WHERE id = :id", id=invite.id)
     assert result.created and rows[0].accepted_by == result.user.id
 """

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from talk_backend.application.invite_policy import InvitePolicy
-from talk_backend.application.usecase.auth.login import Login
+from talk_backend.application.usecase.auth.complete_sign_in import CompleteSignIn
 from talk_backend.application.usecase.invites.create import CreateInvite
 from talk_backend.application.usecase.users.register_founder import RegisterFounder
 from talk_backend.infrastructure.persistence.invites import SqlaInviteRepository
@@ -32,7 +32,7 @@ class RecipeEnv:
     def __init__(self, session: AsyncSession, sql: AsyncConnection | AsyncEngine) -> None:
         users, invites = SqlaUserRepository(session), SqlaInviteRepository(session)
         tx, clock = SqlaTransactionManager(session), FakeClock()
-        # The grant goes to bluesky_grants with the login, as the harness's container does.
+        # The grant goes to bluesky_grants with the sign-in, as the harness's container does.
         tokens = FakeTokenIssuer(clock)
         self.bluesky = FakeBlueskySignIn(tokens)
         grants, revocation = SqlaBlueskyGrantStore(session), FakeBlueskyGrantRevocation(tokens)
@@ -42,7 +42,7 @@ class RecipeEnv:
             CreateInvite: lambda: CreateInvite(
                 users=users, invites=invites, tx=tx, clock=clock, policy=POLICY
             ),
-            Login: lambda: Login(
+            CompleteSignIn: lambda: CompleteSignIn(
                 bluesky=self.bluesky,
                 users=users,
                 invites=invites,

@@ -80,14 +80,14 @@ def _wait_for(url: str, log: Path, timeout: float = 60) -> None:
 
 def _sign_in(api: str) -> str:
     """The session cookie of the dev user, signed in through the fake Bluesky along
-    the real redirects (login, the consent page approved through its form, callback)."""
+    the real redirects (sign-in, the consent page approved through its form, callback)."""
     with httpx.Client(follow_redirects=True, timeout=10) as client:
-        consent = client.post(f"{api}/auth/login", json={"account": DEV_USER_HANDLE})
+        consent = client.post(f"{api}/auth/sign-in", json={"account": DEV_USER_HANDLE})
         consent.raise_for_status()
         try:
             form = decision_form(consent.text)
         except ValueError as exc:
-            raise SystemExit(f"no consent page after POST /auth/login: {exc}") from None
+            raise SystemExit(f"no consent page after POST /auth/sign-in: {exc}") from None
         authorize = str(consent.url).split("?")[0]
         client.post(authorize, data=form).raise_for_status()
         token = client.cookies.get(COOKIE)

@@ -46,7 +46,7 @@ _STATUS: dict[type[Exception], int] = {
     errors.AlreadyMember: 409,
     errors.InviterNotActive: 403,
     errors.UserNotFound: 404,
-    # One DID, one account: outside Login's race handling, a conflict with what exists.
+    # One DID, one account: outside CompleteSignIn's race handling, a conflict with what exists.
     errors.DuplicateUser: 409,
     errors.TooManyPendingSignIns: 429,
     errors.SignInDeclined: 400,

@@ -15,7 +15,7 @@ class ErrorOut(BaseModel):
 
 
 class AuthorizationRefusedOut(ErrorOut):
-    """A 400 of POST /auth/login when the account's authorization server refused the
+    """A 400 of POST /auth/sign-in when the account's authorization server refused the
     request: its OAuth `error` and `error_description` (bounded, printable) as well."""
 
     error: str | None = None

@@ -42,7 +42,7 @@ AccountText = Annotated[
 ]
 
 
-class LoginRequest(BaseModel):
+class SignInRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     account: AccountText | None = Field(
         default=None,
@@ -51,7 +51,7 @@ class LoginRequest(BaseModel):
     )
 
 
-class LoginStarted(BaseModel):
+class SignInStarted(BaseModel):
     authorization_url: str
 
 

@@ -3,7 +3,7 @@ has it: the request is authenticated like a token request (a client assertion fo
 confidential client, the client_id for the loopback one) and carries a DPoP proof by
 the grant's own key, with the server's nonce.
 
-A failure is logged and swallowed: logout and refusals must not wait on Bluesky. The
+A failure is logged and swallowed: sign-out and refusals must not wait on Bluesky. The
 log names the server's origin and what went wrong, never a token."""
 
 from __future__ import annotations

@@ -61,7 +61,7 @@ class AtprotoOAuthSignIn:
     requests: AuthRequestStore
     clock: Clock
     settings: Settings
-    # A refusal after the token exchange revokes the tokens it got (Login does the
+    # A refusal after the token exchange revokes the tokens it got (CompleteSignIn does the
     # same for the refusals it decides; this is for those decided here).
     revocation: BlueskyGrantRevocation
 
@@ -120,7 +120,7 @@ class AtprotoOAuthSignIn:
         """Checks state (single use, this browser, not expired), issuer, then exchanges the
         code; `sub` must be the DID resolved at the start and the scope must hold atproto.
 
-        The tokens come back as the grant, unsaved: Login keeps them for members only."""
+        The tokens come back as the grant, unsaved: CompleteSignIn keeps them for members only."""
         if not _STATE.match(callback.state):
             raise SignInRejected("unknown or already used sign-in state")
         # Only the browser that started the sign-in can use up its state: a callback

@@ -3,7 +3,7 @@
 The authorization-request store runs its own short transactions (not the request's
 unit of work): a state must stay consumed even when the sign-in that used it is
 later refused (no invite) and rolled back. A sign-in's tokens are the opposite: they
-are written in the login's own transaction (SqlaBlueskyGrantStore), members only."""
+are written in the sign-in's own transaction (SqlaBlueskyGrantStore), members only."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ class SqlaOAuthGrantStore:
 
 
 class SqlaBlueskyGrantStore:
-    """Writes a member's tokens with the request's db session: one commit with the login."""
+    """Writes a member's tokens with the request's db session: one commit with the sign-in."""
 
     def __init__(self, db: AsyncSession) -> None:
         self._db = db
@@ -98,7 +98,7 @@ class SqlaBlueskyGrantStore:
     async def keep(self, signed_in: CompletedSignIn) -> OAuthTokens | None:
         if not isinstance(signed_in.grant, OAuthTokens):
             raise TypeError("the grant did not come from the atproto sign-in")
-        # Locked until the login commits: a concurrent sign-in (or refresh) of the same
+        # Locked until the sign-in commits: a concurrent sign-in (or refresh) of the same
         # account waits, then sees this grant as the one it replaces.
         stmt = (
             sa.select(bluesky_grants)

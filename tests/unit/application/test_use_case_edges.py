@@ -15,8 +15,8 @@ from talk_backend.application.ports import (
     TransactionManager,
     UserRepository,
 )
-from talk_backend.application.usecase.auth.login import Login
-from talk_backend.application.usecase.auth.start_login import StartLogin
+from talk_backend.application.usecase.auth.complete_sign_in import CompleteSignIn
+from talk_backend.application.usecase.auth.start_sign_in import StartSignIn
 from talk_backend.application.usecase.bluesky_grants.refresh import RefreshBlueskyGrant
 from talk_backend.application.usecase.invites.create import CreateInvite
 from talk_backend.application.usecase.invites.revoke import RevokeInvite
@@ -151,13 +151,15 @@ class TestRegisterFounder:
         )
 
 
-class TestLogin:
+class TestSignIn:
     async def test_a_new_member_is_registered_at_the_time_of_sign_in(self, env):
         clock = await env.get(FakeClock)
         bluesky = await env.get(FakeBlueskySignIn)
         alice = await seed_member(env, ALICE)
         await (await env.get(CreateInvite)).execute(alice.id, BOB)
-        result = await (await env.get(Login)).execute(await bluesky.authorize(BOB, "bob.test"))
+        result = await (await env.get(CompleteSignIn)).execute(
+            await bluesky.authorize(BOB, "bob.test")
+        )
         assert (result.user.did, result.user.created_at, result.created) == (
             Did(BOB),
             clock.now(),
@@ -184,18 +186,18 @@ class TestLogin:
                 looked_up.append(did)
                 return None if len(looked_up) == 1 else await users.get_by_did(did)
 
-        login = dataclasses.replace(await env.get(Login), users=NotYetCommitted())
-        result = await login.execute(await bluesky.authorize(BOB))
+        sign_in = dataclasses.replace(await env.get(CompleteSignIn), users=NotYetCommitted())
+        result = await sign_in.execute(await bluesky.authorize(BOB))
         assert (result.user, result.created) == (winner, False)
         assert looked_up == [Did(BOB), Did(BOB)]
         stored = (await env.get(MemoryStore)).invites[invite.id]
         assert (stored.stored_status, stored.accepted_by) == (InviteStatus.PENDING, None)
 
 
-class TestStartLogin:
+class TestStartSignIn:
     async def test_the_named_account_and_browser_reach_bluesky(self, env):
         bluesky = await env.get(FakeBlueskySignIn)
-        start = await env.get(StartLogin)
+        start = await env.get(StartSignIn)
         redirect = await start.execute("@Bob.Test", "binding-1")
         flow = bluesky._flows[redirect.state]
         assert (flow.account, flow.browser_binding) == (Handle("bob.test"), "binding-1")
@@ -206,14 +208,14 @@ class TestStartLogin:
     async def test_a_malformed_account_is_refused_before_bluesky_is_asked(self, env):
         bluesky = await env.get(FakeBlueskySignIn)
         with pytest.raises(InvalidHandle):
-            await (await env.get(StartLogin)).execute("not a handle", "binding")
+            await (await env.get(StartSignIn)).execute("not a handle", "binding")
         assert bluesky._flows == {}
 
 
 async def test_refresh_grant_asks_for_the_members_own_did(env):
     bluesky = await env.get(FakeBlueskySignIn)
     member = await seed_member(env, BOB)
-    await (await env.get(Login)).execute(await bluesky.authorize(BOB))
+    await (await env.get(CompleteSignIn)).execute(await bluesky.authorize(BOB))
     kept = (await env.get(MemoryStore)).grants[BOB]
     refresh = await env.get(RefreshBlueskyGrant)
     assert await refresh.execute(member) == BlueskyGrantStatus(BOB, kept.scope, kept.expires_at)

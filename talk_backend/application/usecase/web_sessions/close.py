@@ -26,7 +26,7 @@ class CloseWebSession:
     async def execute(self, token: str) -> None:
         """The web session and the member's stored grant go in one transaction; the
         grant is revoked at Bluesky after the commit, outside the transaction (a network
-        call must not hold it open), and a failed revocation does not undo the logout."""
+        call must not hold it open), and a failed revocation does not undo the sign-out."""
         token_hash = web_session_token_hash(token)
         grant = None
         async with self.tx:

@@ -11,14 +11,14 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from talk_backend.application.errors import AdapterError
 from talk_backend.application.ports import AuthorizationCallback
-from talk_backend.application.usecase.auth.login import Login
-from talk_backend.application.usecase.auth.start_login import StartLogin
+from talk_backend.application.usecase.auth.complete_sign_in import CompleteSignIn
+from talk_backend.application.usecase.auth.start_sign_in import StartSignIn
 from talk_backend.application.usecase.web_sessions.close import CloseWebSession
 from talk_backend.application.usecase.web_sessions.open import OpenWebSession
 from talk_backend.domain.errors import DomainError
 from talk_backend.entrypoints.http.json_body import JsonBody
 from talk_backend.entrypoints.http.openapi import AuthorizationRefusedOut, errors
-from talk_backend.entrypoints.http.schemas import LoginRequest, LoginStarted
+from talk_backend.entrypoints.http.schemas import SignInRequest, SignInStarted
 from talk_backend.entrypoints.http.security import (
     BindingCookie,
     SameOrigin,
@@ -39,9 +39,9 @@ _State = Annotated[str, Query(min_length=1, max_length=4096)]
 
 
 @router.post(
-    "/login",
+    "/sign-in",
     status_code=303,
-    response_model=LoginStarted,
+    response_model=SignInStarted,
     dependencies=[SameOrigin, JsonBody, SignInRate],
     responses={
         303: {"description": "Redirect to the account's authorization server"},
@@ -54,17 +54,17 @@ _State = Annotated[str, Query(min_length=1, max_length=4096)]
         },
     },
 )
-async def login(
+async def sign_in(
     request: Request,
-    body: LoginRequest,
-    start: FromDishka[StartLogin],
+    body: SignInRequest,
+    start: FromDishka[StartSignIn],
     settings: FromDishka[Settings],
 ) -> JSONResponse:
     """Starts sign-in: binds the flow to this browser with an HttpOnly cookie. A page
     script asks for JSON: fetch cannot follow a redirect to another origin's page."""
     binding = secrets.token_urlsafe(32)
     redirect = await start.execute(body.account, binding)
-    body_out = LoginStarted(authorization_url=redirect.url).model_dump()
+    body_out = SignInStarted(authorization_url=redirect.url).model_dump()
     if "application/json" in request.headers.get("accept", ""):
         response = JSONResponse(body_out)
     else:
@@ -88,7 +88,7 @@ async def login(
 )
 async def callback(
     request: Request,
-    login: FromDishka[Login],
+    sign_in: FromDishka[CompleteSignIn],
     open_session: FromDishka[OpenWebSession],
     settings: FromDishka[Settings],
     state: _State,
@@ -101,7 +101,7 @@ async def callback(
     refused sign-in stores nothing: no user, no session, no Bluesky tokens. A browser is
     sent back to the page, with the refusal as a code when refused."""
     try:
-        result = await login.execute(AuthorizationCallback(state, code, iss, binding, error))
+        result = await sign_in.execute(AuthorizationCallback(state, code, iss, binding, error))
     except (DomainError, AdapterError) as exc:
         if not is_browser_navigation(request):
             raise
@@ -116,13 +116,13 @@ async def callback(
 
 
 @router.post(
-    "/logout",
+    "/sign-out",
     status_code=204,
     dependencies=[SameOrigin],
     response_model=None,
     responses=errors(403),
 )
-async def logout(
+async def sign_out(
     request: Request, close: FromDishka[CloseWebSession], settings: FromDishka[Settings]
 ) -> Response:
     token = session_token(request, settings)

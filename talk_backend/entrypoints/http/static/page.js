@@ -109,7 +109,7 @@ async function show() {
 $("sign-in-form").addEventListener("submit", (event) => {
   event.preventDefault();
   busy(event.target, async () => {
-    const started = await api("POST", "/auth/login", { account: $("account").value.trim() });
+    const started = await api("POST", "/auth/sign-in", { account: $("account").value.trim() });
     if (started.ok && started.data && started.data.authorization_url) {
       window.location.assign(started.data.authorization_url);
       return;
@@ -119,7 +119,7 @@ $("sign-in-form").addEventListener("submit", (event) => {
 });
 
 $("sign-out").addEventListener("click", async () => {
-  const out = await api("POST", "/auth/logout");
+  const out = await api("POST", "/auth/sign-out");
   if (!out.ok) { notice(`Could not sign out: ${detail(out)}`); return; }
   notice("You are signed out.", "info");
   await show();

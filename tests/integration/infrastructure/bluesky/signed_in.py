@@ -1,5 +1,5 @@
 """Signs an account in through the real client and the fake authorization server
-(over HTTP on 127.0.0.1) and keeps its tokens in bluesky_grants, as Login does."""
+(over HTTP on 127.0.0.1) and keeps its tokens in bluesky_grants, as CompleteSignIn does."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ async def sign_in(env: Env, did: str) -> None:
     signed_in = await sign_in.complete(
         AuthorizationCallback(query["state"], query.get("code"), query["iss"], "browser-1")
     )
-    # What Login does for a member: keep the grant, commit.
+    # What CompleteSignIn does for a member: keep the grant, commit.
     await (await env.get(BlueskyGrantStore)).keep(signed_in)
     await (await env.get(TransactionManager)).commit()
 

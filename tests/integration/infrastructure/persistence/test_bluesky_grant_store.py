@@ -1,5 +1,5 @@
 """One BlueskyGrantStore contract, two implementations: SqlaBlueskyGrantStore and the
-in-memory InMemoryBlueskyGrantStore. The login's and logout's access to grants: both
+in-memory InMemoryBlueskyGrantStore. The sign-in's and sign-out's access to grants: both
 writes belong to the request's unit of work, and each hands back the grant it
 displaced, for the use case to revoke at Bluesky after the commit."""
 

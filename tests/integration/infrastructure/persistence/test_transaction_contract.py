@@ -62,7 +62,7 @@ async def test_a_commit_lands_and_leaving_without_one_rolls_back(env, commit):
     [
         # Leaving undoes only what came after the last commit.
         ("commit", None, {BOB}),
-        # The unit goes on after a rollback in the block (Login does this).
+        # The unit goes on after a rollback in the block (CompleteSignIn does this).
         ("rollback", "commit", {CAROL}),
     ],
 )

@@ -1,4 +1,4 @@
-"""Login on in-memory fakes: the rules, without a database."""
+"""CompleteSignIn on in-memory fakes: the rules, without a database."""
 
 from datetime import timedelta
 
@@ -6,7 +6,7 @@ import pytest
 
 from talk_backend.application.errors import SignInRejected
 from talk_backend.application.ports import AuthorizationCallback, UserRepository
-from talk_backend.application.usecase.auth.login import Login
+from talk_backend.application.usecase.auth.complete_sign_in import CompleteSignIn
 from talk_backend.application.usecase.invites.create import CreateInvite
 from talk_backend.application.usecase.invites.revoke import RevokeInvite
 from talk_backend.domain.errors import AlreadyMember, InviteRequired, SignInDeclined
@@ -28,7 +28,7 @@ async def _invite(env, invitee, **kwargs):
 async def test_invitee_becomes_member(env):
     bluesky = await env.get(FakeBlueskySignIn)
     inviter, invite = await _invite(env, BOB)
-    result = await (await env.get(Login)).execute(await bluesky.authorize(BOB, "bob.test"))
+    result = await (await env.get(CompleteSignIn)).execute(await bluesky.authorize(BOB, "bob.test"))
     assert result.created
     assert result.user.invited_by == inviter.id
     assert str(result.user.handle) == "bob.test"
@@ -41,7 +41,7 @@ async def test_member_signs_in_without_writes(env):
     member = await seed_member(env, BOB)
     store = await env.get(MemoryStore)
     before = (dict(store.users), dict(store.invites))
-    result = await (await env.get(Login)).execute(await bluesky.authorize(BOB))
+    result = await (await env.get(CompleteSignIn)).execute(await bluesky.authorize(BOB))
     assert (result.user.id, result.created) == (member.id, False)
     assert (store.users, store.invites) == before
 
@@ -49,7 +49,7 @@ async def test_member_signs_in_without_writes(env):
 async def test_stranger_is_refused(env):
     bluesky = await env.get(FakeBlueskySignIn)
     with pytest.raises(InviteRequired, match="no valid invite"):
-        await (await env.get(Login)).execute(await bluesky.authorize(BOB))
+        await (await env.get(CompleteSignIn)).execute(await bluesky.authorize(BOB))
     assert await (await env.get(UserRepository)).get_by_did(Did(BOB)) is None
 
 
@@ -59,7 +59,7 @@ async def test_expired_invite_is_refused(env):
     await _invite(env, BOB, expires_at=clock.now() + timedelta(hours=1))
     clock.advance(timedelta(hours=1))
     with pytest.raises(InviteRequired):
-        await (await env.get(Login)).execute(await bluesky.authorize(BOB))
+        await (await env.get(CompleteSignIn)).execute(await bluesky.authorize(BOB))
 
 
 async def test_revoked_invite_is_refused(env):
@@ -67,45 +67,45 @@ async def test_revoked_invite_is_refused(env):
     inviter, invite = await _invite(env, BOB)
     await (await env.get(RevokeInvite)).execute(inviter.id, invite.id)
     with pytest.raises(InviteRequired):
-        await (await env.get(Login)).execute(await bluesky.authorize(BOB))
+        await (await env.get(CompleteSignIn)).execute(await bluesky.authorize(BOB))
 
 
 async def test_handle_invite_needs_verified_handle(env):
     bluesky = await env.get(FakeBlueskySignIn)
     await _invite(env, "bob.test")
-    login = await env.get(Login)
+    sign_in = await env.get(CompleteSignIn)
     with pytest.raises(InviteRequired):
-        await login.execute(await bluesky.authorize(BOB, "bob.test", handle_verified=False))
-    result = await login.execute(await bluesky.authorize(BOB, "bob.test"))
+        await sign_in.execute(await bluesky.authorize(BOB, "bob.test", handle_verified=False))
+    result = await sign_in.execute(await bluesky.authorize(BOB, "bob.test"))
     assert result.created
 
 
 async def test_refused_or_replayed_sign_in_writes_nothing(env):
     bluesky = await env.get(FakeBlueskySignIn)
     await _invite(env, BOB)
-    login = await env.get(Login)
+    sign_in = await env.get(CompleteSignIn)
     with pytest.raises(SignInDeclined, match="refused"):
-        await login.execute(await bluesky.refuse(BOB))
+        await sign_in.execute(await bluesky.refuse(BOB))
     callback = await bluesky.authorize(BOB)
-    await login.execute(callback)
+    await sign_in.execute(callback)
     with pytest.raises(SignInRejected, match="already used"):
-        await login.execute(callback)
+        await sign_in.execute(callback)
     forged = AuthorizationCallback("made-up", "code", "x", "binding")
     with pytest.raises(SignInRejected):
-        await login.execute(forged)
+        await sign_in.execute(forged)
 
 
 async def test_bluesky_grant_is_kept_for_members_only(env):
-    """Tokens of a refused person are never stored; a member's are, with the login."""
+    """Tokens of a refused person are never stored; a member's are, with the sign-in."""
     bluesky = await env.get(FakeBlueskySignIn)
     grants = (await env.get(MemoryStore)).grants  # the committed ones
     with pytest.raises(InviteRequired):
-        await (await env.get(Login)).execute(await bluesky.authorize(BOB))
+        await (await env.get(CompleteSignIn)).execute(await bluesky.authorize(BOB))
     assert grants == {}
 
     await _invite(env, BOB)
-    await (await env.get(Login)).execute(await bluesky.authorize(BOB))
-    await (await env.get(Login)).execute(await bluesky.authorize(ALICE))
+    await (await env.get(CompleteSignIn)).execute(await bluesky.authorize(BOB))
+    await (await env.get(CompleteSignIn)).execute(await bluesky.authorize(ALICE))
     assert list(grants) == [BOB, ALICE]
 
 
@@ -122,7 +122,7 @@ async def test_a_refused_strangers_fresh_tokens_are_revoked_at_bluesky(env):
     bluesky = await env.get(FakeBlueskySignIn)
     revocation = await env.get(FakeBlueskyGrantRevocation)
     with pytest.raises(InviteRequired):
-        await (await env.get(Login)).execute(await bluesky.authorize(BOB))
+        await (await env.get(CompleteSignIn)).execute(await bluesky.authorize(BOB))
     assert [grant.did for grant in revocation.revoked] == [BOB]
     assert (await env.get(MemoryStore)).grants == {}
 
@@ -132,12 +132,12 @@ async def test_a_members_earlier_grant_is_revoked_when_a_new_one_replaces_it(env
     revocation = await env.get(FakeBlueskyGrantRevocation)
     grants = (await env.get(MemoryStore)).grants
     await seed_member(env, BOB)
-    login = await env.get(Login)
+    sign_in = await env.get(CompleteSignIn)
 
-    await login.execute(await bluesky.authorize(BOB))
+    await sign_in.execute(await bluesky.authorize(BOB))
     assert revocation.revoked == []  # a first sign-in replaces nothing
     first = grants[BOB]
-    await login.execute(await bluesky.authorize(BOB))
+    await sign_in.execute(await bluesky.authorize(BOB))
 
     assert revocation.revoked == [first]
     assert grants[BOB].refresh_token != first.refresh_token
@@ -146,5 +146,5 @@ async def test_a_members_earlier_grant_is_revoked_when_a_new_one_replaces_it(env
 async def test_a_declined_sign_in_has_no_tokens_to_revoke(env):
     bluesky = await env.get(FakeBlueskySignIn)
     with pytest.raises(SignInDeclined):
-        await (await env.get(Login)).execute(await bluesky.refuse(BOB))
+        await (await env.get(CompleteSignIn)).execute(await bluesky.refuse(BOB))
     assert (await env.get(FakeBlueskyGrantRevocation)).revoked == []

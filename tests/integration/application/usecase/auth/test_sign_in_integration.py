@@ -12,7 +12,7 @@ from talk_backend.application.ports import (
     TransactionManager,
     UserRepository,
 )
-from talk_backend.application.usecase.auth.login import Login
+from talk_backend.application.usecase.auth.complete_sign_in import CompleteSignIn
 from talk_backend.application.usecase.invites.create import CreateInvite
 from talk_backend.application.usecase.invites.revoke import RevokeInvite
 from talk_backend.domain.errors import InviteRequired
@@ -26,7 +26,7 @@ from tests.harness import create_env_fixture
 integration_env = create_env_fixture(unmock={"persistence"})
 
 
-class TestLoginWithInvite:
+class TestSignInWithInvite:
     async def test_invited_user_is_created_and_invite_accepted(self, integration_env):
         bluesky = await integration_env.get(FakeBlueskySignIn)
         inviter = await seed_member(integration_env, ALICE, "alice.test")
@@ -34,8 +34,8 @@ class TestLoginWithInvite:
         invite = await create_invite.execute(inviter.id, BOB)
 
         callback = await bluesky.authorize(BOB, "bob.test")
-        login = await integration_env.get(Login)
-        result = await login.execute(callback)
+        sign_in = await integration_env.get(CompleteSignIn)
+        result = await sign_in.execute(callback)
 
         assert result.created is True
         users = await integration_env.get(UserRepository)
@@ -51,23 +51,23 @@ class TestLoginWithInvite:
         stored = await (await integration_env.get(InviteRepository)).get(invite.id)
         assert stored is not None and stored.stored_status is InviteStatus.ACCEPTED
 
-    async def test_login_without_invite_is_refused_and_writes_nothing(self, integration_env):
+    async def test_sign_in_without_invite_is_refused_and_writes_nothing(self, integration_env):
         bluesky = await integration_env.get(FakeBlueskySignIn)
         inviter = await seed_member(integration_env, ALICE, "alice.test")
         other = await (await integration_env.get(CreateInvite)).execute(inviter.id, "carol.test")
         before = await integration_env.fetch("SELECT id, status FROM invites ORDER BY id")
 
         callback = await bluesky.authorize(BOB, "bob.test")
-        login = await integration_env.get(Login)
+        sign_in = await integration_env.get(CompleteSignIn)
         with pytest.raises(InviteRequired, match="no valid invite"):
-            await login.execute(callback)
+            await sign_in.execute(callback)
 
         assert await integration_env.fetch("SELECT 1 FROM users WHERE did = :did", did=BOB) == []
         assert await integration_env.fetch("SELECT id, status FROM invites ORDER BY id") == before
         assert before[0].id == other.id and before[0].status == "pending"
 
 
-class TestLoginRefusals:
+class TestSignInRefusals:
     async def test_expired_invite_is_refused(self, integration_env):
         clock = await integration_env.get(FakeClock)
         inviter = await seed_member(integration_env, ALICE)
@@ -88,30 +88,30 @@ class TestLoginRefusals:
         bluesky = await integration_env.get(FakeBlueskySignIn)
         inviter = await seed_member(integration_env, ALICE)
         await (await integration_env.get(CreateInvite)).execute(inviter.id, "bob.test")
-        login = await integration_env.get(Login)
+        sign_in = await integration_env.get(CompleteSignIn)
 
         unverified = await bluesky.authorize(BOB, "bob.test", handle_verified=False)
         with pytest.raises(InviteRequired):
-            await login.execute(unverified)
+            await sign_in.execute(unverified)
         assert await integration_env.fetch("SELECT 1 FROM users WHERE did = :d", d=BOB) == []
 
-        result = await login.execute(await bluesky.authorize(BOB, "bob.test"))
+        result = await sign_in.execute(await bluesky.authorize(BOB, "bob.test"))
         assert result.created
         rows = await integration_env.fetch("SELECT handle FROM users WHERE did = :d", d=BOB)
         assert rows[0].handle == "bob.test"
 
 
 class TestKnownUser:
-    async def test_second_login_creates_nothing(self, integration_env):
+    async def test_second_sign_in_creates_nothing(self, integration_env):
         bluesky = await integration_env.get(FakeBlueskySignIn)
         inviter = await seed_member(integration_env, ALICE)
         await (await integration_env.get(CreateInvite)).execute(inviter.id, BOB)
-        login = await integration_env.get(Login)
-        first = await login.execute(await bluesky.authorize(BOB))
+        sign_in = await integration_env.get(CompleteSignIn)
+        first = await sign_in.execute(await bluesky.authorize(BOB))
 
         counts = "SELECT (SELECT count(*) FROM users) AS u, (SELECT count(*) FROM invites) AS i"
         before = await integration_env.fetch(counts)
-        second = await login.execute(await bluesky.authorize(BOB))
+        second = await sign_in.execute(await bluesky.authorize(BOB))
 
         assert (second.user.id, second.created) == (first.user.id, False)
         assert await integration_env.fetch(counts) == before
@@ -125,7 +125,7 @@ class TestRollback:
         invite = await (await integration_env.get(CreateInvite)).execute(inviter.id, BOB)
         users = _FailingAfterInsert(await integration_env.get(UserRepository))
         revocation = await integration_env.get(FakeBlueskyGrantRevocation)
-        login = Login(
+        sign_in = CompleteSignIn(
             await integration_env.get(BlueskySignIn),
             users,
             await integration_env.get(InviteRepository),
@@ -136,7 +136,7 @@ class TestRollback:
         )
 
         with pytest.raises(RuntimeError, match="after the insert"):
-            await login.execute(await bluesky.authorize(BOB))
+            await sign_in.execute(await bluesky.authorize(BOB))
 
         # Nothing was kept, so the tokens Bluesky just handed over are revoked there.
         assert [grant.did for grant in revocation.revoked] == [BOB]
@@ -169,7 +169,7 @@ async def _bobs_refused_sign_in(env, invite_id) -> str:
     """Bob's sign-in is refused and creates no user; returns his invite's status."""
     with pytest.raises(InviteRequired):
         bluesky = await env.get(FakeBlueskySignIn)
-        await (await env.get(Login)).execute(await bluesky.authorize(BOB))
+        await (await env.get(CompleteSignIn)).execute(await bluesky.authorize(BOB))
     assert await env.fetch("SELECT 1 FROM users WHERE did = :d", d=BOB) == []
     rows = await env.fetch("SELECT status FROM invites WHERE id = :id", id=invite_id)
     return rows[0].status

@@ -21,19 +21,19 @@ from talk_backend.domain.users import User
 
 
 @dataclass(frozen=True, slots=True)
-class LoginResult:
+class SignInResult:
     user: User
     created: bool
 
 
 @dataclass(frozen=True, slots=True)
 class _Admitted:
-    result: LoginResult
+    result: SignInResult
     replaced_grant: object | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class Login:
+class CompleteSignIn:
     bluesky: BlueskySignIn
     users: UserRepository
     invites: InviteRepository
@@ -42,7 +42,7 @@ class Login:
     grants: BlueskyGrantStore
     revocation: BlueskyGrantRevocation
 
-    async def execute(self, callback: AuthorizationCallback) -> LoginResult:
+    async def execute(self, callback: AuthorizationCallback) -> SignInResult:
         """A known DID signs in. An unknown DID needs a usable invite: the invite is
         claimed and the user created in one transaction, or nothing is. Bluesky's grant
         (tokens, key) is stored in that same transaction, only once the person is a
@@ -77,7 +77,7 @@ class Login:
             except DuplicateUser:
                 user = None
             if user is None:
-                # Losing a race to a concurrent first login of the same DID looks like
+                # Losing a race to a concurrent first sign-in of the same DID looks like
                 # "no invite left" or a duplicate DID. The winner's commit is visible
                 # now (READ COMMITTED), so sign in as its user.
                 await self.tx.rollback()
@@ -92,13 +92,13 @@ class Login:
     async def _admit(self, user: User, signed_in: CompletedSignIn, *, created: bool) -> _Admitted:
         replaced = await self.grants.keep(signed_in)
         await self.tx.commit()
-        return _Admitted(LoginResult(user, created=created), replaced)
+        return _Admitted(SignInResult(user, created=created), replaced)
 
     async def _claim_invite_and_register(self, identity: VerifiedIdentity) -> User | None:
         now = self.clock.now()
         for invite in await self.invites.find_usable_for(identity, now):
             user = User.register(identity.did, identity.verified_handle, now, invite.inviter_id)
-            # Claim first: the conditional UPDATE is what serialises racing logins.
+            # Claim first: the conditional UPDATE is what serialises racing sign-ins.
             # invites.accepted_by is a deferred foreign key, checked at commit.
             if await self.invites.mark_accepted(invite.id, user.id, now):
                 await self.users.add(user)

@@ -9,7 +9,7 @@ from talk_backend.domain.identity import parse_account
 
 
 @dataclass(frozen=True, slots=True)
-class StartLogin:
+class StartSignIn:
     bluesky: BlueskySignIn
 
     async def execute(self, account: str | None, browser_binding: str) -> AuthorizationRedirect:

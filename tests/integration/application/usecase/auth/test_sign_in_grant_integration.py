@@ -14,7 +14,7 @@ from talk_backend.application.ports import (
     TransactionManager,
     UserRepository,
 )
-from talk_backend.application.usecase.auth.login import Login
+from talk_backend.application.usecase.auth.complete_sign_in import CompleteSignIn
 from talk_backend.application.usecase.invites.create import CreateInvite
 from talk_backend.domain.errors import InviteRequired
 from talk_backend.domain.identity import Did
@@ -32,7 +32,7 @@ async def test_a_new_members_grant_lands_with_the_commit(env):
     inviter = await seed_member(env, ALICE)
     await (await env.get(CreateInvite)).execute(inviter.id, BOB)
 
-    result = await (await env.get(Login)).execute(await bluesky.authorize(BOB))
+    result = await (await env.get(CompleteSignIn)).execute(await bluesky.authorize(BOB))
 
     assert result.created
     [row] = await env.fetch(GRANTS)
@@ -45,17 +45,17 @@ async def test_a_new_members_grant_lands_with_the_commit(env):
 async def test_a_refused_sign_in_leaves_no_grant(env):
     bluesky = await env.get(FakeBlueskySignIn)
     with pytest.raises(InviteRequired):
-        await (await env.get(Login)).execute(await bluesky.authorize(BOB))
+        await (await env.get(CompleteSignIn)).execute(await bluesky.authorize(BOB))
     assert await env.fetch(GRANTS) == []
     # Its fresh tokens are ended at Bluesky instead.
     assert [g.did for g in (await env.get(FakeBlueskyGrantRevocation)).revoked] == [BOB]
 
 
 async def test_a_sign_in_rolled_back_after_keeping_the_grant_leaves_none(env):
-    """The grant was written in the login's transaction; the commit fails after it."""
+    """The grant was written in the sign-in's transaction; the commit fails after it."""
     bluesky = await env.get(FakeBlueskySignIn)
     await seed_member(env, BOB)
-    login = Login(
+    sign_in = CompleteSignIn(
         await env.get(BlueskySignIn),
         await env.get(UserRepository),
         await env.get(InviteRepository),
@@ -66,7 +66,7 @@ async def test_a_sign_in_rolled_back_after_keeping_the_grant_leaves_none(env):
     )
 
     with pytest.raises(RuntimeError, match="commit failed"):
-        await login.execute(await bluesky.authorize(BOB))
+        await sign_in.execute(await bluesky.authorize(BOB))
 
     assert await env.fetch(GRANTS) == []
 
@@ -74,11 +74,11 @@ async def test_a_sign_in_rolled_back_after_keeping_the_grant_leaves_none(env):
 async def test_a_second_sign_in_replaces_the_row(env: Env):
     bluesky = await env.get(FakeBlueskySignIn)
     await seed_member(env, BOB)
-    login = await env.get(Login)
-    await login.execute(await bluesky.authorize(BOB))
+    sign_in = await env.get(CompleteSignIn)
+    await sign_in.execute(await bluesky.authorize(BOB))
     [first] = await env.fetch(GRANTS)
 
-    await login.execute(await bluesky.authorize(BOB))
+    await sign_in.execute(await bluesky.authorize(BOB))
 
     [second] = await env.fetch(GRANTS)
     assert second.refresh_token != first.refresh_token
