@@ -81,7 +81,8 @@ async def test_invites_created_at_the_same_moment_are_listed_and_found_by_id(env
     invites = await env.get(InviteRepository)
     now = clock.now()
     same_time = [Invite.issue(alice.id, Did(did), now, None) for did in (BOB, CAROL, DAVE)]
-    for invite in same_time:
+    # Stored highest id first, so storage order cannot pass for the id order.
+    for invite in sorted(same_time, key=lambda i: i.id, reverse=True):
         await invites.add(invite)
     by_id = sorted(i.id for i in same_time)
     assert [i.id for i in await invites.list_by_inviter(alice.id)] == by_id
