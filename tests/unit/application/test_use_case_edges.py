@@ -219,7 +219,7 @@ async def test_refresh_grant_asks_for_the_members_own_did(env):
     kept = (await env.get(MemoryStore)).grants[BOB]
     refresh = await env.get(RefreshBlueskyGrant)
     assert await refresh.execute(member) == BlueskyGrantStatus(BOB, kept.scope, kept.expires_at)
-    with pytest.raises(GrantNotFound, match="^no Bluesky grant for this member; sign in again$"):
+    with pytest.raises(GrantNotFound, match=r"^no Bluesky grant for this member; sign in again$"):
         await refresh.execute(await seed_member(env, CAROL))
 
 

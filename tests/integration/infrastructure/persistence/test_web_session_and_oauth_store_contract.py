@@ -192,7 +192,7 @@ class TestAuthRequestStoreContract:
         await requests.add(await pending(env))  # room: the expired one was swept
         refused = await pending(env)
         # The client's 429 detail: said exactly, by both stores.
-        busy = "^too many sign-ins are under way; try again later$"
+        busy = r"^too many sign-ins are under way; try again later$"
         with pytest.raises(TooManyPendingSignIns, match=busy):
             await requests.add(refused)
         assert not await requests.is_pending(refused.state)
