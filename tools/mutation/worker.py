@@ -1,4 +1,4 @@
-"""Runs mutmut over one part, in this process (python -m tools.mutation.worker PART).
+"""Runs mutmut over one part, in this process (python -m tools.mutation.worker PART N [FILE ...]).
 
 mutmut reads one configuration, [tool.mutmut] in pyproject.toml; the part narrows
 what is mutated and which tests run. The configuration has to be in place before
@@ -13,8 +13,10 @@ from tools.mutation.parts import by_name
 
 
 def main() -> None:
-    name, max_children = sys.argv[1], int(sys.argv[2])
+    name, max_children, only = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
     (part,) = by_name([name])
+    if only:  # --only: some of the part's files
+        part = dataclasses.replace(part, mutate=tuple(only))
     from mutmut import configuration
 
     configuration._config = dataclasses.replace(

@@ -179,3 +179,15 @@ async def test_a_url_with_credentials_is_refused_without_echoing_them(url):
         await client.request("GET", url)
     assert "s3cret" not in str(refused.value)
     assert network.connects == []
+
+
+async def test_a_name_is_resolved_by_the_system_and_connected_to():
+    """No test DNS: `localhost` through the system resolver (getaddrinfo), which may
+    answer ::1 first; the server listens on 127.0.0.1 only, so the next address is tried."""
+    async with (
+        GuardedHttpClient(allow_insecure_loopback=True) as client,
+        local_http(http_response("200 OK", b'{"ok": true}')) as server,
+    ):
+        response = await client.request("GET", f"http://localhost:{server.port}/x")
+    assert response.json() == {"ok": True}
+    assert f"host: localhost:{server.port}".encode() in server.requests[0].lower()
