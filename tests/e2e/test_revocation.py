@@ -12,6 +12,7 @@ import pytest_asyncio
 from talk_backend.infrastructure.bluesky.client_identity import ClientIdentity
 from talk_backend.infrastructure.bluesky.dpop_requests import DpopPoster
 from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
+from talk_backend.infrastructure.bluesky.revocation import AtprotoGrantRevocation
 from tests.factories import ALICE, BOB, CAROL, seed_member
 from tests.fakes.grant_probe import GrantProbe
 
@@ -45,6 +46,28 @@ async def test_logout_revokes_the_grant_at_bluesky(e2e_env, fake_atproto, browse
         grant.issuer, grant.token_endpoint, grant.refresh_token, grant.dpop_private_jwk
     )
     assert (status, body["error"]) == (400, "invalid_grant")
+
+
+async def test_logout_revokes_a_grant_that_has_no_refresh_token(
+    e2e_env, fake_atproto, browser, probe
+):
+    """Not every grant comes with a refresh token: the access token is revoked then."""
+    await browser.as_member(e2e_env, fake_atproto, ALICE, "alice.test")
+    await e2e_env.execute("UPDATE oauth_sessions SET refresh_token = NULL")
+    grant = await stored_grant(e2e_env)
+
+    assert (await browser.api.post("/auth/logout")).status_code == 204
+
+    assert fake_atproto.grants.revoked_grants == 1
+    assert await probe.pds_status(grant.pds_url, grant.access_token, grant.dpop_private_jwk) == 401
+
+
+async def test_a_grant_from_elsewhere_is_refused_loudly():
+    """A grant this adapter did not issue is a wiring mistake, not a Bluesky failure:
+    it is raised, not logged and swallowed like one."""
+    revocation = AtprotoGrantRevocation(client=None, http=None, poster=None, settings=None)
+    with pytest.raises(TypeError, match=r"^the grant did not come from the atproto sign-in$"):
+        await revocation.revoke("a grant of another kind")
 
 
 async def test_a_refused_strangers_tokens_are_revoked(e2e_env, fake_atproto, browser):

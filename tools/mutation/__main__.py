@@ -1,6 +1,7 @@
 """make mutation / make mutation-fast: mutmut over talk_backend, one part at a time.
 
-    python -m tools.mutation [PART ...] [--only GLOB ...] [--check] [--max-children N] [--keep]
+    python -m tools.mutation [PART ...] [--only GLOB ...] [--tests ARGS] [--check]
+                             [--max-children N] [--keep]
 
 Each part starts from an empty mutants/ (mutmut's copy of the project, where it runs
 pytest) and removes it afterwards. Prints, per module, mutants, killed, survived,
@@ -13,7 +14,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import fnmatch
+import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -46,7 +49,7 @@ def narrowed(part: Part, only: list[str]) -> Part:
 
 
 def run_part(
-    part: Part, max_children: int, keep: bool, only: bool = False
+    part: Part, max_children: int, keep: bool, narrowed: bool = False
 ) -> tuple[list[Mutant], float]:
     mutants_dir = PROJECT / "mutants"
     shutil.rmtree(mutants_dir, ignore_errors=True)
@@ -66,18 +69,13 @@ def run_part(
         "PYTEST_DEBUG_TEMPROOT": str(temp_root),
         "PYTHONPATH": str(PROJECT),
     }
+    if narrowed:
+        env["TALK_MUTATION_NARROWED"] = json.dumps({"mutate": part.mutate, "tests": part.tests})
     started = time.monotonic()
     try:
         with log.open("w") as out:
             code = subprocess.call(
-                [
-                    sys.executable,
-                    "-m",
-                    "tools.mutation.worker",
-                    part.name,
-                    str(max_children),
-                    *(part.mutate if only else ()),
-                ],
+                [sys.executable, "-m", "tools.mutation.worker", part.name, str(max_children)],
                 cwd=PROJECT,
                 env=env,
                 stdout=out,
@@ -161,6 +159,12 @@ def main() -> None:
         metavar="GLOB",
         help="mutate only the part's files matching GLOB (repeatable; same tests)",
     )
+    parser.add_argument(
+        "--tests",
+        metavar="ARGS",
+        help="pytest arguments instead of the part's tests (a narrower selection gives a "
+        "lower bound: a mutant no selected test reaches counts as survived)",
+    )
     args = parser.parse_args()
     # A terminated run still removes mutants/, its log and its PostgreSQL (finally).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -168,6 +172,8 @@ def main() -> None:
     check = args.check or args.fast
     if args.only:
         parts = [narrowed(p, args.only) for p in parts]
+    if args.tests:
+        parts = [dataclasses.replace(p, tests=tuple(shlex.split(args.tests))) for p in parts]
     if args.keep and len(parts) > 1:
         raise SystemExit("--keep needs exactly one part (each part starts from an empty mutants/)")
 
@@ -176,7 +182,9 @@ def main() -> None:
     for part in parts:
         tests = " ".join(part.tests)
         print(f"mutation: {part.name}: mutating {', '.join(part.mutate)}; tests {tests}")
-        results[part.name] = run_part(part, args.max_children, args.keep, bool(args.only))
+        results[part.name] = run_part(
+            part, args.max_children, args.keep, bool(args.only or args.tests)
+        )
     print()
     unlisted, stale = report(results, equivalents)
     if unlisted:
