@@ -50,6 +50,13 @@ def test_a_metadata_url_on_a_public_name_is_accepted(client_id):
         ("https://[2001:db8::1]" + METADATA, "ClientID hostname must not be an IP address"),
         ("https://talk.example.com/a/../m.json", "ClientID must be in canonical form"),
         ("https://talk.example.com/a b.json", "ClientID must be in canonical form"),
+        ("https://talk.example.com/../m.json", "ClientID must be in canonical form"),
+        ("https://talk.example.com/%2E/m.json", "ClientID must be in canonical form"),
+        ("https://u@talk.example.com" + METADATA, "ClientID must not contain credentials"),
+        ("https://talk.example.com:99999" + METADATA, "Invalid URL"),
+        ("https://talk.example.com:x" + METADATA, "Invalid URL"),
+        ("https://" + METADATA, "Invalid URL"),
+        ("https://[::1" + METADATA, "Invalid URL"),
     ],
 )
 def test_not_a_discoverable_client_id_is_invalid_client_metadata(client_id, rule):

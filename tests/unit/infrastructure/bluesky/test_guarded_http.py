@@ -179,3 +179,26 @@ async def test_a_url_with_credentials_is_refused_without_echoing_them(url):
         await client.request("GET", url)
     assert "s3cret" not in str(refused.value)
     assert network.connects == []
+
+
+async def test_a_name_is_resolved_by_the_system_and_connected_to():
+    """No test DNS: `localhost` through the system resolver (getaddrinfo), which may
+    answer ::1 first; the server listens on 127.0.0.1 only, so the next address is tried."""
+    async with (
+        GuardedHttpClient(allow_insecure_loopback=True) as client,
+        local_http(http_response("200 OK", b'{"ok": true}')) as server,
+    ):
+        response = await client.request("GET", f"http://localhost:{server.port}/x")
+    assert response.json() == {"ok": True}
+    assert f"host: localhost:{server.port}".encode() in server.requests[0].lower()
+
+
+async def test_a_body_of_exactly_256_kib_is_read_and_one_byte_more_is_not():
+    client, _ = guard(True)
+    limit = 256 * 1024
+    async with local_http(http_response("200 OK", b"x" * limit)) as server:
+        response = await client.request("GET", f"http://127.0.0.1:{server.port}/x")
+    assert len(response.content) == limit
+    async with local_http(http_response("200 OK", b"x" * (limit + 1))) as server:
+        with pytest.raises(UpstreamFailure, match="oversized"):
+            await client.request("GET", f"http://127.0.0.1:{server.port}/x")
