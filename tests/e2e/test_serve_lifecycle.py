@@ -180,13 +180,17 @@ def test_a_serve_killed_in_another_pid_namespace_is_cleaned_up_by_the_next():
 def _the_next_serve_removes(db: EmbeddedDatabase) -> None:
     after = Serve.start("--port", "0")
     try:
-        removed = after.wait_for("removed what a killed run left")
         after.wait_for("Application startup complete")
         after.signal(signal.SIGTERM)
         assert after.finish() == 0
     finally:
         stop_quietly(after)
-    assert str(db.data_dir) in removed
+    removed = [line for line in after.lines if "removed what a killed run left" in line]
+    # A serve of a test running in parallel may sweep it first; then it is gone all
+    # the same. Either way a serve removed it, and nothing of it is left.
+    assert any(str(db.data_dir) in line for line in removed) or not db.data_dir.exists(), (
+        after.output()
+    )
     assert db.leftovers() == []
 
 
