@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -12,9 +13,11 @@ import pytest_asyncio
 from talk_backend.application.ports import AuthorizationCallback, BlueskySignIn
 from talk_backend.domain.errors import SignInFailed
 from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
+from talk_backend.settings import Settings
 from tests.factories import BOB
 from tests.fakes.atproto_fixtures import point_at_fakes
 from tests.fakes.bluesky import FakeBlueskySignIn
+from tests.fakes.clock import FakeClock
 from tests.harness import create_env_fixture
 
 pytestmark = pytest.mark.integration
@@ -99,6 +102,29 @@ class TestAtprotoOAuthSignIn(BlueskySignInContract):
             )
 
         return Driver(await real_env.get(BlueskySignIn), approve)
+
+    @pytest.mark.parametrize(
+        ("error", "message"),
+        [
+            ("access_denied", "Bluesky refused the sign-in: access_denied (the person declined)"),
+            ("server_error", "Bluesky refused the sign-in: server_error"),
+            ("x" * 300, "Bluesky refused the sign-in: " + "x" * 100),
+        ],
+    )
+    async def test_an_authorization_error_is_named_bounded(self, driver, error, message):
+        callback = await driver.approved()
+        with pytest.raises(Exception, match=r"^Bluesky refused the sign-in") as refused:
+            await driver.sign_in.complete(replace(callback, code=None, error=error))
+        assert str(refused.value) == message
+
+    async def test_a_callback_at_the_requests_expiry_is_too_late(self, driver, real_env):
+        callback = await driver.approved()
+        clock = await real_env.get(FakeClock)
+        ttl = (await real_env.get(Settings)).oauth.auth_request_ttl_seconds
+        clock.advance(timedelta(seconds=ttl))
+        with pytest.raises(Exception, match="too long") as refused:
+            await driver.sign_in.complete(callback)
+        assert str(refused.value) == "the sign-in took too long; start again"
 
     async def test_a_refused_code_exchange_names_the_servers_error(self, driver):
         """The token endpoint's error code (never its description: that answer could
