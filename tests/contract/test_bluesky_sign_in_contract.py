@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -12,10 +13,13 @@ import pytest_asyncio
 
 from talk_backend.application.errors import SignInRejected
 from talk_backend.application.ports import AuthorizationCallback, BlueskySignIn
+from talk_backend.domain.errors import SignInDeclined
 from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
+from talk_backend.settings import Settings
 from tests.factories import BOB
 from tests.fakes.atproto_fixtures import point_at_fakes
 from tests.fakes.bluesky import FakeBlueskySignIn
+from tests.fakes.clock import FakeClock
 from tests.harness import create_env_fixture
 
 pytestmark = pytest.mark.integration
@@ -103,3 +107,30 @@ class TestAtprotoOAuthSignIn(BlueskySignInContract):
             )
 
         return Driver(await real_env.get(BlueskySignIn), approve)
+
+    @pytest.mark.parametrize(
+        ("error", "kind", "message"),
+        [
+            (
+                "access_denied",
+                SignInDeclined,
+                "Bluesky refused the sign-in: access_denied (the person declined)",
+            ),
+            ("server_error", SignInRejected, "Bluesky refused the sign-in: server_error"),
+            ("x" * 300, SignInRejected, "Bluesky refused the sign-in: " + "x" * 100),
+        ],
+    )
+    async def test_an_authorization_error_is_named_bounded(self, driver, error, kind, message):
+        callback = await driver.approved()
+        with pytest.raises(kind) as refused:
+            await driver.sign_in.complete(replace(callback, code=None, error=error))
+        assert str(refused.value) == message
+
+    async def test_a_callback_at_the_requests_expiry_is_too_late(self, driver, real_env):
+        callback = await driver.approved()
+        clock = await real_env.get(FakeClock)
+        ttl = (await real_env.get(Settings)).oauth.auth_request_ttl_seconds
+        clock.advance(timedelta(seconds=ttl))
+        with pytest.raises(SignInRejected) as refused:
+            await driver.sign_in.complete(callback)
+        assert str(refused.value) == "the sign-in took too long; start again"

@@ -91,6 +91,16 @@ def run_part(
             from tests.harness.postgres.embedded import remove_run_server
 
             remove_run_server(liveness.this_run())
+            if mutants_dir.is_dir():
+                # The sessions in mutants/ may have kept a server for that checkout
+                # (tests/harness/postgres/reuse.py keys it by path): stop it there.
+                subprocess.call(
+                    [sys.executable, "-m", "tests.harness.postgres.reuse", "stop"],
+                    cwd=mutants_dir,
+                    env={**env, "PYTHONPATH": str(mutants_dir)},
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
         log.unlink(missing_ok=True)
         shutil.rmtree(temp_root, ignore_errors=True)
         if not keep:

@@ -69,6 +69,7 @@ def test_the_jwks_publishes_the_public_key_the_assertion_names():
     claims = jwt.decode(assertion, KeySet.import_key_set(client.jwks())).claims
     assert claims["aud"] == "https://as.example.com"
     assert claims["iss"] == claims["sub"] == client.client_id
+    assert claims["exp"] - claims["iat"] == 60  # a replayed assertion dies within a minute
 
 
 @pytest.mark.parametrize(
