@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -11,10 +13,13 @@ import pytest_asyncio
 
 from talk_backend.application.errors import SignInRejected
 from talk_backend.application.ports import AuthorizationCallback, BlueskySignIn
+from talk_backend.domain.errors import SignInDeclined
 from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
+from talk_backend.settings import Settings
 from tests.factories import BOB
 from tests.fakes.atproto_fixtures import point_at_fakes
 from tests.fakes.bluesky import FakeBlueskySignIn
+from tests.fakes.clock import FakeClock
 from tests.harness import create_env_fixture
 
 pytestmark = pytest.mark.integration
@@ -45,12 +50,12 @@ class BlueskySignInContract:
     async def test_state_is_single_use(self, driver):
         callback = await driver.approved()
         await driver.sign_in.complete(callback)
-        with pytest.raises(SignInRejected):
+        with pytest.raises(SignInRejected, match=r"^unknown or already used sign-in state$"):
             await driver.sign_in.complete(callback)
 
     async def test_another_browser_does_not_use_up_the_state(self, driver):
         callback = await driver.approved()
-        with pytest.raises(SignInRejected, match="another browser"):
+        with pytest.raises(SignInRejected, match=r"^sign-in was started in another browser$"):
             await driver.sign_in.complete(replace(callback, browser_binding="browser-2"))
         signed_in = await driver.sign_in.complete(callback)
         assert signed_in.identity.did == Did(BOB) and signed_in.grant is not None
@@ -58,14 +63,20 @@ class BlueskySignInContract:
     @pytest.mark.parametrize(
         ("changed", "reason"),
         [
-            ({"iss": "https://evil.example.com"}, "unexpected issuer"),
-            ({"state": "x" * 43}, "unknown or already used"),
-            ({"code": "not-the-code"}, r"code was not accepted \(invalid_grant\)"),
+            (
+                {"iss": "https://evil.example.com"},
+                "authorization response came from an unexpected issuer",
+            ),
+            ({"state": "x" * 43}, "unknown or already used sign-in state"),
+            ({"state": "short"}, "unknown or already used sign-in state"),
+            # The token endpoint's error code, never its description (which could quote
+            # what we sent), is what the person reads.
+            ({"code": "not-the-code"}, "the authorization code was not accepted (invalid_grant)"),
         ],
     )
     async def test_a_tampered_callback_is_refused(self, driver, changed, reason):
         callback = await driver.approved()
-        with pytest.raises(SignInRejected, match=reason):
+        with pytest.raises(SignInRejected, match=f"^{re.escape(reason)}$"):
             await driver.sign_in.complete(replace(callback, **changed))
 
 
@@ -96,3 +107,30 @@ class TestAtprotoOAuthSignIn(BlueskySignInContract):
             )
 
         return Driver(await real_env.get(BlueskySignIn), approve)
+
+    @pytest.mark.parametrize(
+        ("error", "kind", "message"),
+        [
+            (
+                "access_denied",
+                SignInDeclined,
+                "Bluesky refused the sign-in: access_denied (the person declined)",
+            ),
+            ("server_error", SignInRejected, "Bluesky refused the sign-in: server_error"),
+            ("x" * 300, SignInRejected, "Bluesky refused the sign-in: " + "x" * 100),
+        ],
+    )
+    async def test_an_authorization_error_is_named_bounded(self, driver, error, kind, message):
+        callback = await driver.approved()
+        with pytest.raises(kind) as refused:
+            await driver.sign_in.complete(replace(callback, code=None, error=error))
+        assert str(refused.value) == message
+
+    async def test_a_callback_at_the_requests_expiry_is_too_late(self, driver, real_env):
+        callback = await driver.approved()
+        clock = await real_env.get(FakeClock)
+        ttl = (await real_env.get(Settings)).oauth.auth_request_ttl_seconds
+        clock.advance(timedelta(seconds=ttl))
+        with pytest.raises(SignInRejected) as refused:
+            await driver.sign_in.complete(callback)
+        assert str(refused.value) == "the sign-in took too long; start again"

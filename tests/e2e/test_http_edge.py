@@ -158,6 +158,22 @@ async def test_half_a_body_gets_408_at_the_body_deadline(port, edge_env):
     assert await edge_env.row_counts() == before
 
 
+async def test_the_header_deadline_is_not_the_body_deadline(edge_env, api_socket):
+    """With a long body deadline, a client that sends nothing or half its headers is
+    still cut at the (short) header deadline."""
+    async with edge_server(edge_env, api_socket, body_timeout_seconds=60) as p:
+        idle = await exchange(p, b"", wait=LIMIT + MARGIN)
+        half = await exchange(p, b"GET /healthz HTTP/1.1\r\n" + HOST, wait=LIMIT + MARGIN)
+    assert idle.closed and idle.seconds < LIMIT + MARGIN
+    assert half.statuses == [408] and half.seconds < LIMIT + MARGIN
+
+
+async def test_the_body_deadline_is_not_the_header_deadline(edge_env, api_socket):
+    async with edge_server(edge_env, api_socket, header_timeout_seconds=60) as p:
+        half = await exchange(p, SIGN_IN + b"Content-Length: 100\r\n\r\n{", wait=LIMIT + MARGIN)
+    assert half.statuses == [408] and half.seconds < LIMIT + MARGIN
+
+
 async def test_a_kept_alive_connection_gets_a_new_header_deadline(port):
     """The second request on a connection has its own deadline, counted from its
     first byte; the first request's time does not count against it."""
@@ -165,6 +181,23 @@ async def test_a_kept_alive_connection_gets_a_new_header_deadline(port):
     sent = await exchange(port, first, b"GET /healthz HTTP/1.1\r\n", pause=0.4, wait=MARGIN)
     assert sent.statuses == [200, 408], sent.received
     assert sent.closed
+
+
+async def test_an_idle_kept_alive_connection_is_not_cut_at_the_header_deadline(port):
+    """Between requests uvicorn's keep-alive timeout (5 s) rules: a client that waits
+    longer than the header deadline before its next request is still served."""
+    request = b"GET /healthz HTTP/1.1\r\n" + HOST + b"\r\n"
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(request)
+        first = await asyncio.wait_for(reader.readuntil(b"}"), timeout=MARGIN)
+        await asyncio.sleep(LIMIT * 3)  # idle: no byte of a next request yet
+        writer.write(request.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))
+        second = await asyncio.wait_for(reader.read(), timeout=MARGIN)
+    finally:
+        writer.close()
+    assert first.startswith(b"HTTP/1.1 200 "), first
+    assert second.startswith(b"HTTP/1.1 200 "), second
 
 
 async def test_requests_in_time_are_served(port):
@@ -187,6 +220,10 @@ async def test_connections_past_the_cap_get_503_and_are_closed(edge_env, api_soc
             refused = await exchange(p, b"GET /healthz HTTP/1.1\r\n" + HOST + b"\r\n")
             assert refused.statuses == [503] and refused.closed
             assert b"retry-after" in refused.received.lower()
+            reader, writer = held[-1]  # the cap's last connection is served
+            writer.write(b"GET /healthz HTTP/1.1\r\n" + HOST + b"Connection: close\r\n\r\n")
+            answer = await asyncio.wait_for(reader.read(), timeout=MARGIN)
+            assert answer.startswith(b"HTTP/1.1 200 "), answer
         finally:
             for _, writer in held:
                 writer.close()
@@ -206,6 +243,7 @@ async def test_a_foreign_host_is_400_and_never_echoed(port, host):
     sent = await exchange(port, b"GET /me/ HTTP/1.1\r\nHost: " + host + b"\r\n\r\n")
     assert sent.statuses == [400], sent.received
     assert b"evil" not in sent.received
+    assert b'{"detail":"this server does not serve the requested host"}' in sent.received
 
 
 async def test_two_host_headers_are_400(port):
@@ -306,6 +344,9 @@ async def test_a_body_that_is_not_plain_utf8_is_400(api, e2e_env, body):
         "/auth/sign-in", content=body, headers={"Content-Type": "application/json"}
     )
     assert answer.status_code == 400, answer.text
+    # Bytes that are not UTF-8 at all fail FastAPI's own JSON parsing first.
+    if b"b\xffob" not in body:
+        assert answer.json()["detail"] == "the request body is not UTF-8 JSON"
     assert await e2e_env.row_counts() == before
 
 
@@ -326,6 +367,7 @@ async def test_a_body_that_is_not_application_json_is_415(api, content_type):
     assert request.headers.get("content-type") == content_type
     answer = await api.send(request)
     assert answer.status_code == 415, answer.text
+    assert answer.json()["detail"] == "the request body must be application/json (UTF-8)"
 
 
 async def test_application_json_with_charset_is_json(api):

@@ -12,6 +12,7 @@ import pytest_asyncio
 from talk_backend.infrastructure.bluesky.client_identity import ClientIdentity
 from talk_backend.infrastructure.bluesky.dpop_requests import DpopPoster
 from talk_backend.infrastructure.bluesky.guarded_http import GuardedHttpClient
+from talk_backend.infrastructure.bluesky.revocation import AtprotoGrantRevocation
 from tests.factories import ALICE, BOB, CAROL, seed_member
 from tests.fakes.grant_probe import GrantProbe
 
@@ -31,20 +32,49 @@ async def stored_grant(env):
     return rows[0]
 
 
-async def test_sign_out_revokes_the_grant_at_bluesky(e2e_env, fake_atproto, browser, probe):
+def revocation_log(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """What the operator reads about revocations: one line per event."""
+    return [r.getMessage() for r in caplog.records if r.name == "talk_backend.bluesky.revocation"]
+
+
+async def test_sign_out_revokes_the_grant_at_bluesky(e2e_env, fake_atproto, browser, probe, caplog):
     await browser.as_member(e2e_env, fake_atproto, ALICE, "alice.test")
     grant = await stored_grant(e2e_env)
     assert await probe.pds_status(grant.pds_url, grant.access_token, grant.dpop_private_jwk) == 200
 
-    out = await browser.api.post("/auth/sign-out")
+    with caplog.at_level(logging.INFO, logger="talk_backend.bluesky.revocation"):
+        out = await browser.api.post("/auth/sign-out")
 
     assert out.status_code == 204
+    assert revocation_log(caplog) == []  # a revocation that worked is no warning
     assert await e2e_env.fetch("SELECT 1 FROM bluesky_grants") == []
     assert await probe.pds_status(grant.pds_url, grant.access_token, grant.dpop_private_jwk) == 401
     status, body = await probe.refresh(
         grant.issuer, grant.token_endpoint, grant.refresh_token, grant.dpop_private_jwk
     )
     assert (status, body["error"]) == (400, "invalid_grant")
+
+
+async def test_sign_out_revokes_a_grant_that_has_no_refresh_token(
+    e2e_env, fake_atproto, browser, probe
+):
+    """Not every grant comes with a refresh token: the access token is revoked then."""
+    await browser.as_member(e2e_env, fake_atproto, ALICE, "alice.test")
+    await e2e_env.execute("UPDATE bluesky_grants SET refresh_token = NULL")
+    grant = await stored_grant(e2e_env)
+
+    assert (await browser.api.post("/auth/sign-out")).status_code == 204
+
+    assert fake_atproto.grants.revoked_grants == 1
+    assert await probe.pds_status(grant.pds_url, grant.access_token, grant.dpop_private_jwk) == 401
+
+
+async def test_a_grant_from_elsewhere_is_refused_loudly():
+    """A grant this adapter did not issue is a wiring mistake, not a Bluesky failure:
+    it is raised, not logged and swallowed like one."""
+    revocation = AtprotoGrantRevocation(client=None, http=None, poster=None, settings=None)
+    with pytest.raises(TypeError, match=r"^the grant did not come from the atproto sign-in$"):
+        await revocation.revoke("a grant of another kind")
 
 
 async def test_a_refused_strangers_tokens_are_revoked(e2e_env, fake_atproto, browser):
@@ -73,8 +103,8 @@ async def test_a_new_sign_in_revokes_the_members_earlier_grant(e2e_env, fake_atp
 @pytest.mark.parametrize(
     ("status", "logged"),
     [
-        (503, "revoking a Bluesky grant at http://127.0.0.1"),  # an outage: UpstreamFailure
-        (400, "refused to revoke a refresh_token: HTTP 400 (server_error)"),
+        (503, "revoking a Bluesky grant at {base} failed: UpstreamFailure"),  # an outage
+        (400, "{base} refused to revoke a refresh_token: HTTP 400 (server_error)"),
     ],
 )
 async def test_sign_out_goes_through_when_revocation_fails(
@@ -90,7 +120,7 @@ async def test_sign_out_goes_through_when_revocation_fails(
     assert out.status_code == 204
     assert (await browser.api.get("/me")).status_code == 401
     assert await e2e_env.fetch("SELECT 1 FROM bluesky_grants") == []
-    assert logged in caplog.text
+    assert logged.format(base=fake_atproto.base_url) in revocation_log(caplog)
     assert grant.refresh_token not in caplog.text and grant.access_token not in caplog.text
 
 
@@ -106,7 +136,9 @@ async def test_sign_out_goes_through_when_the_server_is_gone(
 
     assert out.status_code == 204
     assert await e2e_env.fetch("SELECT 1 FROM bluesky_grants") == []
-    assert "revoking a Bluesky grant at http://127.0.0.1:9 failed: UpstreamFailure" in caplog.text
+    assert revocation_log(caplog) == [
+        "revoking a Bluesky grant at http://127.0.0.1:9 failed: UpstreamFailure"
+    ]
 
 
 async def test_without_a_revocation_endpoint_sign_out_only_forgets(
@@ -121,7 +153,7 @@ async def test_without_a_revocation_endpoint_sign_out_only_forgets(
     assert out.status_code == 204
     assert await e2e_env.fetch("SELECT 1 FROM bluesky_grants") == []
     assert fake_atproto.grants.revoked_grants == 0
-    assert "advertises no revocation endpoint" in caplog.text
+    assert revocation_log(caplog) == [f"{fake_atproto.base_url} advertises no revocation endpoint"]
 
 
 @pytest.mark.parametrize(

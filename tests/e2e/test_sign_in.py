@@ -204,10 +204,31 @@ async def test_entryway_sign_in_refused_when_the_accounts_pds_trusts_another_ser
 
     done = await browser.callback(params)
 
-    # The entryway's server vouched for an account it does not serve: it misbehaved.
-    assert done.status_code == 502, done.text
-    assert "does not trust" in done.text
+    assert done.status_code in (400, 401, 403, 502), done.text
+    assert done.json()["detail"] == (
+        "the account's PDS does not trust the server that vouched for it"
+    )
     assert await e2e_env.fetch("SELECT 1 FROM users WHERE did = :did", did=BOB) == []
+
+
+async def test_entryway_sign_in_refused_when_the_server_names_no_account(
+    e2e_env, fake_atproto, browser
+):
+    """The token answer's `sub` is the only word on who signed in at the entryway: a
+    handle there is no account, and the tokens it came with are revoked."""
+    fake_atproto.add_account(BOB, "bob.test")
+    fake_atproto.chosen_account = BOB
+    await invite(e2e_env, ALICE, "bob.test")
+    started = await browser.start(None)
+    params = await browser.authorize(started.headers["location"])
+    fake_atproto.token_sub = "bob.test"
+
+    done = await browser.callback(params)
+
+    assert done.status_code in (400, 401, 403, 502), done.text
+    assert done.json()["detail"] == "the authorization server named no account"
+    assert (await browser.api.get("/me")).status_code == 401
+    assert fake_atproto.grants.revoked_grants == 1
 
 
 async def test_entryway_where_nobody_is_picked_is_a_refusal(e2e_env, fake_atproto, browser):

@@ -1,6 +1,7 @@
 """make mutation / make mutation-fast: mutmut over talk_backend, one part at a time.
 
-    python -m tools.mutation [PART ...] [--check] [--max-children N] [--keep]
+    python -m tools.mutation [PART ...] [--only GLOB ...] [--tests ARGS] [--check]
+                             [--max-children N] [--keep]
 
 Each part starts from an empty mutants/ (mutmut's copy of the project, where it runs
 pytest) and removes it afterwards. Prints, per module, mutants, killed, survived,
@@ -11,8 +12,11 @@ equivalents.toml, or an entry there matches no mutant any more."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import fnmatch
+import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -35,7 +39,18 @@ def files_of(part: Part) -> list[str]:
     return [s for s in sources if any(fnmatch.fnmatch(s, g) for g in part.mutate)]
 
 
-def run_part(part: Part, max_children: int, keep: bool) -> tuple[list[Mutant], float]:
+def narrowed(part: Part, only: list[str]) -> Part:
+    """The part, mutating only its files that match one of the globs: a module at a
+    time costs one statistics pass but far fewer mutants."""
+    files = tuple(f for f in files_of(part) if any(fnmatch.fnmatch(f, g) for g in only))
+    if not files:
+        raise SystemExit(f"--only {' '.join(only)}: no file of part {part.name} matches")
+    return dataclasses.replace(part, mutate=files)
+
+
+def run_part(
+    part: Part, max_children: int, keep: bool, narrowed: bool = False
+) -> tuple[list[Mutant], float]:
     mutants_dir = PROJECT / "mutants"
     shutil.rmtree(mutants_dir, ignore_errors=True)
     handle, name = tempfile.mkstemp(prefix=f"talk-mutation-{part.name}-", suffix=".log")
@@ -54,6 +69,8 @@ def run_part(part: Part, max_children: int, keep: bool) -> tuple[list[Mutant], f
         "PYTEST_DEBUG_TEMPROOT": str(temp_root),
         "PYTHONPATH": str(PROJECT),
     }
+    if narrowed:
+        env["TALK_MUTATION_NARROWED"] = json.dumps({"mutate": part.mutate, "tests": part.tests})
     started = time.monotonic()
     try:
         with log.open("w") as out:
@@ -74,6 +91,16 @@ def run_part(part: Part, max_children: int, keep: bool) -> tuple[list[Mutant], f
             from tests.harness.postgres.embedded import remove_run_server
 
             remove_run_server(liveness.this_run())
+            if mutants_dir.is_dir():
+                # The sessions in mutants/ may have kept a server for that checkout
+                # (tests/harness/postgres/reuse.py keys it by path): stop it there.
+                subprocess.call(
+                    [sys.executable, "-m", "tests.harness.postgres.reuse", "stop"],
+                    cwd=mutants_dir,
+                    env={**env, "PYTHONPATH": str(mutants_dir)},
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
         log.unlink(missing_ok=True)
         shutil.rmtree(temp_root, ignore_errors=True)
         if not keep:
@@ -136,11 +163,27 @@ def main() -> None:
     parser.add_argument("--check", action="store_true", help="fail on unlisted survivors")
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--keep", action="store_true", help="leave mutants/ for mutmut show/browse")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="GLOB",
+        help="mutate only the part's files matching GLOB (repeatable; same tests)",
+    )
+    parser.add_argument(
+        "--tests",
+        metavar="ARGS",
+        help="pytest arguments instead of the part's tests (a narrower selection gives a "
+        "lower bound: a mutant no selected test reaches counts as survived)",
+    )
     args = parser.parse_args()
     # A terminated run still removes mutants/, its log and its PostgreSQL (finally).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parts = [p for p in PARTS if p.fast] if args.fast else by_name(args.parts) or list(PARTS)
     check = args.check or args.fast
+    if args.only:
+        parts = [narrowed(p, args.only) for p in parts]
+    if args.tests:
+        parts = [dataclasses.replace(p, tests=tuple(shlex.split(args.tests))) for p in parts]
     if args.keep and len(parts) > 1:
         raise SystemExit("--keep needs exactly one part (each part starts from an empty mutants/)")
 
@@ -149,7 +192,9 @@ def main() -> None:
     for part in parts:
         tests = " ".join(part.tests)
         print(f"mutation: {part.name}: mutating {', '.join(part.mutate)}; tests {tests}")
-        results[part.name] = run_part(part, args.max_children, args.keep)
+        results[part.name] = run_part(
+            part, args.max_children, args.keep, bool(args.only or args.tests)
+        )
     print()
     unlisted, stale = report(results, equivalents)
     if unlisted:

@@ -36,10 +36,18 @@ PARTS: tuple[Part, ...] = (
     Part(
         "bluesky",
         ("talk_backend/infrastructure/bluesky/*",),
+        # The e2e modules are the ones that sign in, refuse and revoke through the real
+        # endpoints against the fake authorization server: without them sign-out's
+        # revocation and the entryway's account check ran in no selected test.
         (
             "tests/unit/infrastructure/bluesky",
+            "tests/unit/test_oauth_settings.py",
             "tests/contract",
             "tests/integration/infrastructure/bluesky",
+            "tests/e2e/test_sign_in.py",
+            "tests/e2e/test_bluesky_grant.py",
+            "tests/e2e/test_revocation.py",
+            "tests/e2e/test_authorization_refused.py",
             *NOT_SLOW,
         ),
     ),

@@ -1,4 +1,4 @@
-"""Runs mutmut over one part, in this process (python -m tools.mutation.worker PART).
+"""Runs mutmut over one part, in this process (python -m tools.mutation.worker PART N).
 
 mutmut reads one configuration, [tool.mutmut] in pyproject.toml; the part narrows
 what is mutated and which tests run. The configuration has to be in place before
@@ -7,6 +7,8 @@ mutmut's main module is imported (it reads it at import)."""
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 import sys
 
 from tools.mutation.parts import by_name
@@ -15,6 +17,12 @@ from tools.mutation.parts import by_name
 def main() -> None:
     name, max_children = sys.argv[1], int(sys.argv[2])
     (part,) = by_name([name])
+    narrowed = os.environ.get("TALK_MUTATION_NARROWED")
+    if narrowed:  # --only / --tests: the driver's files and tests for this part
+        chosen = json.loads(narrowed)
+        part = dataclasses.replace(
+            part, mutate=tuple(chosen["mutate"]), tests=tuple(chosen["tests"])
+        )
     from mutmut import configuration
 
     configuration._config = dataclasses.replace(

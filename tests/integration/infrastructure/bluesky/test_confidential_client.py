@@ -11,6 +11,7 @@ import asyncio
 import socket
 import ssl
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -30,11 +31,14 @@ from talk_backend.devtools.fake_atproto import FakeAtproto
 from talk_backend.domain.identity import Did
 from talk_backend.entrypoints.http.app import create_app
 from talk_backend.entrypoints.http.hosts import served_hosts
+from talk_backend.infrastructure.bluesky.token_refresh import AtprotoTokenRefresher
 from talk_backend.settings import Settings
 from tests.factories import BOB
 from tests.fakes.atproto_fixtures import point_at_fakes
+from tests.fakes.clock import FakeClock
 from tests.fakes.tls import tls_for
 from tests.harness import create_env_fixture
+from tests.integration.infrastructure.bluesky.signed_in import sign_in, stored_tokens
 
 NAME = "talk.internal"
 CLIENT_KEY = ECKey.generate_key("P-256", private=True).as_pem(private=True).decode()
@@ -118,3 +122,19 @@ async def test_metadata_the_server_cannot_fetch_refuses_the_sign_in(
         await (await confidential_env.get(BlueskySignIn)).begin(Did.parse(BOB), "browser-1")
     assert refused.value.error == "invalid_client_metadata"
     assert refused.value.description.startswith('Unable to obtain client metadata for "https://')
+
+
+async def test_a_confidential_clients_refresh_is_authenticated_for_its_issuer(
+    confidential_env, app_over_https, fake_atproto
+):
+    """The refresh carries a client assertion for the grant's issuer, which the fake
+    verifies (audience, key, freshness) as atproto's server does."""
+    fake_atproto.add_account(BOB, "bob.test")
+    await sign_in(confidential_env, BOB)
+    before = await stored_tokens(confidential_env, BOB)
+    (await confidential_env.get(FakeClock)).advance(timedelta(minutes=31))
+
+    renewed = await (await confidential_env.get(AtprotoTokenRefresher)).fresh_tokens(BOB)
+
+    assert fake_atproto.refresh_grants == 1
+    assert renewed.access_token != before.access_token

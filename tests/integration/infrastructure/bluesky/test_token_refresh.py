@@ -113,3 +113,31 @@ async def test_a_refresh_token_only_works_with_its_dpop_key(signed_in, fake_atpr
 async def test_no_grant_is_a_clear_error(refresh_env):
     with pytest.raises(NoBlueskyGrant, match="no Bluesky grant"):
         await (await refresh_env.get(AtprotoTokenRefresher)).fresh_tokens(BOB)
+
+
+async def test_tokens_are_refreshed_once_two_minutes_or_less_are_left(signed_in, fake_atproto):
+    """Early enough that a call to the PDS made with them does not meet an expired token."""
+    clock = await signed_in.get(FakeClock)
+    before = await stored_tokens(signed_in, BOB)
+    refresher = await signed_in.get(AtprotoTokenRefresher)
+    clock.advance(before.expires_at - timedelta(minutes=2) - clock.now())
+
+    renewed = await refresher.fresh_tokens(BOB)
+
+    assert fake_atproto.refresh_grants == 1
+    assert renewed.access_token != before.access_token
+
+
+async def test_an_expired_grant_without_a_refresh_token_says_so(signed_in, fake_atproto):
+    clock = await signed_in.get(FakeClock)
+    await signed_in.execute(
+        "UPDATE bluesky_grants SET refresh_token = NULL WHERE did = :did", did=BOB
+    )
+    clock.advance(EXPIRED)
+    refresher = await signed_in.get(AtprotoTokenRefresher)
+
+    with pytest.raises(Exception, match="expired") as refused:
+        await refresher.fresh_tokens(BOB)
+
+    assert str(refused.value) == "the Bluesky grant expired and has no refresh token"
+    assert fake_atproto.refresh_grants == 0

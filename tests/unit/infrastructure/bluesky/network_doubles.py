@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
 import ssl
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -57,6 +58,30 @@ class RecordingBackend(httpcore.AsyncNetworkBackend):
         await self._real.sleep(seconds)
 
 
+class ToLocalPort(httpcore.AsyncNetworkBackend):
+    """Connects whatever address and port was asked (443 here) to the local server."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.connects: list[tuple[str, int]] = []
+        self._real = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        self.connects.append((host, port))
+        assert host == "127.0.0.1"
+        return await self._real.connect_tcp(host, self.port, timeout, local_address, socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._real.sleep(seconds)
+
+
 @dataclass
 class LocalServer:
     port: int
@@ -95,3 +120,34 @@ def http_response(status: str, body: bytes = b"{}", headers: str = "") -> bytes:
         f"Content-Length: {len(body)}\r\nConnection: close\r\n{headers}\r\n"
     )
     return head.encode() + body
+
+
+@asynccontextmanager
+async def local_routes(
+    routes: dict[str, bytes], *, tls: ssl.SSLContext | None = None
+) -> AsyncIterator[LocalServer]:
+    """Answers a request for a path in `routes` (the query included, as sent) with its
+    raw HTTP/1.1 bytes, anything else with 404. Routes may be added once the port is
+    known (documents that name their own origin)."""
+    server_state = LocalServer(port=0)
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            server_state.requests.append(head)
+            target = head.split(b" ", 2)[1].decode()
+            writer.write(routes.get(target, http_response("404 Not Found")))
+            await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=tls)
+    server_state.port = server.sockets[0].getsockname()[1]
+    async with server:
+        yield server_state
+
+
+def json_response(document: object, status: str = "200 OK") -> bytes:
+    return http_response(status, json.dumps(document).encode())

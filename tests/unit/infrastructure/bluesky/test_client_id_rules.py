@@ -50,6 +50,13 @@ def test_a_metadata_url_on_a_public_name_is_accepted(client_id):
         ("https://[2001:db8::1]" + METADATA, "ClientID hostname must not be an IP address"),
         ("https://talk.example.com/a/../m.json", "ClientID must be in canonical form"),
         ("https://talk.example.com/a b.json", "ClientID must be in canonical form"),
+        ("https://talk.example.com/../m.json", "ClientID must be in canonical form"),
+        ("https://talk.example.com/%2E/m.json", "ClientID must be in canonical form"),
+        ("https://u@talk.example.com" + METADATA, "ClientID must not contain credentials"),
+        ("https://talk.example.com:99999" + METADATA, "Invalid URL"),
+        ("https://talk.example.com:x" + METADATA, "Invalid URL"),
+        ("https://" + METADATA, "Invalid URL"),
+        ("https://[::1" + METADATA, "Invalid URL"),
     ],
 )
 def test_not_a_discoverable_client_id_is_invalid_client_metadata(client_id, rule):
@@ -115,9 +122,36 @@ def test_a_malformed_loopback_client_id_is_no_client_id(client_id):
     assert refused.value.description == f'Invalid client ID "{client_id}"'
 
 
-def test_a_loopback_client_without_the_atproto_scope_is_refused():
-    with pytest.raises(ClientIdRefused, match='must include "atproto" scope'):
-        loopback_client_params("http://localhost?scope=transition%3Ageneric")
+@pytest.mark.parametrize(
+    "scope", ["transition%3Ageneric", "atproto%09transition%3Ageneric", "atprotox"]
+)
+def test_a_loopback_client_without_the_atproto_scope_is_refused(scope):
+    """Scopes are separated by single spaces: a tab does not separate them."""
+    client_id = f"http://localhost?scope={scope}"
+    with pytest.raises(ClientIdRefused) as refused:
+        loopback_client_params(client_id)
+    assert refused.value.error == "invalid_client_metadata"
+    assert refused.value.description == (
+        f'Invalid loopback client id "{client_id}": '
+        'ATProto Loopback ClientID must include "atproto" scope'
+    )
+
+
+@pytest.mark.parametrize(
+    ("client_id", "scope", "redirect_uris"),
+    [
+        ("http://localhost", "atproto", ["http://127.0.0.1/", "http://[::1]/"]),
+        ("http://localhost/", "atproto", ["http://127.0.0.1/", "http://[::1]/"]),
+        (
+            "http://localhost/?scope=atproto+transition%3Ageneric"
+            "&redirect_uri=http%3A%2F%2F%5B%3A%3A1%5D%3A8000%2Fcb",
+            "atproto transition:generic",
+            ["http://[::1]:8000/cb"],
+        ),
+    ],
+)
+def test_a_loopback_client_ids_defaults_and_declarations(client_id, scope, redirect_uris):
+    assert loopback_client_params(client_id) == (scope, redirect_uris)
 
 
 @pytest.mark.parametrize(
@@ -131,6 +165,10 @@ def test_a_loopback_client_without_the_atproto_scope_is_refused():
         ("http://127.0.0.1:8000/cb", "http://127.0.0.1:8000/cb", True),
         ("http://127.0.0.1/", "http://127.0.0.1:8000/auth/callback", False),  # path differs
         ("http://127.0.0.1/", "http://[::1]:8000/", False),
+        ("http://127.0.0.1", "http://127.0.0.1:8000/", True),  # no path is "/"
+        ("http://127.0.0.1/", "http://127.0.0.1:8000", True),
+        ("http://127.0.0.1/cb", "http://127.0.0.1:8000", False),
+        ("http://127.0.0.1:x/", "http://127.0.0.1:8000/", False),  # unparseable
     ],
 )
 def test_redirect_uri_comparison(allowed, requested, ok):

@@ -179,3 +179,77 @@ async def test_a_url_with_credentials_is_refused_without_echoing_them(url):
         await client.request("GET", url)
     assert "s3cret" not in str(refused.value)
     assert network.connects == []
+
+
+async def test_a_name_is_resolved_by_the_system_and_connected_to():
+    """No test DNS: `localhost` through the system resolver (getaddrinfo), which may
+    answer ::1 first; the server listens on 127.0.0.1 only, so the next address is tried."""
+    async with (
+        GuardedHttpClient(allow_insecure_loopback=True) as client,
+        local_http(http_response("200 OK", b'{"ok": true}')) as server,
+    ):
+        response = await client.request("GET", f"http://localhost:{server.port}/x")
+    assert response.json() == {"ok": True}
+    assert f"host: localhost:{server.port}".encode() in server.requests[0].lower()
+
+
+async def test_a_body_of_exactly_256_kib_is_read_and_one_byte_more_is_not():
+    client, _ = guard(True)
+    limit = 256 * 1024
+    async with local_http(http_response("200 OK", b"x" * limit)) as server:
+        response = await client.request("GET", f"http://127.0.0.1:{server.port}/x")
+    assert len(response.content) == limit
+    async with local_http(http_response("200 OK", b"x" * (limit + 1))) as server:
+        with pytest.raises(UpstreamFailure, match="oversized"):
+            await client.request("GET", f"http://127.0.0.1:{server.port}/x")
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (
+            "http://public.example.test/x?token=s3cret",
+            "only https URLs are allowed, got http://public.example.test",
+        ),
+        (
+            "ftp://public.example.test/x",
+            "only https URLs are allowed, got ftp://public.example.test",
+        ),
+        ("https:///x", "not a usable URL: 'https:///x'"),
+        ("https://unknown.example.test/x", "cannot resolve host 'unknown.example.test'"),
+        ("https://user@public.example.test/x", "a URL for public.example.test carries credentials"),
+        ("https://:pw@/x", "a URL for no host carries credentials"),
+    ],
+)
+async def test_a_refused_url_is_named_by_scheme_and_host_only(url, message):
+    """These messages reach the person (detail): scheme and host, never a path, query
+    or credentials someone put in a document."""
+    client, network = guard(False)
+    with pytest.raises(UnsafeUrl) as refused:
+        await client.request("GET", url)
+    assert str(refused.value) == message
+    assert network.connects == []
+
+
+async def test_answers_are_named_by_the_servers_origin():
+    client, _ = guard(True)
+    async with local_http(http_response("500 Internal Server Error")) as server:
+        origin = f"http://127.0.0.1:{server.port}"
+        with pytest.raises(UpstreamFailure) as failed:
+            await client.request("GET", f"{origin}/x?token=s3cret")
+    assert str(failed.value) == f"{origin} answered HTTP 500"
+    async with local_http(http_response("404 Not Found")) as server:
+        origin = f"http://127.0.0.1:{server.port}"
+        with pytest.raises(Exception, match="answered HTTP 404") as refused:
+            await client.get_json(f"{origin}/x")
+    assert str(refused.value) == f"{origin} answered HTTP 404"
+    async with local_http(http_response("200 OK", b"<html>")) as server:
+        origin = f"http://127.0.0.1:{server.port}"
+        with pytest.raises(UpstreamFailure) as failed:
+            await client.get_json(f"{origin}/x")
+    assert str(failed.value) == f"{origin} did not answer with JSON"
+    async with local_http(http_response("200 OK", b"x" * (300 * 1024))) as server:
+        origin = f"http://127.0.0.1:{server.port}"
+        with pytest.raises(UpstreamFailure) as failed:
+            await client.request("GET", f"{origin}/x")
+    assert str(failed.value) == f"{origin} sent an oversized response"
