@@ -21,7 +21,8 @@ class DpopPoster:
         Returns the status and the JSON body (None when empty); error bodies are
         returned, not raised: a second `use_dpop_nonce` is the caller's to report."""
         status, body, gave_nonce = await self._post(url, form, key)
-        if status in (400, 401) and isinstance(body, dict) and body.get("error") == "use_dpop_nonce":
+        wants_nonce = isinstance(body, dict) and body.get("error") == "use_dpop_nonce"
+        if status in (400, 401) and wants_nonce:
             if not gave_nonce:
                 raise UpstreamFailure("the server asked for a DPoP nonce without giving one")
             status, body, _ = await self._post(url, form, key)
