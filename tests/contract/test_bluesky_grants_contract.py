@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 import pytest_asyncio
 
 from talk_backend.application.errors import GrantRefreshRefused
 from talk_backend.application.oauth_state import OAuthTokens
 from talk_backend.application.ports import (
-    AuthorizationCallback,
     BlueskyGrantRevocation,
     BlueskyGrants,
     BlueskyGrantStore,
@@ -28,6 +25,7 @@ from talk_backend.application.ports import (
 from talk_backend.domain.identity import Did
 from tests.factories import BOB, CAROL
 from tests.fakes.atproto_fixtures import point_at_fakes
+from tests.fakes.authorization import approved_callback
 from tests.fakes.bluesky import FakeBlueskySignIn
 from tests.fakes.clock import FakeClock
 from tests.fakes.memory_store import MemoryStore
@@ -128,14 +126,4 @@ class TestAtprotoClient(GrantsContract):
         fake_atproto.add_account(BOB, "bob.test")
         sign_in = await real_env.get(BlueskySignIn)
 
-        async def approve() -> AuthorizationCallback:
-            redirect = await sign_in.begin(Did.parse(BOB), "browser-1")
-            async with httpx.AsyncClient() as browser:
-                answer = await browser.get(redirect.url)
-            location = urlsplit(answer.headers["location"])
-            query = {k: v[0] for k, v in parse_qs(location.query).items()}
-            return AuthorizationCallback(
-                query["state"], query.get("code"), query["iss"], "browser-1"
-            )
-
-        return approve
+        return lambda: approved_callback(sign_in, BOB)

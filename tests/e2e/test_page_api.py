@@ -23,13 +23,25 @@ async def test_sign_in_asking_for_json_gets_the_url_without_a_redirect(fake_atpr
     assert "talk_oauth_binding" in started.cookies
 
 
-async def test_refused_browser_is_sent_back_to_the_page_with_a_code(e2e_env, fake_atproto, browser):
+# A navigation is told by Fetch Metadata, or by Accept where a browser sends none.
+@pytest.mark.parametrize(
+    "headers",
+    [
+        NAVIGATION,
+        {"Accept": "text/html,*/*;q=0.8"},
+        {"Sec-Fetch-Mode": "navigate", "Accept": "*/*"},
+    ],
+    ids=["fetch-metadata-and-accept", "accept-only", "fetch-metadata-only"],
+)
+async def test_refused_browser_is_sent_back_to_the_page_with_a_code(
+    e2e_env, fake_atproto, browser, headers
+):
     fake_atproto.add_account(CAROL, "carol.test")
     await seed_member(e2e_env, ALICE)
     started = await browser.start("carol.test")
     params = await browser.authorize(started.headers["location"])
 
-    refused = await browser.api.get("/auth/callback", params=params, headers=NAVIGATION)
+    refused = await browser.api.get("/auth/callback", params=params, headers=headers)
 
     assert refused.status_code == 303
     assert refused.headers["location"] == "/?sign_in_error=invite"
@@ -53,9 +65,17 @@ async def test_authorization_errors_become_page_codes(e2e_env, fake_atproto, bro
     assert await e2e_env.fetch("SELECT 1 FROM users WHERE did = :d", d=BOB) == []
 
 
-async def test_api_clients_keep_the_json_error(browser):
-    answer = await browser.api.get("/auth/callback", params={"state": "x" * 43, "code": "c"})
-    assert answer.status_code == 400 and "state" in answer.json()["detail"]
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Sec-Fetch-Mode": "cors", "Accept": "application/json"}],
+    ids=["no-headers", "fetch-from-a-script"],
+)
+async def test_api_clients_keep_the_json_error(browser, headers):
+    answer = await browser.api.get(
+        "/auth/callback", params={"state": "x" * 43, "code": "c"}, headers=headers
+    )
+    assert answer.status_code == 400
+    assert answer.json()["detail"] == "unknown or already used sign-in state"
 
 
 async def test_the_page_and_its_assets(api):

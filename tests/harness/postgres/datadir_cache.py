@@ -15,7 +15,7 @@ changed migration or another PostgreSQL is a new entry, never a stale one.
   cache directory (one build at a time; a second cold run waits, then copies). An entry
   without its COMPLETE file, or one naming another key, is ignored and replaced.
 - Bounded: the KEEP most recently used entries (about 45 MB each) stay; a build
-  evicts the rest. `make test-servers-stop` removes the whole cache.
+  evicts the rest. `make test-cache-clear` removes the whole cache.
 - Not used with CI set (CI's runs stay clean: every run does initdb and the migrations,
   so a broken migration cannot hide behind an entry, and a CI machine starts without a
   cache anyway), under Bazel (TEST_TMPDIR: the sandbox may not write to the home

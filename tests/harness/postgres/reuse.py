@@ -10,8 +10,8 @@ it (its template is already migrated) and only clones its session database. Kept
   (talk_backend/devtools/liveness.py), a lock the kernel drops however the run ends.
   A second concurrent run does not wait: it starts a throwaway server of its own,
   as CI does, and says so;
-- until `make test-servers-stop` (python -m tests.harness.postgres.reuse stop), which
-  also removes the cache of migrated data directories (datadir_cache.py).
+- until `make test-servers-stop` (python -m tests.harness.postgres.reuse stop); the
+  cache of migrated data directories (datadir_cache.py) stays: `make test-cache-clear`.
 
 Not kept (a throwaway server per run, removed at its end): with CI set (CI keeps its
 clean runs), under Bazel (TEST_TMPDIR; its own kept server is --config=reuse), in
@@ -138,20 +138,29 @@ def stop_kept(*, every_checkout: bool = False) -> list[str]:
     return stopped
 
 
-def main(argv: list[str]) -> int:
-    if argv[:1] != ["stop"] or argv[1:] not in ([], ["--all"]):
-        print("usage: python -m tests.harness.postgres.reuse stop [--all]", file=sys.stderr)
-        return 2
-    from tests.harness.postgres import datadir_cache
+USAGE = "usage: python -m tests.harness.postgres.reuse stop [--all] | clear-cache"
 
+
+def main(argv: list[str]) -> int:
+    if argv == ["clear-cache"]:
+        # Apart from stop: the cache is shared by every checkout of this user, and a
+        # stop in one checkout should not make the others' next cold run rebuild it.
+        from tests.harness.postgres import datadir_cache
+
+        removed = datadir_cache.remove_all()
+        for entry in removed:
+            print(f"removed the cached data directory {entry}")
+        if not removed:
+            print("no cached data directory to remove")
+        return 0
+    if argv[:1] != ["stop"] or argv[1:] not in ([], ["--all"]):
+        print(USAGE, file=sys.stderr)
+        return 2
     stopped = stop_kept(every_checkout=argv[1:] == ["--all"])
     for line in stopped:
         print(f"stopped the kept test server {line}")
     if not stopped:
         print("no kept test server to stop")
-    # The cache of migrated data directories goes too (the next cold run rebuilds it).
-    for entry in datadir_cache.remove_all():
-        print(f"removed the cached data directory {entry}")
     return 0
 
 

@@ -236,3 +236,27 @@ def test_a_concurrent_build_waits_for_the_running_one_and_builds_nothing(cache, 
     waiting.join(10)
     assert result == [False] and made == []
     assert sorted(p.name for p in cache.iterdir()) == [NAME]
+
+
+def test_stopping_kept_servers_keeps_the_cache_and_clear_cache_removes_it(
+    cache, tmp_path, monkeypatch, capsys
+):
+    """`make test-servers-stop` is per checkout, the cache is shared by the user's
+    checkouts: only `make test-cache-clear` empties it."""
+    from tests.harness.postgres import reuse
+
+    monkeypatch.setattr(reuse, "stop_kept", lambda every_checkout=False: [])
+    pgdata = tmp_path / "pgdata"
+    pgdata.mkdir()
+    datadir_cache.build(NAME, _make, pgdata)
+
+    assert reuse.main(["stop"]) == 0
+    assert (cache / NAME).is_dir()
+    assert reuse.main(["clear-cache"]) == 0
+    assert not (cache / NAME).exists()
+    assert reuse.main(["clear-cache"]) == 0
+    assert reuse.main(["clear"]) == 2
+    said = capsys.readouterr()
+    assert f"removed the cached data directory {cache / NAME}" in said.out
+    assert "no cached data directory to remove" in said.out
+    assert "usage:" in said.err

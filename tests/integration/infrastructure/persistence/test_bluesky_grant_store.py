@@ -18,22 +18,7 @@ from talk_backend.domain.identity import Did, VerifiedIdentity
 from tests.factories import BOB
 from tests.fakes.clock import FakeClock
 from tests.fakes.oauth_state import sample_tokens
-from tests.harness import Env, create_env_fixture
-
-fake_env = create_env_fixture()
-sqla_env = create_env_fixture(unmock={"persistence"})
-# Whether another request sees an uncommitted grant needs connections of their own.
-sqla_db_env = create_env_fixture(unmock={"persistence"}, isolation="database")
-
-
-@pytest.fixture(params=["fake_env", "sqla_env"])
-def env(request) -> Env:
-    return request.getfixturevalue(request.param)
-
-
-@pytest.fixture(params=["fake_env", "sqla_db_env"])
-def db_env(request) -> Env:
-    return request.getfixturevalue(request.param)
+from tests.harness import Env
 
 
 async def tokens(env: Env) -> OAuthTokens:
@@ -81,18 +66,21 @@ async def test_take_removes_the_grant_with_the_commit_only(env):
     assert await store.take(Did(BOB)) is None
 
 
-async def test_a_kept_grant_lands_with_the_commit(db_env):
+async def test_a_kept_grant_lands_with_the_commit(committing_env):
     """Another request sees no grant until the sign-in commits; a rollback leaves none."""
-    store, tx = await db_env.get(BlueskyGrantStore), await db_env.get(TransactionManager)
-    dropped, kept = await tokens(db_env), await tokens(db_env)
+    store, tx = (
+        await committing_env.get(BlueskyGrantStore),
+        await committing_env.get(TransactionManager),
+    )
+    dropped, kept = await tokens(committing_env), await tokens(committing_env)
     await store.keep(signed_in(dropped))
-    assert await stored(db_env) is None
+    assert await stored(committing_env) is None
     await tx.rollback()
-    assert await stored(db_env) is None
+    assert await stored(committing_env) is None
 
     await store.keep(signed_in(kept))
     await tx.commit()
-    assert await stored(db_env) == kept
+    assert await stored(committing_env) == kept
 
 
 async def test_only_a_grant_of_the_atproto_sign_in_is_kept(env):

@@ -30,25 +30,10 @@ from talk_backend.infrastructure.persistence.health import AsyncpgHealthCheck
 from talk_backend.infrastructure.persistence.oauth_state import SqlaBlueskyGrantStore
 from tests.factories import ALICE, BOB, CAROL, DAVE, seed_member
 from tests.fakes.clock import FakeClock
-from tests.harness import create_env_fixture
-
-fake_env = create_env_fixture()
-sqla_env = create_env_fixture(unmock={"persistence"})
-sqla_db_env = create_env_fixture(unmock={"persistence"}, isolation="database")
 
 
-@pytest.fixture(params=["fake_env", "sqla_env"])
-def env(request):
-    return request.getfixturevalue(request.param)
-
-
-@pytest.fixture(params=["fake_env", "sqla_db_env"])
-def members_env(request):
-    return request.getfixturevalue(request.param)
-
-
-async def test_the_member_behind_a_session_comes_back_with_every_field(members_env):
-    env = members_env
+async def test_the_member_behind_a_session_comes_back_with_every_field(committing_env):
+    env = committing_env
     clock = await env.get(FakeClock)
     inviter = await seed_member(env, ALICE)
     member = dataclasses.replace(

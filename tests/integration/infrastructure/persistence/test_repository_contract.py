@@ -12,15 +12,6 @@ from talk_backend.domain.invites import Invite, InviteStatus
 from talk_backend.domain.users import User
 from tests.factories import ALICE, BOB, CAROL, seed_member
 from tests.fakes.clock import FakeClock
-from tests.harness import create_env_fixture
-
-fake_env = create_env_fixture()
-sqla_env = create_env_fixture(unmock={"persistence"})
-
-
-@pytest.fixture(params=["fake_env", "sqla_env"])
-def env(request):
-    return request.getfixturevalue(request.param)
 
 
 class TestUserRepositoryContract:

@@ -6,23 +6,12 @@ import dataclasses
 import uuid
 from datetime import timedelta
 
-import pytest
-
 from talk_backend.application.ports import InviteRepository, UserRepository
 from talk_backend.domain.identity import Did, Handle
 from talk_backend.domain.invites import Invite, InviteStatus
 from talk_backend.domain.users import User
 from tests.factories import ALICE, BOB, CAROL, DAVE, seed_member
 from tests.fakes.clock import FakeClock
-from tests.harness import create_env_fixture
-
-fake_env = create_env_fixture()
-sqla_env = create_env_fixture(unmock={"persistence"})
-
-
-@pytest.fixture(params=["fake_env", "sqla_env"])
-def env(request):
-    return request.getfixturevalue(request.param)
 
 
 async def test_every_field_of_a_user_round_trips(env):

@@ -18,21 +18,6 @@ from talk_backend.domain.identity import Did
 from talk_backend.domain.invites import Invite
 from talk_backend.domain.users import User
 from tests.factories import ALICE, BOB, CAROL, seed_member
-from tests.harness import create_env_fixture
-
-fake_env = create_env_fixture()
-sqla_env = create_env_fixture(unmock={"persistence"})
-sqla_db_env = create_env_fixture(unmock={"persistence"}, isolation="database")
-
-
-@pytest.fixture(params=["fake_env", "sqla_env"])
-def env(request):
-    return request.getfixturevalue(request.param)
-
-
-@pytest.fixture(params=["fake_env", "sqla_db_env"])
-def two_scope_env(request):
-    return request.getfixturevalue(request.param)
 
 
 async def _user(env, did: str) -> User:
@@ -102,8 +87,8 @@ async def test_an_exception_rolls_back_and_propagates(env):
 class TestTwoScopes:
     """Two request scopes at once, A and B, each with its own unit of work."""
 
-    async def test_a_rollback_in_a_keeps_what_b_committed(self, two_scope_env):
-        env = two_scope_env
+    async def test_a_rollback_in_a_keeps_what_b_committed(self, committing_env):
+        env = committing_env
         bob, carol = await _user(env, BOB), await _user(env, CAROL)
         async with env.scope() as a, env.scope() as b:
             tx_a, tx_b = await a.get(TransactionManager), await b.get(TransactionManager)
@@ -114,8 +99,8 @@ class TestTwoScopes:
         assert not await _stored(env, bob)
         assert await _stored(env, carol)
 
-    async def test_b_does_not_see_what_a_has_not_committed(self, two_scope_env):
-        env = two_scope_env
+    async def test_b_does_not_see_what_a_has_not_committed(self, committing_env):
+        env = committing_env
         bob = await _user(env, BOB)
         async with env.scope() as a, env.scope() as b:
             users_b = await b.get(UserRepository)
@@ -126,8 +111,8 @@ class TestTwoScopes:
             await (await a.get(TransactionManager)).commit()
             assert await users_b.get_by_did(bob.did) == bob  # committed: seen
 
-    async def test_a_commit_in_a_after_bs_commit_keeps_both(self, two_scope_env):
-        env = two_scope_env
+    async def test_a_commit_in_a_after_bs_commit_keeps_both(self, committing_env):
+        env = committing_env
         bob, carol = await _user(env, BOB), await _user(env, CAROL)
         async with env.scope() as a, env.scope() as b:
             await (await a.get(UserRepository)).add(bob)

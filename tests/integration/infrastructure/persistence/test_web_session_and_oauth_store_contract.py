@@ -38,18 +38,7 @@ from tests.fakes.oauth_state import (
     InMemoryOAuthGrantStore,
     sample_tokens,
 )
-from tests.harness import Env, create_env_fixture
-
-fake_env = create_env_fixture()
-sqla_env = create_env_fixture(unmock={"persistence"})
-# The OAuth stores commit on connections of their own: to see that (and the per-DID
-# lock), the Sqla side needs connections that see each other's commits.
-sqla_db_env = create_env_fixture(unmock={"persistence"}, isolation="database")
-
-
-@pytest.fixture(params=["fake_env", "sqla_env"])
-def env(request) -> Env:
-    return request.getfixturevalue(request.param)
+from tests.harness import Env
 
 
 class TestWebSessionRepositoryContract:
@@ -86,15 +75,9 @@ class TestWebSessionRepositoryContract:
         return WebSession.open(member.id, clock.now(), timedelta(hours=1))[0]
 
 
-@pytest.fixture(params=["fake_env", "sqla_db_env"])
-def members_env(request) -> Env:
-    """The real SignedInMembers as production wires it: its own pooled connection."""
-    return request.getfixturevalue(request.param)
-
-
 class TestSignedInMembersContract:
-    async def test_finds_the_committed_session_and_its_member(self, members_env):
-        env = members_env
+    async def test_finds_the_committed_session_and_its_member(self, committing_env):
+        env = committing_env
         clock = await env.get(FakeClock)
         member = await seed_member(env, ALICE)
         session, _ = WebSession.open(member.id, clock.now(), timedelta(hours=1))
@@ -104,8 +87,8 @@ class TestSignedInMembersContract:
         assert await members.web_session_with_member(session.token_hash) == (session, member)
         assert await members.web_session_with_member("0" * 64) is None
 
-    async def test_an_expired_session_is_returned_for_the_use_case_to_judge(self, members_env):
-        env = members_env
+    async def test_an_expired_session_is_returned_for_the_use_case_to_judge(self, committing_env):
+        env = committing_env
         clock = await env.get(FakeClock)
         member = await seed_member(env, CAROL)
         opened = clock.now() - timedelta(hours=2)
@@ -119,15 +102,10 @@ class TestSignedInMembersContract:
 # --- the OAuth client's state -------------------------------------------------------
 
 
-@pytest.fixture(params=["fake_env", "sqla_db_env"])
-def oauth_env(request) -> Env:
-    return request.getfixturevalue(request.param)
-
-
 @pytest_asyncio.fixture(loop_scope="session")
-async def oauth(oauth_env: Env) -> tuple[Env, AuthRequestStore, OAuthGrantStore]:
+async def oauth(committing_env: Env) -> tuple[Env, AuthRequestStore, OAuthGrantStore]:
     """The stores as the persistence group wires them, real or faked."""
-    env = oauth_env
+    env = committing_env
     requests, grants = await env.get(AuthRequestStore), await env.get(OAuthGrantStore)
     expected = (
         (InMemoryAuthRequestStore, InMemoryOAuthGrantStore)
@@ -177,8 +155,8 @@ class TestAuthRequestStoreContract:
         assert await requests.take(request.state, request.browser_binding_hash) == request
         assert not await requests.is_pending(request.state)
 
-    async def test_a_full_store_refuses_until_expired_requests_are_swept(self, oauth_env):
-        env = oauth_env
+    async def test_a_full_store_refuses_until_expired_requests_are_swept(self, committing_env):
+        env = committing_env
         clock = await env.get(FakeClock)
         if env.database_url is None:
             store = await env.get(MemoryStore)

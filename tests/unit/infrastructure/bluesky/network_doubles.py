@@ -8,7 +8,7 @@ import asyncio
 import ipaddress
 import json
 import ssl
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -37,8 +37,14 @@ class FakeResolver:
 
 
 class RecordingBackend(httpcore.AsyncNetworkBackend):
-    def __init__(self) -> None:
+    """Records every connection asked for; connects only to 127.0.0.1 (anything else
+    is a ConnectError), to `to_port` when given: a URL's own port (443) then reaches
+    the local server."""
+
+    def __init__(self, to_port: int | None = None) -> None:
         self.connects: list[str] = []
+        self.targets: list[tuple[str, int]] = []
+        self._to_port = to_port
         self._real = httpcore.AnyIOBackend()
 
     async def connect_tcp(
@@ -50,33 +56,11 @@ class RecordingBackend(httpcore.AsyncNetworkBackend):
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         self.connects.append(host)
+        self.targets.append((host, port))
         if host != "127.0.0.1":
             raise httpcore.ConnectError(f"test double: no traffic to {host}")
+        port = self._to_port or port
         return await self._real.connect_tcp(host, port, timeout, local_address, socket_options)
-
-    async def sleep(self, seconds: float) -> None:
-        await self._real.sleep(seconds)
-
-
-class ToLocalPort(httpcore.AsyncNetworkBackend):
-    """Connects whatever address and port was asked (443 here) to the local server."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.connects: list[tuple[str, int]] = []
-        self._real = httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        self.connects.append((host, port))
-        assert host == "127.0.0.1"
-        return await self._real.connect_tcp(host, self.port, timeout, local_address, socket_options)
 
     async def sleep(self, seconds: float) -> None:
         await self._real.sleep(seconds)
@@ -89,31 +73,6 @@ class LocalServer:
     sni: list[str | None] = field(default_factory=list)
 
 
-@asynccontextmanager
-async def local_http(
-    response: bytes, *, tls: ssl.SSLContext | None = None
-) -> AsyncIterator[LocalServer]:
-    """Answers every request with `response` (raw HTTP/1.1 bytes)."""
-    server_state = LocalServer(port=0)
-    if tls is not None:
-        tls.sni_callback = lambda _sock, name, _ctx: server_state.sni.append(name)  # type: ignore[assignment,misc]
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            server_state.requests.append(await reader.readuntil(b"\r\n\r\n"))
-            writer.write(response)
-            await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
-            pass
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=tls)
-    server_state.port = server.sockets[0].getsockname()[1]
-    async with server:
-        yield server_state
-
-
 def http_response(status: str, body: bytes = b"{}", headers: str = "") -> bytes:
     head = (
         f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n"
@@ -123,20 +82,42 @@ def http_response(status: str, body: bytes = b"{}", headers: str = "") -> bytes:
 
 
 @asynccontextmanager
+async def local_http(
+    response: bytes, *, tls: ssl.SSLContext | None = None
+) -> AsyncIterator[LocalServer]:
+    """Answers every request with `response` (raw HTTP/1.1 bytes)."""
+    async with _serving(lambda _target: response, tls) as server:
+        yield server
+
+
+@asynccontextmanager
 async def local_routes(
     routes: dict[str, bytes], *, tls: ssl.SSLContext | None = None
 ) -> AsyncIterator[LocalServer]:
     """Answers a request for a path in `routes` (the query included, as sent) with its
     raw HTTP/1.1 bytes, anything else with 404. Routes may be added once the port is
     known (documents that name their own origin)."""
+    async with _serving(
+        lambda target: routes.get(target, http_response("404 Not Found")), tls
+    ) as server:
+        yield server
+
+
+@asynccontextmanager
+async def _serving(
+    answer: Callable[[str], bytes], tls: ssl.SSLContext | None
+) -> AsyncIterator[LocalServer]:
+    """A server on 127.0.0.1 answering each request target with answer(target), then
+    closing; it records the request heads and, with TLS, the names clients asked for."""
     server_state = LocalServer(port=0)
+    if tls is not None:
+        tls.sni_callback = lambda _sock, name, _ctx: server_state.sni.append(name)  # type: ignore[assignment,misc]
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             head = await reader.readuntil(b"\r\n\r\n")
             server_state.requests.append(head)
-            target = head.split(b" ", 2)[1].decode()
-            writer.write(routes.get(target, http_response("404 Not Found")))
+            writer.write(answer(head.split(b" ", 2)[1].decode()))
             await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
             pass

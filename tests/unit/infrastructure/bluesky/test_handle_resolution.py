@@ -25,7 +25,7 @@ from talk_backend.infrastructure.bluesky.identity_resolver import AtprotoIdentit
 from tests.fakes.tls import tls_for
 from tests.unit.infrastructure.bluesky.network_doubles import (
     FakeResolver,
-    ToLocalPort,
+    RecordingBackend,
     http_response,
     local_http,
 )
@@ -98,7 +98,7 @@ async def well_known(response: bytes) -> AsyncIterator[tuple[AtprotoIdentityReso
         http = GuardedHttpClient(
             allow_insecure_loopback=True,
             resolver=FakeResolver({WEB_HOST: ["127.0.0.1"]}),
-            network=ToLocalPort(server.port),
+            network=RecordingBackend(to_port=server.port),
             ssl_context=client_tls,
         )
         async with http:

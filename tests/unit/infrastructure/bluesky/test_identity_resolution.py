@@ -16,7 +16,7 @@ from talk_backend.infrastructure.bluesky.identity_resolver import AtprotoIdentit
 from tests.fakes.tls import tls_for
 from tests.unit.infrastructure.bluesky.network_doubles import (
     FakeResolver,
-    ToLocalPort,
+    RecordingBackend,
     json_response,
     local_routes,
 )
@@ -166,7 +166,7 @@ async def test_a_did_web_document_is_fetched_from_its_host_and_port():
     server_tls, client_tls = tls_for("bob.example.com")
     routes = {"/.well-known/did.json": json_response(document(did=did, handle=None))}
     async with local_routes(routes, tls=server_tls) as server:
-        network = ToLocalPort(server.port)
+        network = RecordingBackend(to_port=server.port)
         http = GuardedHttpClient(
             allow_insecure_loopback=True,
             resolver=FakeResolver({"bob.example.com": ["127.0.0.1"]}),
@@ -177,5 +177,5 @@ async def test_a_did_web_document_is_fetched_from_its_host_and_port():
             resolver = AtprotoIdentityResolver(http, plc_directory_url="http://127.0.0.1:9")
             account = await resolver.resolve(Did.parse(did))
     assert account.did == Did.parse(did) and account.pds_url == PDS
-    assert network.connects == [("127.0.0.1", 8443)]
+    assert network.targets == [("127.0.0.1", 8443)]
     assert b"host: bob.example.com:8443\r\n" in server.requests[0].lower()
