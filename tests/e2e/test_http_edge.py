@@ -344,9 +344,7 @@ async def test_a_body_that_is_not_plain_utf8_is_400(api, e2e_env, body):
         "/auth/sign-in", content=body, headers={"Content-Type": "application/json"}
     )
     assert answer.status_code == 400, answer.text
-    # Bytes that are not UTF-8 at all fail FastAPI's own JSON parsing first.
-    if b"b\xffob" not in body:
-        assert answer.json()["detail"] == "the request body is not UTF-8 JSON"
+    assert answer.json()["detail"] == "the request body is not UTF-8 JSON"
     assert await e2e_env.row_counts() == before
 
 

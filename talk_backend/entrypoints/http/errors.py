@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from talk_backend.application import errors as adapter_errors
 from talk_backend.domain import errors
 from talk_backend.entrypoints.http.asgi_middleware import HttpMiddleware, SendWatch
+from talk_backend.entrypoints.http.json_body import NOT_UTF8_JSON
 
 # How much of a client's input an error may echo back.
 EXCERPT_CHARS = 100
@@ -136,6 +137,11 @@ async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = _bounded(exc.detail, MESSAGE_CHARS)
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+        # FastAPI parses a JSON body before any route dependency runs (json_body's
+        # check among them): bytes that are not UTF-8 at all fail there, in its
+        # generic words ("There was an error parsing the body"). Same fault, same words.
+        detail = NOT_UTF8_JSON
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         headers["Allow"] = _allowed_methods(request)

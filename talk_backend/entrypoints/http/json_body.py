@@ -14,6 +14,7 @@ from email.message import Message
 from fastapi import Depends, HTTPException, Request
 
 _BOM = b"\xef\xbb\xbf"
+NOT_UTF8_JSON = "the request body is not UTF-8 JSON"
 
 
 def media_type(content_type: str) -> tuple[str, dict[str, str]]:
@@ -41,7 +42,7 @@ async def json_body_only(request: Request) -> None:
     if kind != "application/json" or params.get("charset", "utf-8") != "utf-8":
         raise HTTPException(415, "the request body must be application/json (UTF-8)")
     if not is_utf8_json_text(body):
-        raise HTTPException(400, "the request body is not UTF-8 JSON")
+        raise HTTPException(400, NOT_UTF8_JSON)
 
 
 JsonBody = Depends(json_body_only)
