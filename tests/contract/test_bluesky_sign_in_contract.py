@@ -5,19 +5,18 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 import pytest_asyncio
 
-from talk_backend.application.errors import SignInRejected
+from talk_backend.application.errors import SignInRejected, UpstreamFailure
 from talk_backend.application.ports import AuthorizationCallback, BlueskySignIn
 from talk_backend.domain.errors import SignInDeclined
 from talk_backend.domain.identity import Did, Handle, VerifiedIdentity
 from talk_backend.settings import Settings
 from tests.factories import BOB
 from tests.fakes.atproto_fixtures import point_at_fakes
+from tests.fakes.authorization import callback_from
 from tests.fakes.bluesky import FakeBlueskySignIn
 from tests.fakes.clock import FakeClock
 from tests.harness import create_env_fixture
@@ -98,15 +97,22 @@ class TestAtprotoOAuthSignIn(BlueskySignInContract):
         fake_atproto.add_account(BOB, "bob.test")
 
         async def approve(redirect):
-            async with httpx.AsyncClient() as browser:
-                answer = await browser.get(redirect.url)
-            location = urlsplit(answer.headers["location"])
-            query = {k: v[0] for k, v in parse_qs(location.query).items()}
-            return AuthorizationCallback(
-                query["state"], query.get("code"), query["iss"], "browser-1"
-            )
+            return await callback_from(redirect.url)
 
         return Driver(await real_env.get(BlueskySignIn), approve)
+
+    async def test_a_token_endpoint_refusing_the_client_is_an_upstream_failure(
+        self, driver, fake_atproto
+    ):
+        """Not the person's fault (their code was not what was refused): an upstream
+        failure, naming the server's error code and never its description."""
+        callback = await driver.approved()
+        fake_atproto.token_refusal = "invalid_client"
+        with pytest.raises(UpstreamFailure) as failed:
+            await driver.sign_in.complete(callback)
+        assert str(failed.value) == (
+            "the authorization server refused the token exchange (invalid_client)"
+        )
 
     @pytest.mark.parametrize(
         ("error", "kind", "message"),

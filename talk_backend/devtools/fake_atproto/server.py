@@ -74,6 +74,9 @@ class FakeAtproto:
     revocation_failure: int | None = None
     # Seconds the revocation endpoint waits before answering (a hanging server).
     revocation_delay: float = 0.0
+    # An OAuth error code the token endpoint refuses every request with (400), such as
+    # invalid_client: the server will not deal with this client at all.
+    token_refusal: str | None = None
     # What happened, for tests to look at.
     nonce_challenges: int = 0
     refresh_grants: int = 0
@@ -285,6 +288,8 @@ class FakeAtproto:
         return RedirectResponse(f"{par.params['redirect_uri']}?{urlencode(query)}", status)
 
     async def token(self, request: Request) -> Response:
+        if self.token_refusal is not None:
+            return self._error(self.token_refusal, "refused for this test")
         try:
             form, jkt = await self._checked(request, "/oauth/token")
             grant = await self._redeem(form, jkt)
