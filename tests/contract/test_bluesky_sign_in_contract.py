@@ -52,6 +52,10 @@ class BlueskySignInContract:
         with pytest.raises(SignInRejected, match=r"^unknown or already used sign-in state$"):
             await driver.sign_in.complete(callback)
 
+    async def test_a_sign_in_without_a_browser_binding_is_refused(self, driver):
+        with pytest.raises(SignInRejected, match=r"^sign-in needs a browser binding$"):
+            await driver.sign_in.begin(Did.parse(BOB), "")
+
     async def test_another_browser_does_not_use_up_the_state(self, driver):
         callback = await driver.approved()
         with pytest.raises(SignInRejected, match=r"^sign-in was started in another browser$"):
@@ -71,6 +75,7 @@ class BlueskySignInContract:
             # The token endpoint's error code, never its description (which could quote
             # what we sent), is what the person reads.
             ({"code": "not-the-code"}, "the authorization code was not accepted (invalid_grant)"),
+            ({"code": None}, "authorization response carries no code"),
         ],
     )
     async def test_a_tampered_callback_is_refused(self, driver, changed, reason):

@@ -115,6 +115,8 @@ class FakeBlueskySignIn:
             raise SignInRejected(f"Bluesky refused the sign-in: {callback.error or flow.refusal}")
         if callback.iss != FAKE_ISSUER:
             raise SignInRejected("authorization response came from an unexpected issuer")
+        if not callback.code:
+            raise SignInRejected("authorization response carries no code")
         if flow.identity is None or callback.code != flow.code:
             raise SignInRejected("the authorization code was not accepted (invalid_grant)")
         grant = self._tokens.issue(flow.identity.did.value)

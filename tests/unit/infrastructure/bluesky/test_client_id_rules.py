@@ -111,6 +111,11 @@ def test_the_loopback_client_declares_its_scope_and_redirect_uris():
         "http://localhost?redirect_uri=http%3A%2F%2Flocalhost%3A8000%2Fcb",  # localhost
         "http://localhost?redirect_uri=https%3A%2F%2F127.0.0.1%2Fcb",  # not http
         "http://localhost?client_name=x",  # an unknown parameter
+        # Empty values count (URLSearchParams keeps them): an empty scope is no scope,
+        # an empty redirect_uri no loopback URI.
+        "http://localhost?scope=",
+        "http://localhost?redirect_uri=",
+        "http://localhost?redirect_uri=http%3A%2F%2F%5B%3A%3A1",  # unparsable: [::1 open
         "http://localhostx",
         "https://localhost?scope=atproto",
     ],

@@ -72,6 +72,25 @@ async def test_a_handle_verified_both_ways_is_the_account():
     assert account.pds_url == PDS  # without the trailing slash
 
 
+@pytest.mark.parametrize(
+    ("published", "used"),
+    [
+        ("https://pds.example.com//", "https://pds.example.com"),
+        # Only slashes go: a path is kept as published, whatever its last letters.
+        ("https://pds.example.com/pds/X/", "https://pds.example.com/pds/X"),
+    ],
+)
+async def test_the_pds_endpoint_is_used_as_published_without_trailing_slashes(published, used):
+    routes = dict([handle_answer("alice.example.com", ALICE)])
+    service = [
+        {"id": "#atproto_pds", "type": "AtprotoPersonalDataServer", "serviceEndpoint": published}
+    ]
+    routes[f"/plc/{ALICE}"] = json_response(document(service=service))
+    async with resolver_for(routes) as resolver:
+        account = await resolver.resolve(Did.parse(ALICE))
+    assert account.pds_url == used
+
+
 async def test_a_handle_that_resolves_to_nothing_is_refused():
     async with resolver_for(dict([handle_answer("alice.example.com", None)])) as resolver:
         with pytest.raises(Exception, match="does not resolve") as refused:
