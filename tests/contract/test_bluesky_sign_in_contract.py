@@ -32,11 +32,11 @@ class Driver:
 
     def __init__(self, sign_in: BlueskySignIn, approve) -> None:
         self.sign_in = sign_in
-        self._approve = approve
+        self.approve = approve  # redirect -> the callback Bluesky sends back
 
     async def approved(self, binding: str = "browser-1") -> AuthorizationCallback:
         redirect = await self.sign_in.begin(Did.parse(BOB), binding)
-        return await self._approve(redirect)
+        return await self.approve(redirect)
 
 
 class BlueskySignInContract:
@@ -51,6 +51,10 @@ class BlueskySignInContract:
         await driver.sign_in.complete(callback)
         with pytest.raises(SignInRejected, match=r"^unknown or already used sign-in state$"):
             await driver.sign_in.complete(callback)
+
+    async def test_the_redirect_names_the_state_that_comes_back(self, driver):
+        redirect = await driver.sign_in.begin(Did.parse(BOB), "browser-1")
+        assert (await driver.approve(redirect)).state == redirect.state
 
     async def test_a_sign_in_without_a_browser_binding_is_refused(self, driver):
         with pytest.raises(SignInRejected, match=r"^sign-in needs a browser binding$"):
@@ -105,6 +109,25 @@ class TestAtprotoOAuthSignIn(BlueskySignInContract):
             return await callback_from(redirect.url)
 
         return Driver(await real_env.get(BlueskySignIn), approve)
+
+    async def test_a_par_answered_with_200_is_taken(self, driver, fake_atproto):
+        """RFC 9126 says 201; a server answering 200 with a request_uri still works."""
+        fake_atproto.par_answer = lambda uri: (200, {"request_uri": uri, "expires_in": 300})
+        signed_in = await driver.sign_in.complete(await driver.approved())
+        assert signed_in.identity.did == Did(BOB)
+
+    @pytest.mark.parametrize(
+        "body", [{"expires_in": 300}, {"request_uri": ""}, ["request_uri"], None]
+    )
+    async def test_a_par_accepted_without_a_request_uri_is_an_upstream_failure(
+        self, driver, fake_atproto, body
+    ):
+        fake_atproto.par_answer = lambda _uri: (201, body)
+        with pytest.raises(UpstreamFailure) as failed:
+            await driver.approved()
+        assert str(failed.value) == (
+            f"{fake_atproto.base_url} accepted the sign-in without a request_uri"
+        )
 
     async def test_a_token_endpoint_refusing_the_client_is_an_upstream_failure(
         self, driver, fake_atproto

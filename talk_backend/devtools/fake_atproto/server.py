@@ -68,6 +68,9 @@ class FakeAtproto:
     refresh_delay: float = 0.0
     # Given the PAR's form, the (error, error_description) the PAR is refused with.
     par_refusal: Callable[[dict[str, str]], tuple[str, str]] | None = None
+    # Given the request_uri an accepted PAR got, the (status, JSON body) answered in
+    # place of atproto's (201, request_uri and expires_in): another server's answer.
+    par_answer: Callable[[str], tuple[int, Any]] | None = None
     # False: the metadata names no revocation_endpoint (RFC 7009 is optional).
     advertise_revocation: bool = True
     # An HTTP status the revocation endpoint answers with instead of revoking (a 5xx).
@@ -225,6 +228,9 @@ class FakeAtproto:
         request_uri = f"urn:ietf:params:oauth:request_uri:{secrets.token_urlsafe(16)}"
         self.grants.pars[request_uri] = Par(form, jkt, time.time() + 300)
         headers = {"DPoP-Nonce": self._nonce}
+        if self.par_answer is not None:
+            status, body = self.par_answer(request_uri)
+            return JSONResponse(body, status, headers)
         return JSONResponse({"request_uri": request_uri, "expires_in": 300}, 201, headers)
 
     async def authorize(self, request: Request) -> Response:

@@ -33,6 +33,7 @@ from talk_backend.infrastructure.bluesky.token_response import (
     error_code,
     error_description,
 )
+from talk_backend.infrastructure.origin import origin_of
 from talk_backend.settings import Settings
 
 # We issue states as token_urlsafe(32); anything else cannot be ours (and must not
@@ -91,12 +92,17 @@ class AtprotoOAuthSignIn:
             **hint,
         }
         status, body = await self.poster.post_form(server.par_endpoint, form, key)
-        request_uri = body.get("request_uri") if isinstance(body, dict) else None
-        if status not in (200, 201) or not isinstance(request_uri, str):
+        if status not in (200, 201):
             # The person should see why (e.g. "Invalid client ID"): the PAR carries no
             # token, and its one-time values are cut out of the description.
             sent = [form.get(name, "") for name in _PAR_SECRETS]
             raise AuthorizationRefused(error_code(body), error_description(body, sent))
+        # RFC 9126 says 201; a 200 with a request_uri is taken too.
+        request_uri = body.get("request_uri") if isinstance(body, dict) else None
+        if not isinstance(request_uri, str) or not request_uri:
+            raise UpstreamFailure(
+                f"{origin_of(server.par_endpoint)} accepted the sign-in without a request_uri"
+            )
         now = self.clock.now()
         await self.requests.add(
             PendingAuthorization(
