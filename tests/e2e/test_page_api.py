@@ -65,6 +65,16 @@ async def test_authorization_errors_become_page_codes(e2e_env, fake_atproto, bro
     assert await e2e_env.fetch("SELECT 1 FROM users WHERE did = :d", d=BOB) == []
 
 
+async def test_a_client_sending_no_accept_header_gets_the_json_error(browser):
+    request = browser.api.build_request(
+        "GET", "/auth/callback", params={"state": "x" * 43, "code": "c"}
+    )
+    del request.headers["accept"]
+    answer = await browser.api.send(request)
+    assert answer.status_code == 400
+    assert answer.json()["detail"] == "unknown or already used sign-in state"
+
+
 @pytest.mark.parametrize(
     "headers",
     [{}, {"Sec-Fetch-Mode": "cors", "Accept": "application/json"}],

@@ -145,6 +145,18 @@ async def test_handle_not_verified_both_ways_is_not_trusted(fake_atproto, browse
     assert start_by_handle.status_code == 400
 
 
+async def test_a_member_invited_by_did_signs_in_without_an_unverified_handle(
+    fake_atproto, browser, e2e_env
+):
+    fake_atproto.add_account(BOB, "bob.test", handle_points_to=CAROL)
+    await invite(e2e_env, ALICE, BOB)
+
+    assert (await browser.sign_in(BOB)).status_code == 303
+
+    me = (await browser.api.get("/me")).json()
+    assert (me["did"], me["handle"]) == (BOB, None)
+
+
 async def test_dpop_nonce_rotation_is_followed(fake_atproto, browser, e2e_env):
     fake_atproto.add_account(BOB, "bob.test")
     await invite(e2e_env, ALICE, BOB)

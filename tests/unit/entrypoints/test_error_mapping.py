@@ -70,6 +70,8 @@ async def test_each_failure_has_its_status_and_its_sentence(kind, status):
         answer = await client.get(f"/fail/{kind}")
     assert answer.status_code == status
     assert answer.json() == {"detail": str(FAILURES[kind])}
+    # Only a rate limit says when to come back (429's own test: tests/e2e).
+    assert "retry-after" not in answer.headers
 
 
 def _subclasses(module: object, base: type[Exception]) -> list[type[Exception]]:
@@ -89,6 +91,14 @@ def test_every_known_error_has_a_status_in_the_one_table(kind):
     """A new error class without a row would be a 500 (status_for refuses to guess)."""
     error = kind("x", None) if kind is adapter_errors.AuthorizationRefused else kind("x")
     assert 400 <= status_for(error) <= 599
+
+
+def test_an_error_without_a_row_is_refused_by_name():
+    class Unmapped(DomainError):
+        pass
+
+    with pytest.raises(LookupError, match=r"^Unmapped has no HTTP status$"):
+        status_for(Unmapped("x"))
 
 
 def test_adapter_faults_are_not_domain_refusals():
