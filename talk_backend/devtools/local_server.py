@@ -72,8 +72,12 @@ async def serving(
         yield url.replace("http://", "https://", 1) if tls else url
     finally:
         server.should_exit = True
-        await task
-        sock.close()
+        try:
+            # Bounded like the thread's join below: an open connection would hold
+            # uvicorn's graceful shutdown forever.
+            await asyncio.wait_for(task, timeout=10)
+        finally:
+            sock.close()
 
 
 @contextlib.contextmanager

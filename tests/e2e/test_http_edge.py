@@ -28,6 +28,7 @@ from tests.harness import Env, create_env_fixture
 
 LIMIT = 0.5  # seconds, header and body deadlines in these tests
 MARGIN = 3.0  # a shared 2-core machine: generous, and still far below uvicorn's own 5-30 s
+SHUTDOWN_SECONDS = 15  # uvicorn closes idle connections at once; in-flight ones get this
 PER_ADDRESS, TOTAL = 2, 3
 
 
@@ -58,7 +59,12 @@ async def edge_server(env: Env, listener: socket.socket, **http: object) -> Asyn
         yield listener.getsockname()[1]
     finally:
         server.should_exit = True
-        await task
+        # Bounded: a connection the server never lets go (a broken deadline) would
+        # otherwise hold the graceful shutdown, and the run, forever.
+        try:
+            await asyncio.wait_for(task, timeout=SHUTDOWN_SECONDS)
+        except TimeoutError:
+            pytest.fail(f"the server did not stop within {SHUTDOWN_SECONDS} s")
 
 
 @pytest_asyncio.fixture(loop_scope="session")
