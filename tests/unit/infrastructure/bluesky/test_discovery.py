@@ -52,6 +52,45 @@ async def test_the_pds_leads_to_its_authorization_servers_endpoints():
     assert found.revocation_endpoint == f"{origin}/oauth/revoke"
 
 
+async def test_https_endpoints_are_taken_as_published():
+    """Production servers publish https endpoints (here on another host than the
+    loopback issuer the test serves): each is used as it is."""
+    routes: dict[str, bytes] = {}
+    async with (
+        GuardedHttpClient(allow_insecure_loopback=True) as http,
+        local_routes(routes) as server,
+    ):
+        origin = f"http://127.0.0.1:{server.port}"
+        routes[METADATA] = json_response(
+            metadata(
+                origin,
+                pushed_authorization_request_endpoint="https://auth.example.com/par",
+                authorization_endpoint="https://auth.example.com/authorize",
+                token_endpoint="https://auth.example.com/token",
+                revocation_endpoint="https://auth.example.com/revoke",
+            )
+        )
+        found = await server_at(http, origin)
+    assert (found.par_endpoint, found.token_endpoint) == (
+        "https://auth.example.com/par",
+        "https://auth.example.com/token",
+    )
+    assert found.authorization_endpoint == "https://auth.example.com/authorize"
+    assert found.revocation_endpoint == "https://auth.example.com/revoke"
+
+
+async def test_the_named_server_loses_only_its_trailing_slashes():
+    routes: dict[str, bytes] = {}
+    async with (
+        GuardedHttpClient(allow_insecure_loopback=True) as http,
+        local_routes(routes) as server,
+    ):
+        pds = f"http://127.0.0.1:{server.port}"
+        # A path is refused later (the issuer must be an origin); here only "/" goes.
+        routes[RESOURCE] = json_response({"authorization_servers": ["https://a.example/X//"]})
+        assert await issuer_of(http, pds) == "https://a.example/X"
+
+
 @pytest.mark.parametrize(
     "resource",
     [
