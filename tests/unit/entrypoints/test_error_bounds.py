@@ -10,7 +10,7 @@ import httpx
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from talk_backend.entrypoints.http.errors import UnexpectedErrors, install_error_handlers
+from talk_backend.entrypoints.http.errors import UnexpectedErrors, _bounded, install_error_handlers
 
 
 class Body(BaseModel):
@@ -81,3 +81,24 @@ async def test_an_error_after_the_answer_started_sends_no_second_answer(caplog):
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "unhandled RuntimeError at test_error_bounds.py:" in logged
     assert "SECRET" not in logged
+
+
+# The echo's own rules, on values a JSON body can carry into an error's "input".
+
+
+def test_bytes_are_echoed_as_text_with_what_is_not_utf8_replaced():
+    assert _bounded(b"ab\xff", 100) == "ab\ufffd"
+    assert _bounded(b"x" * 150, 100) == "x" * 100 + "…"
+
+
+def test_numbers_json_has_no_words_for_are_echoed_as_text():
+    assert _bounded(float("nan"), 100) == "nan"
+    assert _bounded(float("inf"), 100) == "inf"
+
+
+def test_an_integer_of_limit_digits_or_more_is_echoed_as_cut_text():
+    assert _bounded(999, 3) == 999
+    assert _bounded(-999, 3) == -999
+    assert _bounded(1000, 3) == "100…"
+    assert _bounded(10**120, 100) == "1" + "0" * 99 + "…"
+    assert _bounded(True, 0) is True  # a bool is no number here

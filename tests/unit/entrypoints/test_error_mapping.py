@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException
 
 from talk_backend.application import errors as adapter_errors
 from talk_backend.application.errors import (
@@ -117,3 +117,27 @@ def test_adapter_faults_are_not_domain_refusals():
 def test_a_browser_learns_whose_side_failed(kind, code):
     """The page's code for a refused callback: the person's doing, or Bluesky's outage."""
     assert refusal_code(FAILURES[kind]) == code
+
+
+async def test_a_400_keeps_its_own_words_unless_the_body_was_not_utf8():
+    """Only FastAPI's parse of bytes that are not UTF-8 gets json_body's sentence."""
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/bad")
+    async def bad() -> None:
+        raise HTTPException(400, "the query names no account")
+
+    @app.get("/undecodable")
+    async def undecodable() -> None:
+        try:
+            b"\xff".decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise HTTPException(400, "There was an error parsing the body") from exc
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        bad_answer = await client.get("/bad")
+        undecodable_answer = await client.get("/undecodable")
+    assert bad_answer.json() == {"detail": "the query names no account"}
+    assert undecodable_answer.json() == {"detail": "the request body is not UTF-8 JSON"}
