@@ -43,8 +43,9 @@ def test_refused_without_the_switch(address):
 
 @pytest.mark.parametrize("address", PRIVATE)
 def test_refused_with_the_switch(address):
-    with pytest.raises(UnsafeUrl):
-        AddressPolicy(allow_loopback=True).check("h", addresses(address))
+    with pytest.raises(UnsafeUrl) as refused:
+        AddressPolicy(allow_loopback=True).check("pds.example.test", addresses(address))
+    assert str(refused.value) == "pds.example.test resolves to a non-public address"
 
 
 @pytest.mark.parametrize("address", LOOPBACK)
@@ -64,5 +65,6 @@ def test_one_bad_answer_spoils_the_lot():
             AddressPolicy(allow_loopback=allow).check("h", addresses(PUBLIC[0], "10.0.0.1"))
     with pytest.raises(UnsafeUrl):  # loopback mixed with public is not "loopback"
         AddressPolicy(allow_loopback=True).check("h", addresses(PUBLIC[0], "127.0.0.1"))
-    with pytest.raises(UnsafeUrl):
-        AddressPolicy(allow_loopback=False).check("h", [])
+    with pytest.raises(UnsafeUrl) as refused:
+        AddressPolicy(allow_loopback=False).check("gone.example.test", [])
+    assert str(refused.value) == "gone.example.test resolves to no address"

@@ -4,6 +4,9 @@ and the socket goes to exactly the address that was checked (no DNS rebinding).
 DNS is a fake (FakeResolver) and the socket layer records every connect and only
 really connects to 127.0.0.1: nothing here leaves the machine."""
 
+import asyncio
+import gzip
+
 import pytest
 
 from talk_backend.application.errors import UnsafeUrl, UpstreamFailure
@@ -92,6 +95,14 @@ async def test_refused_and_nothing_is_connected(switch, url):
     assert network.connects == []
 
 
+async def test_a_refusal_names_the_host_that_resolved_badly():
+    client, network = guard(False)
+    with pytest.raises(UnsafeUrl) as refused:
+        await client.request("GET", "https://internal.example.test/x")
+    assert str(refused.value) == "internal.example.test resolves to a non-public address"
+    assert network.connects == []
+
+
 @pytest.mark.parametrize("url", LOOPBACK)
 async def test_the_switch_opens_loopback(url):
     client, network = guard(True)
@@ -104,9 +115,49 @@ async def test_the_switch_opens_loopback(url):
 
 async def test_public_https_connects_to_the_checked_address():
     client, network = guard(False)
-    with pytest.raises(UpstreamFailure, match="could not reach"):
+    with pytest.raises(UpstreamFailure) as failed:
         await client.request("GET", "https://public.example.test/.well-known/atproto-did")
     assert network.connects == [PUBLIC]
+    # The origin and the kind of failure, nothing of the request.
+    assert str(failed.value) == "could not reach https://public.example.test: ConnectError"
+
+
+async def test_proxies_from_the_environment_are_not_used(monkeypatch):
+    """The guard checks the address it connects to: a proxy from the environment would
+    be connected to instead (and would reach whatever the URL names)."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    client, network = guard(True)
+    async with local_http(http_response("200 OK", b'{"ok": true}')) as server:
+        response = await client.request("GET", f"http://127.0.0.1:{server.port}/x")
+    assert response.json() == {"ok": True}
+    assert network.targets == [("127.0.0.1", server.port)]
+
+
+async def test_a_server_that_does_not_answer_is_given_up_at_the_timeout():
+    async def silent(reader, writer):
+        await reader.read()  # until the client gives up and closes
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client, _ = guard(True, timeout=0.3)
+    async with server:
+        with pytest.raises(UpstreamFailure) as failed:
+            await asyncio.wait_for(client.request("GET", f"http://127.0.0.1:{port}/"), 10)
+    assert str(failed.value) == f"could not reach http://127.0.0.1:{port}: ReadTimeout"
+
+
+async def test_a_compressed_answer_is_read_once_decoded():
+    """The body comes back decoded: the headers that described the encoding go with it."""
+    packed = gzip.compress(b'{"ok": true}')
+    answer = http_response("200 OK", packed, headers="Content-Encoding: gzip\r\n")
+    client, _ = guard(True)
+    async with local_http(answer) as server:
+        response = await client.request("GET", f"http://127.0.0.1:{server.port}/x")
+    assert response.json() == {"ok": True}
+    assert "content-encoding" not in response.headers
 
 
 async def test_a_rebinding_dns_answer_is_never_connected_to():
