@@ -6,6 +6,7 @@ really connects to 127.0.0.1: nothing here leaves the machine."""
 
 import asyncio
 import gzip
+import time
 
 import pytest
 
@@ -144,8 +145,11 @@ async def test_a_server_that_does_not_answer_is_given_up_at_the_timeout():
     port = server.sockets[0].getsockname()[1]
     client, _ = guard(True, timeout=0.3)
     async with server:
+        started = time.monotonic()
         with pytest.raises(UpstreamFailure) as failed:
             await asyncio.wait_for(client.request("GET", f"http://127.0.0.1:{port}/"), 10)
+    # The timeout given, not httpx's own default of 5 s.
+    assert time.monotonic() - started < 3
     assert str(failed.value) == f"could not reach http://127.0.0.1:{port}: ReadTimeout"
 
 
