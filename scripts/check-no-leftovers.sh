@@ -40,6 +40,26 @@ for path in /tmp/talk-test-pg-* /dev/shm/talk-test-pg-* /tmp/talk-dev-pg-* /dev/
   fi
 done
 
+# PostgreSQL's shared memory that only a killed server leaves: its System V interlock
+# segment with nothing attached, and POSIX segments (/dev/shm/PostgreSQL.*) that no
+# process maps. As root every owner's (embedded servers run as "pgserver", or as root
+# in a Bazel sandbox) and every process's maps are visible; otherwise only this user's.
+ours() { [[ "$(id -u)" == 0 || "$1" == "$(id -un)" ]]; }
+while read -r _key shmid owner _perms _bytes nattch _rest; do
+  if [[ "$nattch" == 0 ]] && ours "$owner"; then
+    echo "leftover System V shared memory: id $shmid of $owner, nothing attached (ipcrm -m $shmid)" >&2
+    found=1
+  fi
+done < <(ipcs -m 2>/dev/null | awk '$2 ~ /^[0-9]+$/')
+for path in /dev/shm/PostgreSQL.*; do
+  [[ -e "$path" ]] && ours "$(stat -c %U "$path")" || continue
+  # The whole name: PostgreSQL.123 must not match PostgreSQL.1234.
+  if ! grep -qsE "[[:space:]]${path//./\\.}( \(deleted\))?\$" /proc/[0-9]*/maps; then
+    echo "leftover path: $path (shared memory of a killed PostgreSQL)" >&2
+    found=1
+  fi
+done
+
 if ((found)); then
   # A developer's runs keep one server per checkout on purpose (README, "The one-test
   # loop"); CI=true runs never do.

@@ -86,7 +86,7 @@ def stop_postmaster(data_dir: Path, timeout: float = 5.0) -> None:
     # Line 7 of postmaster.pid: the System V segment's key and id.
     if len(lines) > 6 and len(lines[6].split()) == 2:
         key, shmid = (int(part) for part in lines[6].split())
-        _remove_segment(key, shmid, timeout)
+        remove_segment(key, shmid, timeout)
 
 
 def _is_postmaster_of(pid: int, data_dir: Path) -> bool:
@@ -119,8 +119,8 @@ def _gone(pid: int, timeout: float) -> bool:
     return not Path(f"/proc/{pid}").exists()
 
 
-def _remove_segment(key: int, shmid: int, timeout: float) -> None:
-    """Removes the segment if it is still the one postmaster.pid names and no process
+def remove_segment(key: int, shmid: int, timeout: float) -> None:
+    """Removes the System V segment if it is still there under that key and no process
     is attached any more (backends of a killed postmaster detach as they exit)."""
     deadline = time.monotonic() + timeout
     while True:

@@ -189,9 +189,12 @@ def _owner_description(pid: int) -> str | None:
 
 
 def shared_memory_files(data_dir: Path) -> list[Path]:
-    """The POSIX shared memory files the PostgreSQL of `data_dir` has mapped."""
+    """The POSIX shared memory files the PostgreSQL of `data_dir` has mapped: its
+    postmaster's and its backends' (only they map the 1 MB segments of its statistics,
+    which a killed server leaves in /dev/shm too)."""
     found = set()
-    for pid in _postgres_of(data_dir):
+    postmasters = _postgres_of(data_dir)
+    for pid in [*postmasters, *(c for p in postmasters for c in _children(p))]:
         with contextlib.suppress(OSError):
             for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
                 path = line.split(maxsplit=5)[-1] if len(line.split()) > 5 else ""

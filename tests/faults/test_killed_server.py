@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +24,9 @@ SUITE = """
 async def test_a_crash_mid_test(integration_env, talk_databases):
     print("CHILD_PID", os.getpid())
     await integration_env.execute("CREATE TABLE t (x int)")
+    # Line 7 of postmaster.pid: the server's System V segment, which a kill leaves.
+    pid_file = await integration_env.fetch("SELECT pg_read_file('postmaster.pid')")
+    print("SYSTEM_V", pid_file[0][0].splitlines()[6])
     (await talk_databases.server()).kill()
     await integration_env.fetch("SELECT 1")
 
@@ -47,3 +51,7 @@ def test_killed_server_fails_the_test_clearly_and_leaves_nothing(tmp_path, sourc
     assert elapsed < 60, f"took {elapsed:.0f} s"  # a bound on hanging, not a speed target
     pid = int(re.search(r"CHILD_PID (\d+)", out).group(1))  # type: ignore[union-attr]
     assert leftovers(pid) == []
+    if source == "embedded":  # a container's segments go with its IPC namespace
+        key, shmid = re.search(r"SYSTEM_V +(-?\d+) +(\d+)", out).groups()  # type: ignore[union-attr]
+        segments = Path("/proc/sysvipc/shm").read_text().splitlines()[1:]
+        assert [key, shmid] not in [row.split()[:2] for row in segments], "System V segment left"
