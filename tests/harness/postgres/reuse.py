@@ -67,7 +67,12 @@ def on_ci() -> bool:
 
 
 def checkout_key() -> str:
-    return hashlib.sha256(str(CHECKOUT).encode()).hexdigest()[:8]
+    """This checkout's path. Under Bazel (TEST_TMPDIR) the runfiles resolve to the same
+    checkout, yet a sandboxed test cannot read the server a plain run keeps (another
+    user's files, seen from its user namespace), nor the other way round: the key says
+    which of the two it is, so they never share one."""
+    where = f"{CHECKOUT}\0bazel" if os.environ.get("TEST_TMPDIR") else str(CHECKOUT)
+    return hashlib.sha256(where.encode()).hexdigest()[:8]
 
 
 def settings_key(*parts: str) -> str:

@@ -55,6 +55,17 @@ def test_two_checkouts_never_share_a_kept_server(monkeypatch):
     assert reuse.settings_key("embedded", "16")[:8] != mine[:8]
 
 
+def test_a_bazel_test_and_a_plain_run_of_one_checkout_never_share_one(clean_env):
+    """Found when `bazel test //tests/faults:...` failed on the kept server of a plain
+    pytest run in the same checkout: the sandbox may not read its data directory."""
+    plain = reuse.checkout_key()
+    bazel = []
+    for tmpdir in ("/x", "/y"):  # every Bazel test of the checkout: one key
+        clean_env.setenv("TEST_TMPDIR", tmpdir)
+        bazel.append(reuse.checkout_key())
+    assert bazel[0] == bazel[1] != plain
+
+
 def _claimer(key: str) -> tuple[subprocess.Popen[str], str]:
     return start_python(CLAIMER, key)
 
