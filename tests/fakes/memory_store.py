@@ -4,10 +4,14 @@ transaction's rows to itself (READ COMMITTED).
 
 A session reads its own journal first, then the committed tables: it sees what other
 scopes committed, never what they have not. Commit applies the journal (and only
-it); rollback drops it. So a rollback in one scope cannot undo another's commit."""
+it); rollback drops it. So a rollback in one scope cannot undo another's commit.
+
+A user row can be locked as SELECT ... FOR UPDATE locks it: another session's lock
+waits until the holder commits, rolls back or closes (its request scope ends)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
@@ -34,6 +38,7 @@ class MemoryStore:
     web_sessions: dict[str, WebSession] = field(default_factory=dict)
     grants: dict[str, OAuthTokens] = field(default_factory=dict)  # bluesky_grants, by DID
     auth_requests: dict[str, PendingAuthorization] = field(default_factory=dict)
+    user_locks: dict[uuid.UUID, asyncio.Lock] = field(default_factory=dict)
 
 
 _DELETED: Any = object()  # a journal entry for a row this session deleted
@@ -81,11 +86,27 @@ class MemorySession:
     PostgreSQL: the in-memory repositories of one scope share it."""
 
     def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self._held: dict[uuid.UUID, asyncio.Lock] = {}  # row locks, until the transaction ends
         self.users: _Table[uuid.UUID, User] = _Table(store.users)
         self.invites: _Table[uuid.UUID, Invite] = _Table(store.invites)
         self.web_sessions: _Table[str, WebSession] = _Table(store.web_sessions)
         self.grants: _Table[str, OAuthTokens] = _Table(store.grants)
         self._tables = (self.users, self.invites, self.web_sessions, self.grants)
+
+    async def lock_user(self, user_id: uuid.UUID) -> None:
+        """Waits for the row lock; a session holding it already takes it again, as a
+        transaction may lock its own row twice. A missing row locks nothing."""
+        if user_id in self._held or user_id not in self.users:
+            return
+        lock = self._store.user_locks.setdefault(user_id, asyncio.Lock())
+        await lock.acquire()
+        self._held[user_id] = lock
+
+    def _release(self) -> None:
+        for lock in self._held.values():
+            lock.release()
+        self._held.clear()
 
     def commit(self) -> None:
         # users.did is UNIQUE: a DID another scope committed meanwhile refuses this
@@ -99,10 +120,12 @@ class MemorySession:
                 raise DuplicateUser(f"{user.did} is already registered")
         for table in self._tables:
             table.apply()
+        self._release()
 
     def rollback(self) -> None:
         for table in self._tables:
             table.journal.clear()
+        self._release()
 
 
 class InMemoryTransactionManager(TransactionManager):

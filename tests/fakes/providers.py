@@ -7,6 +7,7 @@ and at Scope.SESSION (one per test) in a container shared by a whole test sessio
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import ClassVar
 
 from dishka import AnyOf, Provider, Scope, provide
@@ -58,8 +59,15 @@ class FakePersistenceProvider(FakeGroup):
     def store(self) -> MemoryStore:
         return MemoryStore()
 
-    # A request scope's journal over the store: the in-memory AsyncSession.
-    db = provide(MemorySession, scope=Scope.REQUEST)
+    # A request scope's journal over the store: the in-memory AsyncSession. Closing it
+    # rolls back what was not committed, as closing an AsyncSession does, which also
+    # releases its row locks.
+    @provide(scope=Scope.REQUEST)
+    def db(self, store: MemoryStore) -> Iterator[MemorySession]:
+        session = MemorySession(store)
+        yield session
+        session.rollback()
+
     health = provide(AlwaysHealthy, provides=HealthCheck)
     signed_in = provide(InMemorySignedInMembers, provides=SignedInMembers)
     users = provide(InMemoryUserRepository, scope=Scope.REQUEST, provides=UserRepository)

@@ -33,7 +33,7 @@ class InMemoryUserRepository:
         return next((u for u in self.db.users.values() if u.handle == handle), None)
 
     async def lock(self, user_id: uuid.UUID) -> User | None:
-        # One event loop, no awaits between check and write: nothing to serialise.
+        await self.db.lock_user(user_id)
         return self.db.users.get(user_id)
 
 

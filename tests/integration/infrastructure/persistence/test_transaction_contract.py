@@ -4,6 +4,7 @@ half-written, so the fake must undo exactly what the database undoes: in one req
 scope, and between two scopes (their own databases on the Sqla side, whose
 connections see only each other's commits, as concurrent requests do)."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -121,3 +122,44 @@ class TestTwoScopes:
             await (await a.get(TransactionManager)).commit()
         assert await _stored(env, bob)
         assert await _stored(env, carol)
+
+
+class TestRowLock:
+    """users.lock is SELECT ... FOR UPDATE: CreateInvite's quota check and insert are
+    atomic per inviter because a second lock on the row waits for the first."""
+
+    async def test_b_waits_for_as_commit_and_then_sees_it(self, committing_env):
+        env = committing_env
+        alice = await seed_member(env, ALICE)
+        now = (await env.get(Clock)).now()
+        async with env.scope() as a, env.scope() as b:
+            assert await (await a.get(UserRepository)).lock(alice.id) == alice
+            await (await a.get(InviteRepository)).add(Invite.issue(alice.id, Did(BOB), now, None))
+            b_locks = asyncio.ensure_future((await b.get(UserRepository)).lock(alice.id))
+            done, _ = await asyncio.wait({b_locks}, timeout=0.5)
+            assert not done, "B took the row lock A holds"
+            await (await a.get(TransactionManager)).commit()
+            assert await asyncio.wait_for(b_locks, 10) == alice
+            assert await (await b.get(InviteRepository)).count_pending(alice.id, now) == 1
+
+    @pytest.mark.parametrize("ends", ["rollback", "scope"])
+    async def test_a_rollback_or_the_end_of_as_scope_releases_it(self, committing_env, ends):
+        env = committing_env
+        alice = await seed_member(env, ALICE)
+        async with env.scope() as b:
+            async with env.scope() as a:
+                assert await (await a.get(UserRepository)).lock(alice.id) == alice
+                b_locks = asyncio.ensure_future((await b.get(UserRepository)).lock(alice.id))
+                done, _ = await asyncio.wait({b_locks}, timeout=0.5)
+                assert not done, "B took the row lock A holds"
+                if ends == "rollback":
+                    await (await a.get(TransactionManager)).rollback()
+                    assert await asyncio.wait_for(b_locks, 10) == alice
+            assert await asyncio.wait_for(b_locks, 10) == alice
+
+    async def test_a_scope_may_lock_its_own_row_again(self, committing_env):
+        env = committing_env
+        alice = await seed_member(env, ALICE)
+        users = await env.get(UserRepository)
+        assert await users.lock(alice.id) == alice
+        assert await asyncio.wait_for(users.lock(alice.id), 10) == alice
