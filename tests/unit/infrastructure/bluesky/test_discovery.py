@@ -5,6 +5,8 @@ business; these tests read the messages."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -17,6 +19,25 @@ RESOURCE = "/.well-known/oauth-protected-resource"
 METADATA = "/.well-known/oauth-authorization-server"
 ONE_SERVER = r"^the PDS must name exactly one authorization server$"
 NOT_AN_OBJECT = r"^authorization server metadata is not a JSON object$"
+
+
+@dataclass
+class Site:
+    http: GuardedHttpClient
+    routes: dict[str, bytes]  # path -> raw answer; documents may name `origin`
+    origin: str
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[Site]:
+    """A loopback server answering the routes a test adds, and a client allowed to
+    reach it."""
+    routes: dict[str, bytes] = {}
+    async with (
+        GuardedHttpClient(allow_insecure_loopback=True) as http,
+        local_routes(routes) as server,
+    ):
+        yield Site(http, routes, f"http://127.0.0.1:{server.port}")
 
 
 def metadata(origin: str, **changes: Any) -> dict[str, Any]:
@@ -35,16 +56,11 @@ def metadata(origin: str, **changes: Any) -> dict[str, Any]:
     return {k: v for k, v in document.items() if v is not None}
 
 
-async def test_the_pds_leads_to_its_authorization_servers_endpoints():
-    routes: dict[str, bytes] = {}
-    async with (
-        GuardedHttpClient(allow_insecure_loopback=True) as http,
-        local_routes(routes) as server,
-    ):
-        origin = f"http://127.0.0.1:{server.port}"
-        routes[RESOURCE] = json_response({"authorization_servers": [origin + "/"]})
-        routes[METADATA] = json_response(metadata(origin))
-        found = await discover(http, origin)
+async def test_the_pds_leads_to_its_authorization_servers_endpoints(site):
+    origin = site.origin
+    site.routes[RESOURCE] = json_response({"authorization_servers": [origin + "/"]})
+    site.routes[METADATA] = json_response(metadata(origin))
+    found = await discover(site.http, origin)
     assert found.issuer == origin
     assert found.par_endpoint == f"{origin}/oauth/par"
     assert found.authorization_endpoint == f"{origin}/oauth/authorize"
@@ -52,25 +68,20 @@ async def test_the_pds_leads_to_its_authorization_servers_endpoints():
     assert found.revocation_endpoint == f"{origin}/oauth/revoke"
 
 
-async def test_https_endpoints_are_taken_as_published():
+async def test_https_endpoints_are_taken_as_published(site):
     """Production servers publish https endpoints (here on another host than the
     loopback issuer the test serves): each is used as it is."""
-    routes: dict[str, bytes] = {}
-    async with (
-        GuardedHttpClient(allow_insecure_loopback=True) as http,
-        local_routes(routes) as server,
-    ):
-        origin = f"http://127.0.0.1:{server.port}"
-        routes[METADATA] = json_response(
-            metadata(
-                origin,
-                pushed_authorization_request_endpoint="https://auth.example.com/par",
-                authorization_endpoint="https://auth.example.com/authorize",
-                token_endpoint="https://auth.example.com/token",
-                revocation_endpoint="https://auth.example.com/revoke",
-            )
+    origin = site.origin
+    site.routes[METADATA] = json_response(
+        metadata(
+            origin,
+            pushed_authorization_request_endpoint="https://auth.example.com/par",
+            authorization_endpoint="https://auth.example.com/authorize",
+            token_endpoint="https://auth.example.com/token",
+            revocation_endpoint="https://auth.example.com/revoke",
         )
-        found = await server_at(http, origin)
+    )
+    found = await server_at(site.http, origin)
     assert (found.par_endpoint, found.token_endpoint) == (
         "https://auth.example.com/par",
         "https://auth.example.com/token",
@@ -79,16 +90,11 @@ async def test_https_endpoints_are_taken_as_published():
     assert found.revocation_endpoint == "https://auth.example.com/revoke"
 
 
-async def test_the_named_server_loses_only_its_trailing_slashes():
-    routes: dict[str, bytes] = {}
-    async with (
-        GuardedHttpClient(allow_insecure_loopback=True) as http,
-        local_routes(routes) as server,
-    ):
-        pds = f"http://127.0.0.1:{server.port}"
-        # A path is refused later (the issuer must be an origin); here only "/" goes.
-        routes[RESOURCE] = json_response({"authorization_servers": ["https://a.example/X//"]})
-        assert await issuer_of(http, pds) == "https://a.example/X"
+async def test_the_named_server_loses_only_its_trailing_slashes(site):
+    pds = site.origin
+    # A path is refused later (the issuer must be an origin); here only "/" goes.
+    site.routes[RESOURCE] = json_response({"authorization_servers": ["https://a.example/X//"]})
+    assert await issuer_of(site.http, pds) == "https://a.example/X"
 
 
 @pytest.mark.parametrize(
@@ -103,13 +109,10 @@ async def test_the_named_server_loses_only_its_trailing_slashes():
     ],
     ids=["none", "two", "not-a-string", "not-a-list", "missing", "not-an-object"],
 )
-async def test_a_pds_must_name_exactly_one_authorization_server(resource):
-    async with (
-        GuardedHttpClient(allow_insecure_loopback=True) as http,
-        local_routes({RESOURCE: json_response(resource)}) as server,
-    ):
-        with pytest.raises(Exception, match=ONE_SERVER):
-            await issuer_of(http, f"http://127.0.0.1:{server.port}")
+async def test_a_pds_must_name_exactly_one_authorization_server(site, resource):
+    site.routes[RESOURCE] = json_response(resource)
+    with pytest.raises(Exception, match=ONE_SERVER):
+        await issuer_of(site.http, site.origin)
 
 
 MISSING = "authorization server metadata lacks"
@@ -164,51 +167,33 @@ MISSING = "authorization server metadata lacks"
         ({"token_endpoint": 5}, f"{MISSING} token_endpoint"),
     ],
 )
-async def test_metadata_outside_atprotos_profile_is_refused_with_its_reason(changes, message):
-    routes: dict[str, bytes] = {}
-    async with (
-        GuardedHttpClient(allow_insecure_loopback=True) as http,
-        local_routes(routes) as server,
-    ):
-        origin = f"http://127.0.0.1:{server.port}"
-        routes[METADATA] = json_response(metadata(origin, **changes))
-        with pytest.raises(Exception, match=message) as refused:
-            await server_at(http, origin)
+async def test_metadata_outside_atprotos_profile_is_refused_with_its_reason(site, changes, message):
+    origin = site.origin
+    site.routes[METADATA] = json_response(metadata(origin, **changes))
+    with pytest.raises(Exception, match=message) as refused:
+        await server_at(site.http, origin)
     assert str(refused.value) == message
 
 
-async def test_metadata_that_is_not_an_object_is_refused():
-    async with (
-        GuardedHttpClient(allow_insecure_loopback=True) as http,
-        local_routes({METADATA: json_response(["issuer"])}) as server,
-    ):
-        with pytest.raises(Exception, match=NOT_AN_OBJECT):
-            await server_at(http, f"http://127.0.0.1:{server.port}")
+async def test_metadata_that_is_not_an_object_is_refused(site):
+    site.routes[METADATA] = json_response(["issuer"])
+    with pytest.raises(Exception, match=NOT_AN_OBJECT):
+        await server_at(site.http, site.origin)
 
 
-async def test_an_issuer_with_a_path_is_refused_even_when_the_metadata_agrees():
+async def test_an_issuer_with_a_path_is_refused_even_when_the_metadata_agrees(site):
     """The issuer must be an origin: metadata served under a path of someone else's
     host cannot name itself an issuer."""
-    routes: dict[str, bytes] = {}
-    async with (
-        GuardedHttpClient(allow_insecure_loopback=True) as http,
-        local_routes(routes) as server,
-    ):
-        issuer = f"http://127.0.0.1:{server.port}/user/evil"
-        routes[f"/user/evil{METADATA}"] = json_response(metadata(issuer))
-        with pytest.raises(Exception, match="names a different issuer"):
-            await server_at(http, issuer)
+    issuer = f"{site.origin}/user/evil"
+    site.routes[f"/user/evil{METADATA}"] = json_response(metadata(issuer))
+    with pytest.raises(Exception, match="names a different issuer"):
+        await server_at(site.http, issuer)
 
 
 @pytest.mark.parametrize("revocation", [None, "mailto:x@example.com", 5])
-async def test_without_a_usable_revocation_endpoint_there_is_none(revocation):
-    routes: dict[str, bytes] = {}
-    async with (
-        GuardedHttpClient(allow_insecure_loopback=True) as http,
-        local_routes(routes) as server,
-    ):
-        origin = f"http://127.0.0.1:{server.port}"
-        routes[METADATA] = json_response(metadata(origin, revocation_endpoint=revocation))
-        found = await server_at(http, origin)
+async def test_without_a_usable_revocation_endpoint_there_is_none(site, revocation):
+    origin = site.origin
+    site.routes[METADATA] = json_response(metadata(origin, revocation_endpoint=revocation))
+    found = await server_at(site.http, origin)
     assert found.revocation_endpoint is None
     assert found.token_endpoint == f"{origin}/oauth/token"

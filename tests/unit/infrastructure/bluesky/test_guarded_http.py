@@ -125,7 +125,10 @@ async def test_public_https_connects_to_the_checked_address():
 
 async def test_proxies_from_the_environment_are_not_used(monkeypatch):
     """The guard checks the address it connects to: a proxy from the environment would
-    be connected to instead (and would reach whatever the URL names)."""
+    be connected to instead (and would reach whatever the URL names). Today the client's
+    own transport keeps httpx from reading them, so `trust_env=False` alone changes
+    nothing (equivalents.toml); this fails when the client is built another way, with
+    httpx's default transport, `proxy=` or `mounts=`."""
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
         monkeypatch.setenv(name, "http://127.0.0.1:9")
     for name in ("NO_PROXY", "no_proxy"):
