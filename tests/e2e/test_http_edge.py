@@ -94,7 +94,21 @@ async def test_content_length_with_transfer_encoding_is_400_and_closed(port, fra
     after the body as a second request."""
     sent = await exchange(port, SIGN_IN + framing + b"\r\n0\r\n\r\n" + SMUGGLED)
     assert sent.statuses == [400], sent.received
-    assert b"both Content-Length and Transfer-Encoding" in sent.received
+    assert sent.received.endswith(
+        b'{"detail":"a request must not have both Content-Length and Transfer-Encoding"}'
+    ), sent.received
+    assert sent.closed
+
+
+async def test_transfer_encoding_in_http_1_0_is_400_and_closed(port):
+    """HTTP/1.0 has no chunked framing (RFC 9112 §6.1): a proxy may read the body
+    otherwise."""
+    head = SIGN_IN.replace(b"HTTP/1.1", b"HTTP/1.0") + b"Transfer-Encoding: chunked\r\n"
+    sent = await exchange(port, head + b"\r\n0\r\n\r\n" + SMUGGLED)
+    assert sent.statuses == [400], sent.received
+    assert sent.received.endswith(
+        b'{"detail":"an HTTP/1.0 request must not have Transfer-Encoding"}'
+    ), sent.received
     assert sent.closed
 
 
