@@ -41,6 +41,19 @@ _held: dict[Path, int] = {}  # owner file -> locked descriptor, for the life of 
 _run: list[str] = []
 
 
+def _forked_child() -> None:
+    """A forked child is a run of its own, holding nothing. mutmut forks a pytest
+    session per mutant from a process that has run tests: with its parent's run name,
+    two children made the same database names and each dropped the other's. The
+    parent's owner files stay the parent's: the child neither deletes nor unlocks them
+    (the inherited descriptors only close with the child)."""
+    _run.clear()
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_forked_child)
+
+
 def owner_file(thing: Path) -> Path:
     return thing.with_name(thing.name + OWNER_SUFFIX)
 
@@ -151,9 +164,15 @@ def this_run() -> str:
         directory = runs_dir()
         name = f"r{_where(directory)}{uuid.uuid4().hex[:12]}"
         hold(directory / (_RUN_FILE_PREFIX + name))
-        atexit.register(release, directory / (_RUN_FILE_PREFIX + name))
+        atexit.register(_release_if_mine, directory / (_RUN_FILE_PREFIX + name), os.getpid())
         _run.append(name)
     return _run[0]
+
+
+def _release_if_mine(thing: Path, pid: int) -> None:
+    # atexit handlers run in a forked child too: only the process that made it releases.
+    if os.getpid() == pid:
+        release(thing)
 
 
 def run_alive(name: str) -> bool:

@@ -11,6 +11,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -128,3 +129,32 @@ def test_a_run_made_where_this_process_cannot_look_is_not_judged():
     assert liveness.run_alive(elsewhere)  # no owner file here, yet not provably dead
     assert liveness.run_alive("not-a-run-name")
     assert liveness.run_alive(mine)
+
+
+FORKER = """
+import os, sys
+from talk_backend.devtools import liveness
+parent = liveness.this_run()
+pid = os.fork()
+if pid == 0:
+    print("child", liveness.this_run(), flush=True)
+    sys.exit(0)  # runs the atexit handlers it inherited
+os.waitpid(pid, 0)
+mine = liveness.owner_file(liveness.runs_dir() / f"talk-run-{parent}")
+print("parent", parent, liveness.this_run() == parent, mine.exists(), flush=True)
+"""
+
+
+def test_a_forked_child_is_a_run_of_its_own_and_leaves_its_parents_alone():
+    """mutmut forks a pytest session per mutant from a process that has run tests: two
+    children with their parent's run name made the same database names and dropped
+    each other's (a mutant's tests failing for that counted as killed)."""
+    done = subprocess.run(
+        [sys.executable, "-c", FORKER], capture_output=True, text=True, timeout=60, check=True
+    )
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines())
+    child = lines["child"]
+    parent, same, owner_file_kept = lines["parent"].split()
+    assert child != parent and child.startswith("r") and len(child) == 21
+    assert same == "True"  # the parent keeps its name
+    assert owner_file_kept == "True"  # the child's exit did not release the parent's run
