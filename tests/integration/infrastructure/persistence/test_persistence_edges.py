@@ -73,7 +73,7 @@ async def test_invites_created_at_the_same_moment_are_listed_and_found_by_id(env
     assert [i.id for i in await invites.list_by_inviter(alice.id)] == by_id
     eve = Did("did:plc:eeee2345eeee2345eeee2345")
     for_eve = [Invite.issue(alice.id, eve, now, None) for _ in range(3)]
-    for invite in for_eve:
+    for invite in sorted(for_eve, key=lambda i: i.id, reverse=True):
         await invites.add(invite)
     found = await invites.find_usable_for(VerifiedIdentity(eve), now)
     assert [i.id for i in found] == sorted(i.id for i in for_eve)
@@ -113,8 +113,8 @@ async def test_the_grant_store_refuses_a_grant_from_another_sign_in(sqla_env):
 
 
 async def test_time_orders_invites_before_their_ids_do(env):
-    """Ids chosen to sort against time: the oldest usable invite is used first, the
-    newest is listed first, whatever the (random) ids."""
+    """Ids chosen so that neither their order nor its reverse is the order in time: the
+    oldest usable invite is used first, the newest is listed first, whatever the ids."""
     clock = await env.get(FakeClock)
     alice = await seed_member(env, ALICE)
     invites = await env.get(InviteRepository)
@@ -122,10 +122,10 @@ async def test_time_orders_invites_before_their_ids_do(env):
     ids = sorted(uuid.uuid4() for _ in range(3))
     made = [
         dataclasses.replace(
-            Invite.issue(alice.id, Did(BOB), now - timedelta(minutes=n), None), id=ids[n]
+            Invite.issue(alice.id, Did(BOB), now - timedelta(minutes=n), None), id=ids[rank]
         )
-        for n in range(3)
-    ]  # ids ascend as creation times descend
+        for n, rank in enumerate((1, 0, 2))
+    ]  # newest to oldest: the middle id, the lowest, the highest
     for invite in made:
         await invites.add(invite)
     oldest_first = [made[2].id, made[1].id, made[0].id]
