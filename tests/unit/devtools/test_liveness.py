@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from talk_backend.devtools import liveness
-from tests.child_process import OWN_PID_NAMESPACE, require_pid_namespace, start_python
+from tests.child_process import OWN_PID_NAMESPACE, REPO, require_pid_namespace, start_python
 
 HOLDER = """
 import sys
@@ -149,8 +149,14 @@ def test_a_forked_child_is_a_run_of_its_own_and_leaves_its_parents_alone():
     """mutmut forks a pytest session per mutant from a process that has run tests: two
     children with their parent's run name made the same database names and dropped
     each other's (a mutant's tests failing for that counted as killed)."""
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     done = subprocess.run(
-        [sys.executable, "-c", FORKER], capture_output=True, text=True, timeout=60, check=True
+        [sys.executable, "-c", FORKER],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, "PYTHONPATH": path},
     )
     lines = dict(line.split(" ", 1) for line in done.stdout.splitlines())
     child = lines["child"]
