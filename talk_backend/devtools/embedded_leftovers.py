@@ -30,6 +30,8 @@ from talk_backend.devtools import liveness
 
 PREFIX = "talk-dev-pg-"
 _IPC_RMID = 0
+_POSIX_SEGMENTS = "/dev/shm/PostgreSQL."  # noqa: S108 (PostgreSQL's names, not ours)
+_DELETED = " (deleted)"  # maps' mark of a file already unlinked
 
 
 def remove_leftovers(root: Path, prefix: str = PREFIX) -> list[Path]:
@@ -77,7 +79,7 @@ def stop_postmaster(data_dir: Path, timeout: float = 5.0) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGQUIT)
         if not _gone(pid, timeout):
-            for child in _children(pid):
+            for child in children(pid):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(child, signal.SIGKILL)
             with contextlib.suppress(ProcessLookupError):
@@ -101,13 +103,35 @@ def _is_postmaster_of(pid: int, data_dir: Path) -> bool:
     )
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (a postmaster's backends), from /proc."""
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, IndexError, ValueError):
+            # The command name in parentheses may hold spaces: the fields after it.
             if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
                 found.append(int(stat.parent.name))
     return found
+
+
+def shared_memory_of(pids: list[int]) -> tuple[set[Path], set[tuple[int, int]]]:
+    """The shared memory these processes have mapped, read from /proc/PID/maps: the
+    POSIX files /dev/shm/PostgreSQL.*, and the System V segments as (key, shmid) (maps
+    names each /SYSV<key in hex>, with the segment's id as the inode). Only a
+    postmaster's backends map its statistics segments: pass them too."""
+    files: set[Path] = set()
+    system_v: set[tuple[int, int]] = set()
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
+                fields = line.split(maxsplit=5)
+                if len(fields) < 6:
+                    continue
+                if fields[5].startswith(_POSIX_SEGMENTS) and not fields[5].endswith(_DELETED):
+                    files.add(Path(fields[5]))
+                elif fields[5].startswith("/SYSV"):
+                    system_v.add((int(fields[5].split()[0][len("/SYSV") :], 16), int(fields[4])))
+    return files, system_v
 
 
 def _gone(pid: int, timeout: float) -> bool:
@@ -124,7 +148,7 @@ def remove_segment(key: int, shmid: int, timeout: float) -> None:
     is attached any more (backends of a killed postmaster detach as they exit)."""
     deadline = time.monotonic() + timeout
     while True:
-        attached = _attached(key, shmid)
+        attached = attached_to(key, shmid)
         if attached is None:
             return
         if attached == 0:
@@ -136,7 +160,8 @@ def remove_segment(key: int, shmid: int, timeout: float) -> None:
         time.sleep(0.05)
 
 
-def _attached(key: int, shmid: int) -> int | None:
+def attached_to(key: int, shmid: int) -> int | None:
+    """How many processes have the System V segment attached; None: it is gone."""
     try:
         rows = Path("/proc/sysvipc/shm").read_text().splitlines()[1:]
     except OSError:

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from talk_backend.devtools import embedded_server, liveness
+from talk_backend.devtools import embedded_leftovers, embedded_server, liveness
 
 REPO = Path(__file__).absolute().parents[2]
 
@@ -38,8 +38,11 @@ class EmbeddedDatabase:
         for pid in _postgres_of(self.data_dir):
             found.append(f"postgres process {pid}")
         if self.postmaster:
-            found += [f"backend {pid} of {self.postmaster}" for pid in _children(self.postmaster)]
-        if self.segment and _segment_exists(*self.segment):
+            found += [
+                f"backend {pid} of {self.postmaster}"
+                for pid in embedded_leftovers.children(self.postmaster)
+            ]
+        if self.segment and embedded_leftovers.attached_to(*self.segment) is not None:
             found.append(f"shared memory segment {self.segment}")
         return found
 
@@ -168,7 +171,7 @@ def read_postmaster(db: EmbeddedDatabase, timeout: float = 15) -> None:
 
 def serve_pid(pid: int) -> int | None:
     """The `serve` process: the one process unshare forked for it, or `pid` itself."""
-    for candidate in [*_children(pid), pid]:
+    for candidate in [*embedded_leftovers.children(pid), pid]:
         with contextlib.suppress(OSError):
             if b"talk_backend.entrypoints.cli" in Path(f"/proc/{candidate}/cmdline").read_bytes():
                 return candidate
@@ -192,15 +195,9 @@ def shared_memory_files(data_dir: Path) -> list[Path]:
     """The POSIX shared memory files the PostgreSQL of `data_dir` has mapped: its
     postmaster's and its backends' (only they map the 1 MB segments of its statistics,
     which a killed server leaves in /dev/shm too)."""
-    found = set()
     postmasters = _postgres_of(data_dir)
-    for pid in [*postmasters, *(c for p in postmasters for c in _children(p))]:
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
-                path = line.split(maxsplit=5)[-1] if len(line.split()) > 5 else ""
-                if path.startswith("/dev/shm/PostgreSQL."):
-                    found.add(Path(path))
-    return sorted(found)
+    pids = [*postmasters, *(c for p in postmasters for c in embedded_leftovers.children(p))]
+    return sorted(embedded_leftovers.shared_memory_of(pids)[0])
 
 
 def _cmdline_has(pid: int, text: str) -> bool:
@@ -216,25 +213,6 @@ def _postgres_of(data_dir: Path) -> list[int]:
         for proc in Path("/proc").glob("[0-9]*")
         if _cmdline_has(int(proc.name), str(data_dir))
     ]
-
-
-def _children(parent: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
-                found.append(int(stat.parent.name))
-        except (OSError, IndexError, ValueError):
-            continue
-    return found
-
-
-def _segment_exists(key: int, shmid: int) -> bool:
-    for row in Path("/proc/sysvipc/shm").read_text().splitlines()[1:]:
-        fields = row.split()
-        if int(fields[0]) == key and int(fields[1]) == shmid:
-            return True
-    return False
 
 
 def stop_quietly(serve: Serve) -> None:
