@@ -36,6 +36,12 @@ async def test_next_run(integration_env):
 """
 
 
+# An interrupted child that cleans up ends in about 5 s; a hung one would sleep out its
+# 120 s. With 30 s, both runs of this test failed once on a loaded machine, and never
+# again in 15 tries: the stacks below are what the next failure will tell.
+EXIT_WITHIN = 60
+
+
 def _interrupt(directory: Path, sig: signal.Signals, source: str) -> int:
     proc = start_pytest(directory, TALK_TEST_POSTGRES=source)
     deadline = time.monotonic() + 60
@@ -46,11 +52,22 @@ def _interrupt(directory: Path, sig: signal.Signals, source: str) -> int:
         time.sleep(0.05)
     proc.send_signal(sig)
     try:
-        proc.communicate(timeout=30)
+        proc.communicate(timeout=EXIT_WITHIN)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"pytest did not end within {EXIT_WITHIN} s of {sig.name}:\n{_stacks(proc)}")
+    return proc.pid
+
+
+def _stacks(proc: subprocess.Popen[str]) -> str:
+    """Where a child that did not end is stuck: pytest enables faulthandler, which dumps
+    every thread's stack on SIGABRT (a bare timeout said nothing the one time it failed)."""
+    proc.send_signal(signal.SIGABRT)
+    try:
+        out, _ = proc.communicate(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
-        pytest.fail(f"pytest did not end within 30 s of {sig.name}")
-    return proc.pid
+        out, _ = proc.communicate()
+    return out[-15000:]
 
 
 @pytest.mark.parametrize("source", SOURCES)
