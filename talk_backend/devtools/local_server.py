@@ -8,9 +8,13 @@ import contextlib
 import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING
 
-import uvicorn
-from starlette.types import ASGIApp
+if TYPE_CHECKING:
+    # Imported where a server starts: every test run loads the fake atproto fixtures,
+    # which bind sockets here, and most never serve anything (uvicorn is ~35 ms).
+    import uvicorn
+    from starlette.types import ASGIApp
 
 
 def bind_loopback(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
@@ -35,6 +39,8 @@ def socket_url(sock: socket.socket) -> str:
 
 
 def _server(app: ASGIApp, log_level: str, tls: tuple[str, str] | None = None) -> uvicorn.Server:
+    import uvicorn
+
     certfile, keyfile = tls if tls is not None else (None, None)
     # No forwarded headers believed: like `serve` without HTTP__TRUSTED_PROXIES.
     config = uvicorn.Config(

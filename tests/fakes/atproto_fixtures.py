@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 import pytest
 
 from talk_backend.devtools.local_server import bind_loopback, serving_in_thread, socket_url
-from talk_backend.settings import OAuthSettings, Settings
 
 if TYPE_CHECKING:
-    # Imported by the fixture: every pytest run loads this plugin, few serve the fake.
+    # Imported where used: every pytest run loads this plugin, few serve the fake, and
+    # the settings (pydantic, ~0.2 s) are not every unit test's.
     from talk_backend.devtools.fake_atproto import FakeAtproto
+    from talk_backend.settings import Settings
 
 
 @pytest.fixture
@@ -38,6 +39,8 @@ def api_socket() -> Iterator[socket.socket]:
 
 def point_at_fakes(base: Settings, request: pytest.FixtureRequest) -> Settings:
     """Settings hook: the real bluesky group resolves and signs in through the fake."""
+    from talk_backend.settings import OAuthSettings
+
     fake: FakeAtproto = request.getfixturevalue("fake_atproto")
     sock: socket.socket = request.getfixturevalue("api_socket")
     oauth = OAuthSettings(

@@ -6,14 +6,16 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
-
-from joserfc import jwt
-from joserfc.jwk import ECKey
 
 from talk_backend.infrastructure.bluesky.client_id_rules import METADATA_PATH
 from talk_backend.settings import OAuthSettings
+
+if TYPE_CHECKING:
+    # Imported where a key is read or used: the container builds a ClientIdentity in
+    # every run, and joserfc with cryptography is ~130 ms a public client never needs.
+    from joserfc.jwk import ECKey
 
 CALLBACK_PATH = "/auth/callback"
 JWKS_PATH = "/oauth/jwks.json"
@@ -22,6 +24,8 @@ _ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 def load_client_key(text: str) -> ECKey:
     """Reads an ES256 private key given as PEM or JWK JSON; never echoes it."""
+    from joserfc.jwk import ECKey
+
     try:
         source: Any = json.loads(text) if text.lstrip().startswith("{") else text
         key = ECKey.import_key(source)
@@ -87,6 +91,8 @@ class ClientIdentity:
                 "iat": now,
                 "exp": now + 60,
             }
+            from joserfc import jwt
+
             header = {"alg": "ES256", "kid": self._key.thumbprint()}
             params["client_assertion_type"] = _ASSERTION_TYPE
             params["client_assertion"] = jwt.encode(header, claims, self._key)

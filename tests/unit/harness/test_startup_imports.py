@@ -1,0 +1,79 @@
+"""What a test run imports before its first test: the one-test loop's start-up is mostly
+imports (docs/performance.md). The project's plugins load in every run, so what they
+import at module level every run pays; these child runs catch one that creeps back."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.child_suite import write_pytest_ini
+
+# No resolve(): under Bazel this file is a runfiles symlink and the repo is the runfiles tree.
+REPO = Path(__file__).absolute().parents[3]
+PLUGINS = ("tests.harness.plugin", "tests.fakes.atproto_fixtures")  # as tests/conftest.py
+HEAVY = {"pydantic", "pydantic_settings", "sqlalchemy", "asyncpg", "dishka", "uvicorn", "joserfc"}
+
+_REPORT = """
+import json, sys
+
+def report():
+    roots = {m.split(".")[0] for m in sys.modules}
+    with open("loaded.json", "w") as f:
+        json.dump(sorted(roots), f)
+"""
+
+
+def _child_env() -> dict[str, str]:
+    # This run's environment (under Bazel its PYTHONPATH finds the dependencies), with
+    # nothing of this run's pytest or harness: the child starts as a developer's would.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "TALK_TEST_"))}
+    env.pop("DATABASE__URL", None)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    return env
+
+
+def _loaded(directory: Path, body: str) -> set[str]:
+    write_pytest_ini(directory, PLUGINS)
+    (directory / "test_generated.py").write_text(_REPORT + body)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", str(directory)],
+        cwd=directory,
+        env=_child_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return set(json.loads((directory / "loaded.json").read_text()))
+
+
+def test_a_unit_test_run_imports_none_of_the_heavy_libraries(tmp_path):
+    loaded = _loaded(tmp_path, "\ndef test_plain():\n    report()\n")
+    assert loaded & HEAVY == set()
+    assert "pytest" in loaded  # the report saw the run's modules
+
+
+def test_a_run_with_every_group_faked_loads_no_jose_and_no_server(tmp_path):
+    """The container builds the client identity in every run; a public client never
+    signs, so joserfc (and cryptography under it) waits for a key. No test server
+    starts, so uvicorn is not loaded either."""
+    body = """
+from talk_backend.application.usecase.invites.create import CreateInvite
+from talk_backend.infrastructure.bluesky.client_identity import ClientIdentity
+from tests.harness import create_env_fixture
+
+env = create_env_fixture()
+
+async def test_faked(env):
+    await env.get(CreateInvite)
+    assert (await env.get(ClientIdentity)).metadata()["token_endpoint_auth_method"] == "none"
+    report()
+"""
+    loaded = _loaded(tmp_path, body)
+    assert {"dishka", "pydantic"} <= loaded  # the container was built
+    assert loaded & {"joserfc", "cryptography", "uvicorn"} == set()
