@@ -34,6 +34,23 @@ from tools.bench.suites import REPO, TIMEOUT, Run, SuiteResult, cause
 
 PREFIX = "one test file, project config"
 STARTUP = "start-up to first test, project config"
+FLOOR = "floor (no database: pytest-asyncio, SQLAlchemy's asyncio, asyncpg; empty tests)"
+# The floor: what any test of this project that talks to PostgreSQL through SQLAlchemy
+# pays before its first body runs, with no database and no project code: pytest and
+# the project's plugins, pytest-asyncio's session loop, SQLAlchemy's asyncio layer and
+# asyncpg. A start-up target below it cannot be met by the harness.
+_FLOOR_HEADER = (
+    "import asyncpg  # noqa: F401\n"
+    "import pytest\n"
+    "import sqlalchemy.dialects.postgresql.asyncpg  # noqa: F401\n"
+    "import sqlalchemy.ext.asyncio  # noqa: F401\n"
+)
+_FLOOR_TEST = """
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_{i}():
+    pass
+"""
 _RECIPE_CONFTEST = (
     "from tools.bench.recipe_sqlalchemy import env, recipe_database_url, recipe_engine"
     "  # noqa: F401\n"
@@ -49,9 +66,11 @@ class Leg:
 
 
 @contextmanager
-def files(tests: int) -> Iterator[tuple[Path, Path]]:
-    """(harness file, recipe file): the same bodies, each in a package of its own."""
-    base = REPO / "tests" / "integration" / f"bench_loop_{uuid.uuid4().hex[:8]}"
+def files(tests: int) -> Iterator[tuple[Path, Path, Path]]:
+    """(harness file, recipe file, floor file): the same bodies in the first two, each
+    in a package of its own. The floor is outside tests/integration (no database)."""
+    name = f"bench_loop_{uuid.uuid4().hex[:8]}"
+    base, floor_base = REPO / "tests" / "integration" / name, REPO / "tests" / "unit" / name
     try:
         made = []
         for kind, header, conftest in (
@@ -67,9 +86,14 @@ def files(tests: int) -> Iterator[tuple[Path, Path]]:
             path = package / "test_loop.py"
             path.write_text(header + "".join(TYPICAL_TEST.format(i=i) for i in range(tests)))
             made.append(path)
-        yield made[0], made[1]
+        floor_base.mkdir(parents=True)
+        (floor_base / "__init__.py").touch()
+        floor = floor_base / "test_floor.py"
+        floor.write_text(_FLOOR_HEADER + "".join(_FLOOR_TEST.format(i=i) for i in range(tests)))
+        yield made[0], made[1], floor
     finally:
         shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(floor_base, ignore_errors=True)
 
 
 def _env(extra: dict[str, str], output: Path) -> dict[str, str]:
@@ -117,7 +141,7 @@ def docker_reason() -> str | None:
     return None
 
 
-def legs(harness: Path, recipe: Path, cache: Path) -> list[Leg]:
+def legs(harness: Path, recipe: Path, floor: Path, cache: Path) -> list[Leg]:
     """The bench's own data directory cache (`cache`, in its scratch directory): the
     developer's is neither used nor emptied. A cold run finds it filled (the usual case)
     unless the leg says otherwise."""
@@ -144,6 +168,7 @@ def legs(harness: Path, recipe: Path, cache: Path) -> list[Leg]:
             f"{STARTUP}: cold (embedded, data directory from the cache)", harness, kept, before=stop
         ),
         Leg(f"{STARTUP}: warm (embedded, kept server)", harness, kept),
+        Leg(f"{STARTUP}: {FLOOR}", floor, {}),
         Leg(
             f"{STARTUP}: cold (embedded, cache built: first run after a migration change)",
             harness,
@@ -169,8 +194,8 @@ def _stop_kept() -> None:
 def measure(tests: int, repeat: int, scratch: Path) -> list[SuiteResult]:
     """Each leg `repeat` times, alternating; a warm leg runs right after its cold one."""
     no_docker = docker_reason()
-    with files(tests) as (harness, recipe):
-        all_legs = legs(harness, recipe, scratch / "pgdata-cache")
+    with files(tests) as (harness, recipe, floor):
+        all_legs = legs(harness, recipe, floor, scratch / "pgdata-cache")
         results = [SuiteResult(leg.row) for leg in all_legs]
         try:
             # The kept-server leg is measured warm: a first run keeps the server.
