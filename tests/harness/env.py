@@ -21,34 +21,32 @@ import gc
 from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 import pytest
 import pytest_asyncio
-import sqlalchemy as sa
 from dishka import AsyncContainer, Scope
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from talk_backend.container import GROUPS, check_groups, create_container
 from talk_backend.settings import DatabaseSettings, Environment, Settings
 from tests.fakes.providers import fake_groups
-from tests.harness.persistence import (
-    HandedOutDatabasePersistenceProvider,
-    JoinedTransactionPersistenceProvider,
-    PersistenceProvider,
-)
 from tests.harness.plugin import expect_postgres
-from tests.harness.watchdog import Watchdog
 
 if TYPE_CHECKING:
+    # SQLAlchemy, asyncpg and the persistence group's own adapters are imported where a
+    # test has a database: a run with persistence faked (the unit tests) never loads
+    # them, ~0.25 s of its start-up (tests/unit/harness/test_startup_imports.py).
+    import sqlalchemy as sa
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+    from tests.harness.persistence import PersistenceProvider
     from tests.harness.provisioner import DatabaseProvisioner
 
 T = TypeVar("T")
 Isolation = Literal["transaction", "database"]
 # Adjusts the env's Settings; gets the test's request to reach fixtures it depends on.
 SettingsHook = Callable[[Settings, pytest.FixtureRequest], Settings]
-Database = AsyncConnection | AsyncEngine | None
+Database: TypeAlias = "AsyncConnection | AsyncEngine | None"
 
 
 class Env:
@@ -80,6 +78,9 @@ class Env:
         """Runs SQL on the test's database, seeing what the test's code wrote."""
         if self._connection is None:
             raise LookupError("persistence is faked in this env; there is no database")
+        import sqlalchemy as sa
+        from sqlalchemy.ext.asyncio import AsyncEngine
+
         if isinstance(self._connection, AsyncEngine):
             async with self._connection.connect() as conn:
                 return list((await conn.execute(sa.text(sql), params)).all())
@@ -98,13 +99,16 @@ class Env:
 
     async def execute(self, sql: str, **params: Any) -> None:
         """Runs a statement on the test's database (committed in 'database' isolation)."""
+        if self._connection is None:
+            raise LookupError("persistence is faked in this env; there is no database")
+        import sqlalchemy as sa
+        from sqlalchemy.ext.asyncio import AsyncEngine
+
         if isinstance(self._connection, AsyncEngine):
             async with self._connection.begin() as conn:
                 await conn.execute(sa.text(sql), params)
-        elif self._connection is not None:
-            await self._connection.execute(sa.text(sql), params)
         else:
-            raise LookupError("persistence is faked in this env; there is no database")
+            await self._connection.execute(sa.text(sql), params)
 
 
 @functools.cache
@@ -191,11 +195,15 @@ async def _database(
     if "persistence" not in unmocked:
         yield _Database()
     elif isolation == "transaction":
+        from sqlalchemy.ext.asyncio import AsyncConnection
+
         engine = await databases.session_engine()
         async with _joined(engine) as conn:
             yield _Database(conn, str(engine.url), context={AsyncConnection: conn})
     else:
         # The app gets the env's engine: one pool, watched by the env's watchdog.
+        from sqlalchemy.ext.asyncio import AsyncEngine
+
         async with _own_database(databases) as (engine, url):
             yield _Database(engine, url, per_test=True, context={AsyncEngine: engine})
 
@@ -205,6 +213,11 @@ def _groups(unmocked: frozenset[str], isolation: Isolation, scope: Scope) -> dic
     unmocked persistence group its own providers on the test's connection or database."""
     groups = fake_groups(GROUPS.keys() - unmocked, scope)
     if "persistence" in unmocked:
+        from tests.harness.persistence import (
+            HandedOutDatabasePersistenceProvider,
+            JoinedTransactionPersistenceProvider,
+        )
+
         provider: type[PersistenceProvider] = (
             JoinedTransactionPersistenceProvider
             if isolation == "transaction"
@@ -237,6 +250,11 @@ def _session_container(
 async def _own_database(databases: DatabaseProvisioner) -> AsyncIterator[tuple[AsyncEngine, str]]:
     """A fresh database from the pool, an engine on it, one watchdog for the connections
     the test opens; dropped in the background afterwards."""
+    from sqlalchemy import event
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from tests.harness.watchdog import Watchdog
+
     name, url = await databases.fresh_database()
     engine = create_async_engine(url, pool_size=5)
     opened: list[Any] = []
@@ -253,6 +271,8 @@ async def _own_database(databases: DatabaseProvisioner) -> AsyncIterator[tuple[A
 @asynccontextmanager
 async def _joined(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """The test's connection in an outer transaction, rolled back afterwards."""
+    from tests.harness.watchdog import Watchdog
+
     async with engine.connect() as conn:
         outer = await conn.begin()
         raw = await conn.get_raw_connection()

@@ -58,10 +58,10 @@ def test_a_unit_test_run_imports_none_of_the_heavy_libraries(tmp_path):
     assert "pytest" in loaded  # the report saw the run's modules
 
 
-def test_a_run_with_every_group_faked_loads_no_jose_and_no_server(tmp_path):
-    """The container builds the client identity in every run; a public client never
-    signs, so joserfc (and cryptography under it) waits for a key. No test server
-    starts, so uvicorn is not loaded either."""
+def test_a_run_with_every_group_faked_loads_no_database_no_jose_and_no_server(tmp_path):
+    """Persistence faked: no SQLAlchemy, no asyncpg. The container builds the client
+    identity in every run; a public client never signs, so joserfc (and cryptography
+    under it) waits for a key. No test server starts, so uvicorn is not loaded either."""
     body = """
 from talk_backend.application.usecase.invites.create import CreateInvite
 from talk_backend.infrastructure.bluesky.client_identity import ClientIdentity
@@ -76,4 +76,4 @@ async def test_faked(env):
 """
     loaded = _loaded(tmp_path, body)
     assert {"dishka", "pydantic"} <= loaded  # the container was built
-    assert loaded & {"joserfc", "cryptography", "uvicorn"} == set()
+    assert loaded & {"sqlalchemy", "asyncpg", "joserfc", "cryptography", "uvicorn"} == set()
