@@ -33,10 +33,23 @@ def _ratios(rows: list[Row], results: list[SuiteResult]) -> list[str]:
         out.append(f"harness / recipe: wall {wall:.2f}x, per test {per:.2f}x (target <= 1.0)")
     empty = _by_prefix(results, "overhead: ")
     plain = next((r for r in results if r.name.endswith("plain pytest") and r.runs), None)
+    plain_async = next((r for r in results if r.name.endswith("pytest-asyncio") and r.runs), None)
     if empty and plain:
         extra = ((empty.median("per_test") or 0) - (plain.median("per_test") or 0)) * 1000
         out.append(
             f"empty-test overhead: {extra:.2f} ms per test above plain pytest (target <= 0.5)"
+        )
+    if empty and plain_async:
+        extra = ((empty.median("per_test") or 0) - (plain_async.median("per_test") or 0)) * 1000
+        asyncio_cost = (
+            ((plain_async.median("per_test") or 0) - (plain.median("per_test") or 0)) * 1000
+            if plain
+            else None
+        )
+        out.append(
+            f"empty-test overhead: {extra:.2f} ms per test above plain pytest-asyncio (the "
+            "harness's own)"
+            + (f"; pytest-asyncio's: {asyncio_cost:.2f} ms" if asyncio_cost is not None else "")
         )
     if STARTUP_ROW in by:
         out.append(f"start-up to first test: {ms(by[STARTUP_ROW].median)} (target <= 1.0 s)")
@@ -122,7 +135,8 @@ def main() -> None:
     parser.add_argument(
         "--loop",
         action="store_true",
-        help="only the one-test loop's rows (a few minutes: what a harness change moves)",
+        help="only the one-test loop's rows and the empty-test overhead (a few minutes: "
+        "what a harness change moves)",
     )
     args = parser.parse_args()
     # Cold rows start servers of their own; the rows of kept servers say so themselves.
@@ -142,6 +156,8 @@ def main() -> None:
             *generated.overhead_suites(tests),
             generated.xdist_suite(tests),
         ]
+        if args.loop:
+            alternating = generated.overhead_suites(tests)
         results.extend(suites.alternate(alternating, tests, args.repeat))
         return [_startup(results)]
 
@@ -164,7 +180,7 @@ def main() -> None:
         ("compose", run_compose),
     ]
     if args.loop:
-        phases = [phase for phase in phases if phase[1] is run_loop]
+        phases = [phase for phase in phases if phase[1] in (run_suites, run_loop)]
     for label, phase in phases:
         print(f"bench: measuring {label} ...", file=sys.stderr, flush=True)
         rows += _guarded(label, phase)

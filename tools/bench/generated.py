@@ -54,6 +54,12 @@ _EMPTY_TEST = """
 def test_{i}():
     pass
 """
+_EMPTY_PLAIN_ASYNC_TEST = """
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_{i}():
+    pass
+"""
 PER_FILE = 20
 
 
@@ -111,6 +117,14 @@ def overhead_suites(tests: int) -> list[Suite]:
     return [
         Suite(f"overhead: {n}, harness", harness_header(), _EMPTY_ASYNC_TEST),
         Suite(f"overhead: {n}, plain pytest", "", _EMPTY_TEST, plugins=()),
+        # What every async test pays pytest-asyncio, harness or not: the part of the
+        # overhead above plain pytest that is not the harness's.
+        Suite(
+            f"overhead: {n}, plain pytest-asyncio",
+            "import pytest\n",
+            _EMPTY_PLAIN_ASYNC_TEST,
+            plugins=(),
+        ),
     ]
 
 
