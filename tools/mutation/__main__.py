@@ -113,7 +113,7 @@ def score(killed: int, counted: int) -> str:
 
 def report(
     results: dict[str, tuple[list[Mutant], float]], equivalents: list[Equivalent]
-) -> tuple[list[Mutant], list[Equivalent]]:
+) -> tuple[list[Mutant], list[Equivalent], list[Mutant]]:
     known = {e.key for e in equivalents}
     header = (
         f"{'module':<64} {'mutants':>7} {'killed':>6} {'survived':>8} {'equiv':>5} {'score':>6}"
@@ -129,8 +129,10 @@ def report(
         total: Counter[str] = Counter()
         for path, ms in sorted(by_file.items()):
             n = len(ms)
-            equiv = sum(m.key in known for m in ms)
-            killed = sum(m.status == "killed" and m.key not in known for m in ms)
+            # A listed mutant that a test kills is not equivalent: it counts as killed,
+            # and its entry is reported below as wrong.
+            equiv = sum(m.key in known and m.status != "killed" for m in ms)
+            killed = sum(m.status == "killed" for m in ms)
             survived = n - equiv - killed
             total.update(n=n, equiv=equiv, killed=killed, survived=survived)
             print(
@@ -151,7 +153,8 @@ def report(
     seen = {m.key for m in everything}
     ran = {m.key.path for m in everything}
     stale = [e for e in equivalents if e.key.path in ran and e.key not in seen]
-    return unlisted, stale
+    refuted = [m for m in everything if m.status == "killed" and m.key in known]
+    return unlisted, stale, refuted
 
 
 def main() -> None:
@@ -196,7 +199,7 @@ def main() -> None:
             part, args.max_children, args.keep, bool(args.only or args.tests)
         )
     print()
-    unlisted, stale = report(results, equivalents)
+    unlisted, stale, refuted = report(results, equivalents)
     if unlisted:
         print("\nSurvivors (a test should notice these, or equivalents.toml says why none can):")
         for m in sorted(unlisted, key=lambda m: (m.key.path, m.line)):
@@ -209,10 +212,17 @@ def main() -> None:
             f"\nequivalents.toml: no mutant matches {e.key.path}::{e.key.function} "
             f"{e.key.before!r} -> {e.key.after!r} (the code changed? remove or update it)"
         )
-    if check and (unlisted or stale):
+    for m in sorted(refuted, key=lambda m: (m.key.path, m.line)):
+        print(
+            f"\nequivalents.toml: a test kills {m.key.path}:{m.line} {m.key.function} "
+            f"{m.key.before!r} -> {m.key.after!r}: it is not equivalent, remove the entry "
+            "(or, if the kill is a flaky test's, make that test reliable)"
+        )
+    if check and (unlisted or stale or refuted):
         raise SystemExit(
             f"mutation: {len(unlisted)} survivor(s) not in equivalents.toml, "
-            f"{len(stale)} stale entr{'y' if len(stale) == 1 else 'ies'}"
+            f"{len(stale)} stale entr{'y' if len(stale) == 1 else 'ies'}, "
+            f"{len(refuted)} listed but killed"
         )
 
 
