@@ -264,11 +264,13 @@ async def test_a_foreign_host_is_400_and_never_echoed(port, host):
     assert sent.statuses == [400], sent.received
     assert b"evil" not in sent.received
     assert b'{"detail":"this server does not serve the requested host"}' in sent.received
+    # A client that names another server is not kept talking to this one.
+    assert sent.closed and b"connection: close" in sent.received.lower()
 
 
 async def test_two_host_headers_are_400(port):
     sent = await exchange(port, b"GET /healthz HTTP/1.1\r\n" + HOST + b"Host: evil.invalid\r\n\r\n")
-    assert sent.statuses == [400] and b"evil" not in sent.received
+    assert sent.statuses == [400] and b"evil" not in sent.received and sent.closed
 
 
 async def test_the_configured_host_and_loopback_are_served(port):
