@@ -3,6 +3,8 @@ the detail never carries the exception's message (it can hold secrets)."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from dishka import make_async_container
@@ -72,5 +74,12 @@ async def test_an_unexpected_error_is_logged_without_its_message(debug, caplog):
     response = await _get_boom(debug=debug)
     assert response.status_code == 500
     logged = "\n".join(r.getMessage() for r in caplog.records)
-    assert "unhandled RuntimeError at test_debug_setting.py:" in logged
     assert "s3cret" not in logged and "db.internal" not in logged
+    (line,) = [r.getMessage() for r in caplog.records if "RuntimeError" in r.getMessage()]
+    head, _, frames = line.partition("\n")
+    assert re.fullmatch(r"unhandled RuntimeError at test_debug_setting\.py:\d+ in _boom", head), head
+    if debug:  # the frames, and nothing but frames (no message, no other text)
+        assert 'test_debug_setting.py", line ' in frames and ", in _boom\n" in frames
+        assert all(text.startswith("  ") for text in frames.splitlines()), frames
+    else:
+        assert frames == ""
