@@ -77,7 +77,8 @@ async def test_an_unexpected_error_is_logged_without_its_message(debug, caplog):
     assert "s3cret" not in logged and "db.internal" not in logged
     (line,) = [r.getMessage() for r in caplog.records if "RuntimeError" in r.getMessage()]
     head, _, frames = line.partition("\n")
-    assert re.fullmatch(r"unhandled RuntimeError at test_debug_setting\.py:\d+ in _boom", head), head
+    where = r"test_debug_setting\.py:\d+ in _boom"
+    assert re.fullmatch(rf"unhandled RuntimeError at {where}", head), head
     if debug:  # the frames, and nothing but frames (no message, no other text)
         assert 'test_debug_setting.py", line ' in frames and ", in _boom\n" in frames
         assert all(text.startswith("  ") for text in frames.splitlines()), frames

@@ -50,8 +50,6 @@ def test_every_committed_equivalent_says_why_on_one_line():
 
 def test_an_entry_without_a_reason_is_refused(tmp_path):
     file = tmp_path / "equivalents.toml"
-    file.write_text(
-        '[[equivalent]]\nwhere = "a.py::f"\nbefore = "x"\nafter = "y"\nwhy = "  "\n'
-    )
+    file.write_text('[[equivalent]]\nwhere = "a.py::f"\nbefore = "x"\nafter = "y"\nwhy = "  "\n')
     with pytest.raises(SystemExit, match="'why' must be one non-empty line"):
         load_equivalents(file)

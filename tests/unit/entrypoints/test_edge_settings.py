@@ -44,6 +44,8 @@ def test_development_also_serves_loopback():
         (b"user@talk.example.com", None),
         (b"talk.example.com/x", None),
         (b"[::1]x", None),
+        (b"[::1]80", None),  # a port needs its colon
+        (b"[::1]]:80", None),  # the first "]" ends the literal
         (b"", None),
         ("t\u00e4lk.example.com".encode(), None),
     ],
