@@ -1,9 +1,12 @@
-"""create_app's defaults are the safe ones: a caller that says nothing gets no error
-detail in its 500s, and its container closed when the app stops."""
+"""create_app: its defaults are the safe ones (a caller that says nothing gets no error
+detail in its 500s, and its container closed when the app stops), what it is given is
+what it applies, and the API document names the service and its version."""
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 from dishka import Provider, Scope, make_async_container, provide
@@ -59,3 +62,22 @@ async def test_a_caller_that_owns_the_container_keeps_it_open():
     assert closed == []
     await container.close()
     assert closed == ["pool"]
+
+
+async def test_the_body_limit_given_is_the_one_applied():
+    app = create_app(make_async_container(), max_body_bytes=16)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        at_limit = await client.post("/auth/sign-in", content=b"x" * 16)
+        over = await client.post("/auth/sign-in", content=b"x" * 17)
+    assert at_limit.status_code != 413
+    assert over.status_code == 413
+    assert over.json() == {"detail": "request body is larger than 16 bytes"}
+
+
+def test_the_api_document_names_the_service_and_the_packages_version():
+    # No resolve(): under Bazel this file is a runfiles symlink; pyproject is in runfiles.
+    pyproject = Path(__file__).absolute().parents[3] / "pyproject.toml"
+    version = tomllib.loads(pyproject.read_text())["project"]["version"]
+    info = create_app(make_async_container()).openapi()["info"]
+    assert (info["title"], info["version"]) == ("talk-backend", version)
