@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-from dishka import Provider, Scope, make_async_container, provide
+from dishka import AsyncContainer, Provider, Scope, make_async_container, provide
 
 from talk_backend.entrypoints.http.app import create_app
 
@@ -28,8 +28,8 @@ async def test_by_default_a_500_carries_no_detail():
     assert response.json() == {"detail": "internal error"}
 
 
-async def test_by_default_the_app_closes_its_container_when_it_stops():
-    closed: list[str] = []
+async def _holding(closed: list[str]) -> AsyncContainer:
+    """A container holding one resource; `closed` records its release."""
 
     class Held(Provider):
         @provide(scope=Scope.APP)
@@ -39,6 +39,12 @@ async def test_by_default_the_app_closes_its_container_when_it_stops():
 
     container = make_async_container(Held())
     assert await container.get(int) == 1
+    return container
+
+
+async def test_by_default_the_app_closes_its_container_when_it_stops():
+    closed: list[str] = []
+    container = await _holding(closed)
     app = create_app(container)
     async with app.router.lifespan_context(app):
         assert closed == []
@@ -47,15 +53,7 @@ async def test_by_default_the_app_closes_its_container_when_it_stops():
 
 async def test_a_caller_that_owns_the_container_keeps_it_open():
     closed: list[str] = []
-
-    class Held(Provider):
-        @provide(scope=Scope.APP)
-        def pool(self) -> Iterator[int]:
-            yield 1
-            closed.append("pool")
-
-    container = make_async_container(Held())
-    await container.get(int)
+    container = await _holding(closed)
     app = create_app(container, close_container=False)
     async with app.router.lifespan_context(app):
         pass
