@@ -12,13 +12,19 @@ outer transaction, or a database of its own), handed to the container through th
 context. Then the container: envs whose tests all share one configuration (no settings
 hook, Bluesky faked) enter, at Scope.SESSION, a container built once per test session
 and isolation, and get fresh fakes there; the others (a settings hook, Bluesky unmocked)
-build a container per test."""
+build a container per test.
+
+The fixture is synchronous, and the env opens what it holds on first use: the
+connection (tests/harness/joined.py) when the test first reaches the database. A test
+that never uses its env costs no turn of the event loop; one that does pays for its
+teardown only (one run of the session loop), not for a setup run as well."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import gc
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
@@ -30,6 +36,7 @@ from dishka import AsyncContainer, Scope
 from talk_backend.container import GROUPS, check_groups, create_container
 from talk_backend.settings import DatabaseSettings, Environment, Settings
 from tests.fakes.providers import fake_groups
+from tests.harness.joined import JoinedConnection
 from tests.harness.plugin import expect_postgres
 
 if TYPE_CHECKING:
@@ -40,51 +47,73 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
     from tests.harness.persistence import PersistenceProvider
+    from tests.harness.plugin import HarnessSession
     from tests.harness.provisioner import DatabaseProvisioner
 
 T = TypeVar("T")
 Isolation = Literal["transaction", "database"]
 # Adjusts the env's Settings; gets the test's request to reach fixtures it depends on.
 SettingsHook = Callable[[Settings, pytest.FixtureRequest], Settings]
-Database: TypeAlias = "AsyncConnection | AsyncEngine | None"
+# The test's joined connection (isolation="transaction"), its own database's engine, or
+# None (persistence faked).
+Database: TypeAlias = "JoinedConnection | AsyncEngine | None"
 
 
 class Env:
     """What a test holds: resolve dependencies (fakes included), look at the database."""
 
-    def __init__(
-        self,
-        container: AsyncContainer,
-        request: AsyncContainer,
-        connection: Database,
-        database_url: str | None,
-    ) -> None:
-        self.container = container  # the test's own: env.scope() and create_app use it
-        self._request = request
-        self._connection = connection
-        self.database_url = database_url
+    def __init__(self, container: AsyncContainer, db: _Database, loop: asyncio.AbstractEventLoop):
+        self._container = container  # the test's own: env.scope() and create_app use it
+        self._request = container()  # created now, entered (and closed) only if used
+        self._db = db
+        self._loop = loop
+        self.used = False
+        self.database_url = db.url
+
+    def _use(self) -> None:
+        if not self.used:
+            self.used = True
+            if asyncio.get_running_loop() is not self._loop:
+                raise RuntimeError(
+                    "the env belongs to the test session's event loop; mark the test "
+                    '@pytest.mark.asyncio(loop_scope="session") (the project default)'
+                )
+
+    @property
+    def container(self) -> AsyncContainer:
+        """The test's container (the one create_app gets); used from then on."""
+        self.used = True
+        return self._container
 
     async def get(self, dependency: type[T]) -> T:
         """Resolves a dependency in this test's request scope."""
+        self._use()
         return await self._request.get(dependency)
 
     @asynccontextmanager
     async def scope(self) -> AsyncIterator[AsyncContainer]:
         """A separate request scope (own db session) - for concurrent work in one test."""
-        async with self.container() as request:
+        self._use()
+        async with self._container() as request:
             yield request
+
+    async def _connection(self) -> AsyncConnection | AsyncEngine:
+        handle = self._db.handle
+        if handle is None:
+            raise LookupError("persistence is faked in this env; there is no database")
+        self._use()
+        return await handle.get() if isinstance(handle, JoinedConnection) else handle
 
     async def fetch(self, sql: str, **params: Any) -> list[sa.Row[Any]]:
         """Runs SQL on the test's database, seeing what the test's code wrote."""
-        if self._connection is None:
-            raise LookupError("persistence is faked in this env; there is no database")
         import sqlalchemy as sa
         from sqlalchemy.ext.asyncio import AsyncEngine
 
-        if isinstance(self._connection, AsyncEngine):
-            async with self._connection.connect() as conn:
+        connection = await self._connection()
+        if isinstance(connection, AsyncEngine):
+            async with connection.connect() as conn:
                 return list((await conn.execute(sa.text(sql), params)).all())
-        return list((await self._connection.execute(sa.text(sql), params)).all())
+        return list((await connection.execute(sa.text(sql), params)).all())
 
     async def row_counts(self) -> dict[str, int]:
         """Rows in every table of the schema: "nothing written" compares two of these."""
@@ -99,16 +128,27 @@ class Env:
 
     async def execute(self, sql: str, **params: Any) -> None:
         """Runs a statement on the test's database (committed in 'database' isolation)."""
-        if self._connection is None:
-            raise LookupError("persistence is faked in this env; there is no database")
         import sqlalchemy as sa
         from sqlalchemy.ext.asyncio import AsyncEngine
 
-        if isinstance(self._connection, AsyncEngine):
-            async with self._connection.begin() as conn:
+        connection = await self._connection()
+        if isinstance(connection, AsyncEngine):
+            async with connection.begin() as conn:
                 await conn.execute(sa.text(sql), params)
         else:
-            await self._connection.execute(sa.text(sql), params)
+            await connection.execute(sa.text(sql), params)
+
+    async def close(self) -> None:
+        """Closes the request scope, then the test's container (the shared container's
+        scope of this test, or a container of its own), then the database."""
+        try:
+            try:
+                await self._request.close()
+            finally:
+                await self._container.close()
+        finally:
+            if self._db.close is not None:
+                await self._db.close()
 
 
 @functools.cache
@@ -151,29 +191,30 @@ def create_env_fixture(
     shared = settings is None and "bluesky" not in unmocked
 
     @pytest_asyncio.fixture(loop_scope="session")
-    async def env_fixture(
-        talk_databases: DatabaseProvisioner,
-        talk_containers: dict[object, AsyncContainer],
-        request: pytest.FixtureRequest,
-    ) -> AsyncIterator[Env]:
-        async with _database(unmocked, isolation, talk_databases) as db:
+    def env_fixture(talk_session: HarnessSession, request: pytest.FixtureRequest) -> Iterator[Env]:
+        # pytest-asyncio makes the session's loop current for a fixture of its own: the
+        # loop the test body runs on, and the one async setup and teardown run on here.
+        loop = asyncio.get_event_loop()
+        db = _database(unmocked, isolation, talk_session.databases, loop)
+        try:
             if shared:
-                container = _session_container(talk_containers, unmocked, isolation, db)
-                async with (
-                    container(scope=Scope.SESSION, context=db.context) as test,
-                    test() as scope,
-                ):
-                    yield Env(test, scope, db.handle, db.url)
-                return
-            base = _settings(db.url)
-            own = settings(base, request) if settings is not None else base
-            groups = _groups(unmocked, isolation, Scope.APP)
-            container = create_container(own, fakes=groups, context=db.context)
-            try:
-                async with container() as scope:
-                    yield Env(container, scope, db.handle, db.url)
-            finally:
-                await container.close()
+                container = _session_container(talk_session.containers, unmocked, isolation, db)
+                test = container(scope=Scope.SESSION, context=db.context)
+            else:
+                base = _settings(db.url)
+                own = settings(base, request) if settings is not None else base
+                groups = _groups(unmocked, isolation, Scope.APP)
+                test = create_container(own, fakes=groups, context=db.context)
+        except BaseException:
+            if db.close is not None:
+                loop.run_until_complete(db.close())
+            raise
+        env = Env(test, db, loop)
+        yield env
+        # An env no one used has nothing open: its connection was never checked out, its
+        # scopes resolved nothing. Anything else is closed on the session's loop.
+        if env.used or not shared or db.per_test:
+            loop.run_until_complete(env.close())
 
     return env_fixture
 
@@ -186,26 +227,30 @@ class _Database:
     url: str | None = None
     per_test: bool = False  # a database of the test's own (isolation="database")
     context: dict[Any, object] = field(default_factory=dict)
+    close: Callable[[], Awaitable[None]] | None = None
 
 
-@asynccontextmanager
-async def _database(
-    unmocked: frozenset[str], isolation: Isolation, databases: DatabaseProvisioner
-) -> AsyncIterator[_Database]:
+def _database(
+    unmocked: frozenset[str],
+    isolation: Isolation,
+    databases: DatabaseProvisioner,
+    loop: asyncio.AbstractEventLoop,
+) -> _Database:
     if "persistence" not in unmocked:
-        yield _Database()
-    elif isolation == "transaction":
-        from sqlalchemy.ext.asyncio import AsyncConnection
+        return _Database()
+    if isolation == "transaction":
+        # Only the first test waits here, for the server and its template.
+        engine = databases.ready_session_engine or loop.run_until_complete(
+            databases.session_engine()
+        )
+        joined = JoinedConnection(engine)
+        context: dict[Any, object] = {JoinedConnection: joined}
+        return _Database(joined, str(engine.url), context=context, close=joined.close)
+    # The app gets the env's engine: one pool, watched by the env's watchdog.
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
-        engine = await databases.session_engine()
-        async with _joined(engine) as conn:
-            yield _Database(conn, str(engine.url), context={AsyncConnection: conn})
-    else:
-        # The app gets the env's engine: one pool, watched by the env's watchdog.
-        from sqlalchemy.ext.asyncio import AsyncEngine
-
-        async with _own_database(databases) as (engine, url):
-            yield _Database(engine, url, per_test=True, context={AsyncEngine: engine})
+    engine, url, close = loop.run_until_complete(_own_database(databases))
+    return _Database(engine, url, per_test=True, context={AsyncEngine: engine}, close=close)
 
 
 def _groups(unmocked: frozenset[str], isolation: Isolation, scope: Scope) -> dict[str, Any]:
@@ -246,10 +291,11 @@ def _session_container(
     return container
 
 
-@asynccontextmanager
-async def _own_database(databases: DatabaseProvisioner) -> AsyncIterator[tuple[AsyncEngine, str]]:
+async def _own_database(
+    databases: DatabaseProvisioner,
+) -> tuple[AsyncEngine, str, Callable[[], Awaitable[None]]]:
     """A fresh database from the pool, an engine on it, one watchdog for the connections
-    the test opens; dropped in the background afterwards."""
+    the test opens; and what drops it (in the background) afterwards."""
     from sqlalchemy import event
     from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -260,25 +306,14 @@ async def _own_database(databases: DatabaseProvisioner) -> AsyncIterator[tuple[A
     opened: list[Any] = []
     event.listen(engine.sync_engine, "connect", lambda raw, _: opened.append(raw.driver_connection))
     watchdog = Watchdog(opened)
-    try:
-        yield engine, url.render_as_string(hide_password=False)
-    finally:
-        watchdog.disarm()
-        await engine.dispose()
-        await databases.drop(name)
 
-
-@asynccontextmanager
-async def _joined(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """The test's connection in an outer transaction, rolled back afterwards."""
-    from tests.harness.watchdog import Watchdog
-
-    async with engine.connect() as conn:
-        outer = await conn.begin()
-        raw = await conn.get_raw_connection()
-        watchdog = Watchdog([raw.driver_connection])
+    async def close() -> None:
         try:
-            yield conn
-        finally:
             watchdog.disarm()
-            await outer.rollback()
+        finally:
+            try:
+                await engine.dispose()
+            finally:
+                await databases.drop(name)
+
+    return engine, url.render_as_string(hide_password=False), close

@@ -20,6 +20,7 @@ from talk_backend.infrastructure.persistence.signed_in_members import (
     web_session_and_user,
 )
 from talk_backend.wiring.persistence import PersistenceProvider
+from tests.harness.joined import JoinedConnection
 
 
 class JoinedSignedInMembers:
@@ -37,9 +38,14 @@ class JoinedSignedInMembers:
 
 class JoinedTransactionPersistenceProvider(PersistenceProvider):
     """The test's connection comes in through the container's context, at the
-    provider's scope (see tests/fakes/providers.py for which scope when)."""
+    provider's scope (see tests/fakes/providers.py for which scope when), and is
+    checked out when something first needs it (tests/harness/joined.py)."""
 
-    connection = from_context(provides=AsyncConnection)
+    joined = from_context(provides=JoinedConnection)
+
+    @provide
+    async def connection(self, joined: JoinedConnection) -> AsyncConnection:
+        return await joined.get()
 
     @provide
     def db_session_factory(self, connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:

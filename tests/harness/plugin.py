@@ -14,6 +14,7 @@ import os
 import tempfile
 from collections.abc import AsyncIterator, Generator
 from contextlib import nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -101,21 +102,34 @@ def _report(config: pytest.Config, line: str) -> None:
         reporter.write_line(line)
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def talk_databases(pytestconfig: pytest.Config) -> AsyncIterator[DatabaseProvisioner]:
-    provisioner = _provisioner(pytestconfig)
-    yield provisioner
-    await provisioner.close()
+@dataclass(frozen=True)
+class HarnessSession:
+    """What every env of a test session shares: the database provisioner, and the
+    dependency containers built once per set of unmocked groups and isolation
+    (tests/harness/env.py fills `containers`). One fixture, not two: every fixture an
+    env depends on costs each test a lookup in pytest's fixture machinery."""
+
+    databases: DatabaseProvisioner
+    containers: dict[object, Any] = field(default_factory=dict)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def talk_containers() -> AsyncIterator[dict[object, Any]]:
-    """Dependency containers built once per test session and set of unmocked groups
-    (tests/harness/env.py fills it), closed at the end."""
-    containers: dict[object, Any] = {}
-    yield containers
-    for container in containers.values():
-        await container.close()
+async def talk_session(pytestconfig: pytest.Config) -> AsyncIterator[HarnessSession]:
+    session = HarnessSession(_provisioner(pytestconfig))
+    try:
+        yield session
+    finally:
+        try:
+            for container in session.containers.values():
+                await container.close()
+        finally:
+            await session.databases.close()
+
+
+@pytest.fixture(scope="session")
+def talk_databases(talk_session: HarnessSession) -> DatabaseProvisioner:
+    """The provisioner, for a test that handles the server itself (the fault tests)."""
+    return talk_session.databases
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -124,7 +138,7 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
     outcome = yield
     report = outcome.get_result()
-    if report.failed and "talk_databases" in getattr(item, "fixturenames", ()):
+    if report.failed and "talk_session" in getattr(item, "fixturenames", ()):
         _explain_lost_database(item, report)
     pending = item.config.stash.get(_PENDING, [])
     if pending:

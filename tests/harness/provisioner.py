@@ -141,6 +141,12 @@ class DatabaseProvisioner:
         name = self._clone_name()
         return name, await templates.clone(server, self._template, name)
 
+    @property
+    def ready_session_engine(self) -> AsyncEngine | None:
+        """The session's engine once session_engine() has made it: later tests reach it
+        without a turn of the event loop."""
+        return self._session_engine
+
     async def session_engine(self) -> AsyncEngine:
         """One migrated database for the whole session; tests isolate by rollback.
         No per-query timeout here: asyncpg's costs a timer per statement; the env's

@@ -41,8 +41,32 @@ def image_name() -> str:
     return os.environ.get("TALK_POSTGRES_IMAGE", DEFAULT_IMAGE)
 
 
+def _no_engine_socket() -> str | None:
+    """Why no engine can answer on the local socket DOCKER_HOST names (or the default
+    one), or None: there is a listener, or DOCKER_HOST is not a unix socket. Asked before
+    the Docker SDK is imported: with requests and urllib3 it costs ~0.15 s of CPU, which
+    a run on a machine without an engine (the embedded server) would pay at every start."""
+    host = os.environ.get("DOCKER_HOST", "") or "unix:///var/run/docker.sock"
+    if not host.startswith("unix://"):
+        return None
+    path = host.removeprefix("unix://")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(path)
+        except FileNotFoundError:
+            return f"no socket at {path}"
+        except ConnectionRefusedError:
+            return f"nothing listens on {path}"
+        except OSError:
+            return None  # e.g. permissions: the SDK's error says it better
+    return None
+
+
 def docker_client(timeout: float = 3.0) -> Any:
     """A client for an engine that answers within `timeout`, or DockerUnavailable."""
+    absent = _no_engine_socket()
+    if absent is not None:
+        raise DockerUnavailable(f"no Docker engine answers ({absent})")
     import docker
 
     try:
