@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 import pytest
-import pytest_asyncio
 from dishka import AsyncContainer, Scope
 
 from talk_backend.container import GROUPS, check_groups, create_container
@@ -62,9 +61,17 @@ Database: TypeAlias = "JoinedConnection | AsyncEngine | None"
 class Env:
     """What a test holds: resolve dependencies (fakes included), look at the database."""
 
-    def __init__(self, container: AsyncContainer, db: _Database, loop: asyncio.AbstractEventLoop):
-        self._container = container  # the test's own: env.scope() and create_app use it
-        self._request = container()  # created now, entered (and closed) only if used
+    def __init__(
+        self,
+        container: Callable[[], AsyncContainer],
+        db: _Database,
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        # The test's container (env.scope() and create_app use it) and its request scope
+        # are made on first use: an env that is never used costs no dishka work.
+        self._make_container = container
+        self._container: AsyncContainer | None = None
+        self._request: AsyncContainer | None = None
         self._db = db
         self._loop = loop
         self.used = False
@@ -81,20 +88,24 @@ class Env:
 
     @property
     def container(self) -> AsyncContainer:
-        """The test's container (the one create_app gets); used from then on."""
+        """The test's container (the one create_app gets)."""
         self.used = True
+        if self._container is None:
+            self._container = self._make_container()
         return self._container
 
     async def get(self, dependency: type[T]) -> T:
         """Resolves a dependency in this test's request scope."""
         self._use()
+        if self._request is None:
+            self._request = self.container()
         return await self._request.get(dependency)
 
     @asynccontextmanager
     async def scope(self) -> AsyncIterator[AsyncContainer]:
         """A separate request scope (own db session) - for concurrent work in one test."""
         self._use()
-        async with self._container() as request:
+        async with self.container() as request:
             yield request
 
     async def _connection(self) -> AsyncConnection | AsyncEngine:
@@ -143,9 +154,11 @@ class Env:
         scope of this test, or a container of its own), then the database."""
         try:
             try:
-                await self._request.close()
+                if self._request is not None:
+                    await self._request.close()
             finally:
-                await self._container.close()
+                if self._container is not None:
+                    await self._container.close()
         finally:
             if self._db.close is not None:
                 await self._db.close()
@@ -190,31 +203,49 @@ def create_env_fixture(
         expect_postgres(fresh_databases=isolation == "database")
     shared = settings is None and "bluesky" not in unmocked
 
-    @pytest_asyncio.fixture(loop_scope="session")
-    def env_fixture(talk_session: HarnessSession, request: pytest.FixtureRequest) -> Iterator[Env]:
-        # pytest-asyncio makes the session's loop current for a fixture of its own: the
-        # loop the test body runs on, and the one async setup and teardown run on here.
-        loop = asyncio.get_event_loop()
+    def lifecycle(
+        talk_session: HarnessSession, request: pytest.FixtureRequest | None
+    ) -> Iterator[Env]:
+        loop = talk_session.loop
         db = _database(unmocked, isolation, talk_session.databases, loop)
         try:
             if shared:
                 container = _session_container(talk_session.containers, unmocked, isolation, db)
-                test = container(scope=Scope.SESSION, context=db.context)
+                env = Env(lambda: container(scope=Scope.SESSION, context=db.context), db, loop)
             else:
                 base = _settings(db.url)
-                own = settings(base, request) if settings is not None else base
+                own = settings(base, request) if settings and request else base
                 groups = _groups(unmocked, isolation, Scope.APP)
                 test = create_container(own, fakes=groups, context=db.context)
+                env = Env(lambda: test, db, loop)
+                env.container  # noqa: B018  (made now: closed after the test, used or not)
         except BaseException:
             if db.close is not None:
                 loop.run_until_complete(db.close())
             raise
-        env = Env(test, db, loop)
         yield env
         # An env no one used has nothing open: its connection was never checked out, its
         # scopes resolved nothing. Anything else is closed on the session's loop.
         if env.used or not shared or db.per_test:
             loop.run_until_complete(env.close())
+
+    # A plain pytest fixture: pytest-asyncio wraps each setup of one of its own (a
+    # runner lookup, a wrapper, a monkeypatch), and this one runs its async parts on the
+    # session's loop itself. `request` only for a settings hook: pytest makes a fixture
+    # definition for it every time a fixture asks for it, a cost every test would pay.
+    if settings is None:
+
+        @pytest.fixture
+        def env_fixture(talk_session: HarnessSession) -> Iterator[Env]:
+            yield from lifecycle(talk_session, None)
+
+    else:
+
+        @pytest.fixture
+        def env_fixture(
+            talk_session: HarnessSession, request: pytest.FixtureRequest
+        ) -> Iterator[Env]:
+            yield from lifecycle(talk_session, request)
 
     return env_fixture
 
@@ -245,12 +276,19 @@ def _database(
         )
         joined = JoinedConnection(engine)
         context: dict[Any, object] = {JoinedConnection: joined}
-        return _Database(joined, str(engine.url), context=context, close=joined.close)
+        return _Database(joined, _shown_url(engine), context=context, close=joined.close)
     # The app gets the env's engine: one pool, watched by the env's watchdog.
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     engine, url, close = loop.run_until_complete(_own_database(databases))
     return _Database(engine, url, per_test=True, context={AsyncEngine: engine}, close=close)
+
+
+@functools.lru_cache(maxsize=8)
+def _shown_url(engine: AsyncEngine) -> str:
+    """The engine's URL, password hidden: rendering it costs about 25 µs, once per
+    engine rather than once per test."""
+    return str(engine.url)
 
 
 def _groups(unmocked: frozenset[str], isolation: Isolation, scope: Scope) -> dict[str, Any]:

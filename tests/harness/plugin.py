@@ -110,12 +110,17 @@ class HarnessSession:
     env depends on costs each test a lookup in pytest's fixture machinery."""
 
     databases: DatabaseProvisioner
+    # The session's event loop: the one test bodies run on (loop_scope="session"), and
+    # where an env opens and closes what it holds.
+    loop: asyncio.AbstractEventLoop
     containers: dict[object, Any] = field(default_factory=dict)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def talk_session(pytestconfig: pytest.Config) -> AsyncIterator[HarnessSession]:
-    session = HarnessSession(_provisioner(pytestconfig))
+async def talk_session() -> AsyncIterator[HarnessSession]:
+    # No `pytestconfig` argument: pytest looks a cached fixture's arguments up again at
+    # every use, so each test's env would pay for it (the session's config is _ACTIVE's).
+    session = HarnessSession(_provisioner(_ACTIVE[-1]), asyncio.get_running_loop())
     try:
         yield session
     finally:
