@@ -6,6 +6,7 @@ really connects to 127.0.0.1: nothing here leaves the machine."""
 
 import asyncio
 import gzip
+import socket
 import time
 
 import pytest
@@ -154,6 +155,27 @@ async def test_a_server_that_does_not_answer_is_given_up_at_the_timeout():
     # The timeout given, not httpx's own default of 5 s.
     assert time.monotonic() - started < 3
     assert str(failed.value) == f"could not reach http://127.0.0.1:{port}: ReadTimeout"
+
+
+async def test_a_server_that_never_accepts_is_given_up_at_the_connect_timeout():
+    """A host whose accept queue is full never completes the handshake: the connect is
+    given up at the timeout (passed down through the guard to the socket layer), not
+    waited on for as long as the kernel keeps retrying."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    filler = socket.create_connection(("127.0.0.1", port))  # the one place in the queue
+    client, _ = guard(True, timeout=0.3)
+    try:
+        started = time.monotonic()
+        with pytest.raises(UpstreamFailure) as failed:
+            await asyncio.wait_for(client.request("GET", f"http://127.0.0.1:{port}/"), 10)
+    finally:
+        filler.close()
+        listener.close()
+    assert time.monotonic() - started < 3
+    assert str(failed.value) == f"could not reach http://127.0.0.1:{port}: ConnectTimeout"
 
 
 async def test_a_compressed_answer_is_read_once_decoded():
