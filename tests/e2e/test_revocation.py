@@ -190,36 +190,20 @@ async def test_an_entryway_account_refused_after_the_exchange_is_revoked(
     assert fake_atproto.grants.refresh_tokens == {}
 
 
+@pytest.mark.parametrize("named_at_start", [False, True], ids=["at the entryway", "by DID"])
 async def test_tokens_of_an_account_that_no_longer_resolves_are_revoked(
-    e2e_env, fake_atproto, browser
+    e2e_env, fake_atproto, browser, named_at_start
 ):
-    """At the entryway the account is known only from the token answer: when its DID
-    then does not resolve (gone from the directory meanwhile), the sign-in is refused
-    naming the DID, and the tokens just issued are revoked, not left live."""
-    fake_atproto.add_account(BOB, "bob.test")
-    fake_atproto.chosen_account = BOB
-    await seed_member(e2e_env, BOB)
-    started = await browser.start(None)
-    params = await browser.authorize(started.headers["location"])
-    del fake_atproto.accounts[BOB]
-
-    done = await browser.callback(params)
-
-    assert done.status_code == 400, done.text
-    assert BOB in done.json()["detail"]
-    assert fake_atproto.grants.revoked_grants == 1
-    assert fake_atproto.grants.refresh_tokens == {} and fake_atproto.grants.access_tokens == {}
-
-
-async def test_tokens_of_an_account_gone_before_the_callback_are_revoked(
-    e2e_env, fake_atproto, browser
-):
-    """Named at the start (by DID, as a typed handle resolves to): once the tokens are
-    in, the account's DID is resolved again. When it no longer resolves, the sign-in is
-    refused naming the DID, and the tokens just issued are revoked, not left live."""
+    """Once the tokens are in, the account's DID is resolved (again): at the entryway
+    the account is known only from the token answer; named at the start (by DID, as a
+    typed handle resolves to), it is checked anew. When the DID no longer resolves (gone
+    from the directory meanwhile), the sign-in is refused naming the DID, and the tokens
+    just issued are revoked, not left live."""
     fake_atproto.add_account(BOB, "bob.test")
     await seed_member(e2e_env, BOB)
-    started = await browser.start(BOB)
+    if not named_at_start:
+        fake_atproto.chosen_account = BOB
+    started = await browser.start(BOB if named_at_start else None)
     params = await browser.authorize(started.headers["location"])
     del fake_atproto.accounts[BOB]
 

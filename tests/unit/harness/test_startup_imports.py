@@ -6,9 +6,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.child_suite import write_pytest_ini
 
@@ -77,3 +83,54 @@ async def test_faked(env):
     loaded = _loaded(tmp_path, body)
     assert {"dishka", "pydantic"} <= loaded  # the container was built
     assert loaded & {"sqlalchemy", "asyncpg", "joserfc", "cryptography", "uvicorn"} == set()
+
+
+# Without an engine on the local socket, the Docker path is given up before the Docker
+# SDK is imported (with requests and urllib3, ~0.15 s of every run's start-up).
+_DOCKER_PROBE = """
+import sys
+from tests.harness.postgres.docker import DockerUnavailable, docker_client
+try:
+    docker_client(timeout=1)
+except DockerUnavailable as exc:
+    print(exc)
+print("docker imported" if "docker" in sys.modules else "docker not imported")
+"""
+
+
+def _probe_docker(docker_host: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", _DOCKER_PROBE],
+        cwd=REPO,
+        env={**_child_env(), "DOCKER_HOST": docker_host},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture
+def short_tmp() -> Iterator[Path]:
+    """A unix socket's path must fit in 108 bytes; tmp_path under Bazel's TEST_TMPDIR
+    may not (and a path too long is not "no engine": the SDK is asked then)."""
+    path = Path(tempfile.mkdtemp(prefix="talk-sock-", dir="/tmp"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_no_docker_socket_is_named_without_importing_the_sdk(short_tmp: Path):
+    out = _probe_docker(f"unix://{short_tmp}/absent.sock")
+    assert f"no Docker engine answers (no socket at {short_tmp}/absent.sock)" in out
+    assert "docker not imported" in out
+
+
+def test_a_docker_socket_nobody_listens_on_is_named_without_importing_the_sdk(short_tmp: Path):
+    path = short_tmp / "d.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as bound:
+        bound.bind(str(path))  # bound, never listening: a connect is refused
+        out = _probe_docker(f"unix://{path}")
+    assert f"no Docker engine answers (nothing listens on {path})" in out
+    assert "docker not imported" in out
